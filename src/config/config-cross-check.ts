@@ -1,0 +1,152 @@
+import type { LineFile } from "./line-schema.js";
+import type { DeviceConfig } from "./device-schema.js";
+import { QUANTITY_UNITS, type TagConfig, type TagType } from "../tags/tag-schema.js";
+import type { ConfigProblem } from "./config-problem.js";
+import type { LocatedTag } from "./config-loader.js";
+
+/** Registers (16-bit words) a value of this type occupies in a Modbus register table. */
+export function registerWidth(type: TagType): number {
+  switch (type) {
+    case "int32":
+    case "uint32":
+    case "float32":
+      return 2;
+    case "float64":
+      return 4;
+    default:
+      return 1;
+  }
+}
+
+const BIT_TABLES = new Set(["coil", "discrete"]);
+const READ_ONLY_TABLES = new Set(["discrete", "input"]);
+
+/** Checks that need more than one file or more than one field: the things a schema cannot say. */
+export function checkCrossReferences(
+  line: LineFile,
+  devices: readonly DeviceConfig[],
+  tags: readonly LocatedTag[],
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const push = (file: string, path: string, message: string): void => {
+    problems.push({ file, path, message });
+  };
+
+  const stationIds = new Set<string>();
+  line.stations.forEach((s, i) => {
+    if (stationIds.has(s.id)) push("line.yaml", `stations[${i}].id`, `duplicate station '${s.id}'`);
+    stationIds.add(s.id);
+    if (s.to < s.from) push("line.yaml", `stations[${i}].to`, `station ends (${s.to} m) before it begins (${s.from} m)`);
+  });
+
+  const deviceById = new Map<string, DeviceConfig>();
+  devices.forEach((d, i) => {
+    if (deviceById.has(d.id)) push("devices.yaml", `devices[${i}].id`, `duplicate device '${d.id}'`);
+    deviceById.set(d.id, d);
+  });
+
+  const tagByName = new Map<string, LocatedTag>();
+  // per device + table: occupied register/coil → tag name
+  const occupied = new Map<string, Map<number, string>>();
+  const nodeIds = new Map<string, string>();
+
+  for (const lt of tags) {
+    const { tag, file, index } = lt;
+    const at = (field: string): string => `tags[${index}].${field}`;
+    const first = tagByName.get(tag.name);
+    if (first) push(file, at("name"), `duplicate tag name '${tag.name}' (first defined in ${first.file} tags[${first.index}])`);
+    else tagByName.set(tag.name, lt);
+
+    if (tag.station !== undefined && !stationIds.has(tag.station)) {
+      push(file, at("station"), `unknown station '${tag.station}' (line.yaml has: ${[...stationIds].join(", ")})`);
+    }
+    const expectedUnits = QUANTITY_UNITS[tag.quantity];
+    if (tag.units !== expectedUnits) {
+      push(file, at("units"), `units '${tag.units}' do not match quantity '${tag.quantity}' (expected '${expectedUnits}')`);
+    }
+    if (tag.scaling) {
+      if (tag.scaling.rawMax === tag.scaling.rawMin) push(file, at("scaling"), "raw span is zero (rawMin = rawMax)");
+      if (tag.scaling.engMax === tag.scaling.engMin) push(file, at("scaling"), "engineering span is zero (engMin = engMax)");
+      if (tag.type === "bool") push(file, at("scaling"), "a bool tag cannot be scaled");
+    }
+    if (tag.range && tag.range.min >= tag.range.max) {
+      push(file, at("range"), `range min (${tag.range.min}) must be below max (${tag.range.max})`);
+    }
+    if (tag.deadband !== undefined && tag.type === "bool") push(file, at("deadband"), "a bool tag cannot have a deadband");
+
+    const device = deviceById.get(tag.device);
+    if (!device) {
+      push(file, at("device"), `unknown device '${tag.device}' (devices.yaml has: ${[...deviceById.keys()].join(", ")})`);
+      continue;
+    }
+    if (device.protocol === "opcua") {
+      if (tag.nodeId === undefined) push(file, at("nodeId"), `required field missing (tag of OPC UA device '${device.id}')`);
+      if (tag.modbus !== undefined) push(file, at("modbus"), `a tag of OPC UA device '${device.id}' has no Modbus address`);
+      if (tag.nodeId !== undefined) {
+        const key = `${device.id}|${tag.nodeId}`;
+        const other = nodeIds.get(key);
+        if (other) push(file, at("nodeId"), `NodeId '${tag.nodeId}' already used by tag '${other}'`);
+        else nodeIds.set(key, tag.name);
+      }
+      continue;
+    }
+    // Modbus
+    if (tag.nodeId !== undefined) push(file, at("nodeId"), `a tag of Modbus device '${device.id}' has no NodeId`);
+    const addr = tag.modbus;
+    if (addr === undefined) {
+      push(file, at("modbus"), `required field missing (tag of Modbus device '${device.id}')`);
+      continue;
+    }
+    const bitTable = BIT_TABLES.has(addr.table);
+    const width = bitTable ? 1 : registerWidth(tag.type);
+    if (tag.type === "float64") {
+      push(file, at("type"), "64-bit values are not supported over Modbus (use float32)");
+      continue;
+    }
+    if (bitTable && tag.type !== "bool") {
+      const bits = registerWidth(tag.type) === 2 ? "32-bit" : "16-bit";
+      push(file, at("type"), `a ${bits} value (${tag.type}) cannot live on a 1-bit ${addr.table} address`);
+      continue;
+    }
+    if (!bitTable && tag.type === "bool") {
+      push(file, at("type"), `a bool must live on a coil or discrete input, not a ${addr.table} register`);
+      continue;
+    }
+    if (addr.wordOrder !== undefined && width !== 2) {
+      push(file, at("modbus.wordOrder"), `word order applies to 32-bit values only (${tag.type} is 16-bit)`);
+    }
+    if (addr.address < 0 || addr.address > 65535) {
+      push(file, at("modbus.address"), `address ${addr.address} is outside 0..65535`);
+      continue;
+    }
+    if (addr.address + width - 1 > 65535) {
+      push(file, at("modbus.address"), `a 32-bit value (${tag.type}) needs registers ${addr.address}..${addr.address + 1}, but 65535 is the last 16-bit address`);
+      continue;
+    }
+    if (tag.writable && READ_ONLY_TABLES.has(addr.table)) {
+      push(file, at("writable"), `${addr.table} ${addr.table === "input" ? "registers" : "inputs"} are read-only in Modbus`);
+    }
+    const key = `${device.id}|${addr.table}`;
+    let map = occupied.get(key);
+    if (!map) occupied.set(key, (map = new Map()));
+    for (let a = addr.address; a < addr.address + width; a++) {
+      const other = map.get(a);
+      if (other !== undefined) {
+        push(file, at("modbus.address"), `${addr.table} ${a} overlaps tag '${other}'`);
+        break;
+      }
+    }
+    for (let a = addr.address; a < addr.address + width; a++) if (!map.has(a)) map.set(a, tag.name);
+  }
+
+  devices.forEach((d, i) => {
+    const hb = tagByName.get(d.heartbeatTag);
+    if (!hb) push("devices.yaml", `devices[${i}].heartbeatTag`, `unknown tag '${d.heartbeatTag}'`);
+    else if (hb.tag.device !== d.id) {
+      push("devices.yaml", `devices[${i}].heartbeatTag`, `tag '${d.heartbeatTag}' belongs to device '${hb.tag.device}', not '${d.id}'`);
+    }
+  });
+  return problems;
+}
+
+export type { TagConfig };

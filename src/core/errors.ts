@@ -1,0 +1,47 @@
+/**
+ * The one error catalogue. Codes are stable (operators and tools rely on them): SCADA_ERR_<AREA>_<WHAT>.
+ * `operator` is true when the error is the caller's mistake (bad input), false when it is a fault of ours
+ * or of the plant.
+ */
+export const ERRORS = {
+  SCADA_ERR_CONFIG_INVALID: { status: 500, operator: true, message: "Configuration is invalid" },
+  SCADA_ERR_CONFIG_NOT_FOUND: { status: 500, operator: true, message: "Configuration directory not found" },
+  SCADA_ERR_TAG_UNKNOWN: { status: 404, operator: true, message: "Unknown tag" },
+  SCADA_ERR_TAG_NOT_WRITABLE: { status: 403, operator: true, message: "Tag is not writable" },
+  SCADA_ERR_TAG_OUT_OF_RANGE: { status: 422, operator: true, message: "Value outside the tag's range" },
+  SCADA_ERR_TAG_TYPE: { status: 422, operator: true, message: "Value has the wrong type for the tag" },
+  SCADA_ERR_DRIVER_NOT_CONNECTED: { status: 503, operator: false, message: "Device is not connected" },
+  SCADA_ERR_DRIVER_WRITE_FAILED: { status: 502, operator: false, message: "Device refused or failed the write" },
+  SCADA_ERR_DRIVER_TIMEOUT: { status: 504, operator: false, message: "Device did not answer in time" },
+  SCADA_ERR_DEVICE_UNKNOWN: { status: 404, operator: true, message: "Unknown device" },
+  SCADA_ERR_SIM_FAULT_UNKNOWN: { status: 404, operator: true, message: "Unknown fault" },
+  SCADA_ERR_HTTP_BAD_REQUEST: { status: 400, operator: true, message: "Malformed request" },
+  SCADA_ERR_HTTP_NOT_FOUND: { status: 404, operator: true, message: "No such route" },
+  SCADA_ERR_INTERNAL: { status: 500, operator: false, message: "Internal error" },
+  SCADA_ERR_DEPS_MISSING: { status: 500, operator: true, message: "A required system package is missing" },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class ScadaError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly operator: boolean;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    const entry = ERRORS[code];
+    super(message ?? entry.message);
+    this.name = "ScadaError";
+    this.code = code;
+    this.status = entry.status;
+    this.operator = entry.operator;
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; details?: unknown } } {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) },
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import type { TagScalar, TagUpdate } from "../core/tag-value.js";
+
+/** Where a driver delivers values (the tag table implements it). */
+export interface TagSink {
+  /** New values, already scaled to engineering units, with quality and time stamps. */
+  onUpdates(updates: readonly TagUpdate[]): void;
+  /**
+   * The device proved it is alive at `ts` without sending changes (e.g. an OPC UA publish/keep-alive):
+   * unchanged values of its tags are still current. Modbus drivers need not call it (every poll updates).
+   */
+  onConfirm(deviceId: string, ts: number): void;
+}
+
+export interface WriteResult {
+  readonly ok: boolean;
+  /** "Good", or what went wrong: an OPC UA status name, a Modbus exception, "timeout", "not connected". */
+  readonly status: string;
+  readonly roundTripMs: number;
+}
+
+/** The narrowest capability: something that can write a tag. */
+export interface TagWriter {
+  write(tagName: string, value: TagScalar): Promise<WriteResult>;
+}
+
+export type DeviceHealthState = "OK" | "WARN" | "DOWN";
+
+export interface DeviceHealth {
+  readonly deviceId: string;
+  readonly state: DeviceHealthState;
+  readonly connected: boolean;
+  /** Epoch ms of the last good data from the device, null if never. */
+  readonly lastGoodTs: number | null;
+  /** Why the device is not OK ("" when OK). */
+  readonly reason: string;
+}
+
+export interface DriverStats {
+  readonly reconnects: number;
+  readonly requests: number;
+  readonly requestErrors: number;
+  /** Poll cycles that were due while the previous one was still running (Modbus). */
+  readonly overruns: number;
+  /** Tag values delivered to the sink. */
+  readonly updates: number;
+}
+
+/** Optional hooks for metrics; drivers call them, /metrics aggregates them. */
+export interface DriverObserver {
+  roundTrip(deviceId: string, kind: "read" | "write", ms: number): void;
+}
+
+export interface DeviceDriver extends TagWriter {
+  readonly deviceId: string;
+  /** Starts connecting in the background and never rejects on communication failure (reconnects forever). */
+  start(): Promise<void>;
+  /** Disconnects, cancels timers, marks nothing (the table marks the tags). Resolves within a few seconds. */
+  stop(): Promise<void>;
+  health(): DeviceHealth;
+  stats(): DriverStats;
+}
