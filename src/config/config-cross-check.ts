@@ -1,8 +1,7 @@
 import type { LineFile } from "./line-schema.js";
 import type { DeviceConfig } from "./device-schema.js";
 import { QUANTITY_UNITS, type TagConfig, type TagType } from "../tags/tag-schema.js";
-import type { ConfigProblem } from "./config-problem.js";
-import type { LocatedTag } from "./config-loader.js";
+import type { ConfigProblem, LocatedTag } from "./config-problem.js";
 
 /** Registers (16-bit words) a value of this type occupies in a Modbus register table. */
 export function registerWidth(type: TagType): number {

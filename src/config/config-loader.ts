@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ScadaError } from "../core/errors.js";
 import { type LineFile, lineFileSchema } from "./line-schema.js";
-import { type DeviceConfig, devicesFileSchema } from "./device-schema.js";
-import { type TagConfig, tagsFileSchema } from "../tags/tag-schema.js";
+import { type DeviceConfig, deviceSchema, devicesFileSchema } from "./device-schema.js";
+import { type TagConfig, tagSchema, tagsFileSchema } from "../tags/tag-schema.js";
 import { checkCrossReferences } from "./config-cross-check.js";
-import type { ConfigProblem } from "./config-problem.js";
+import type { ConfigProblem, LocatedTag } from "./config-problem.js";
 
 export interface ScadaConfig {
   readonly dir: string;
@@ -19,12 +19,13 @@ export interface ScadaConfig {
 
 export type ConfigResult = { ok: true; config: ScadaConfig } | { ok: false; problems: ConfigProblem[] };
 
-/** A tag as it came from a file, with where it came from (for messages). */
-export interface LocatedTag {
-  readonly tag: TagConfig;
-  readonly file: string;
-  readonly index: number;
-}
+
+/** What each file must contain at its top level, for messages about empty or mis-shaped files. */
+const FILE_SHAPES = {
+  line: "a mapping with 'line' and 'stations'",
+  devices: "a mapping with 'devices'",
+  tags: "a mapping with 'tags'",
+} as const;
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
@@ -35,49 +36,174 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out === "" ? "(root)" : out;
 }
 
-function zodProblems(file: string, error: z.ZodError): ConfigProblem[] {
+const EXPECTED_NAMES: Record<string, string> = {
+  object: "a mapping",
+  array: "a list",
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "true or false",
+};
+
+/** A value as a YAML author would recognise it in a message. */
+function describeValue(v: unknown): string {
+  if (v === null) return "nothing";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "string") return `'${v}'`;
+  return String(v);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** Allowed values of a union of literals (e.g. `dataBits: 7 | 8`), or undefined for other unions. */
+function literalUnionValues(issue: Issue & { code: "invalid_union" }): unknown[] | undefined {
+  const values: unknown[] = [];
+  for (const branch of issue.errors) {
+    const only = branch[0];
+    if (branch.length !== 1 || only === undefined || only.code !== "invalid_value" || only.path.length > 0) return undefined;
+    values.push(...only.values);
+  }
+  return values.length > 0 ? values : undefined;
+}
+
+/** One zod issue in words that point the author at the fix (zod's own texts are written for programmers). */
+function issueMessage(issue: Issue, fileShape: string): string {
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case "invalid_type": {
+      const expected = EXPECTED_NAMES[issue.expected] ?? issue.expected;
+      if (input === undefined) return `required field missing (expected ${expected})`;
+      if (issue.path.length === 0) return `expected ${fileShape}, found ${describeValue(input)}`;
+      return `expected ${expected}, found ${describeValue(input)}`;
+    }
+    case "invalid_value": {
+      const allowed = issue.values.map(String);
+      if (allowed.length === 1) return `expected '${allowed[0]}', found ${describeValue(input)}`;
+      return `${describeValue(input)} is not one of: ${allowed.join(", ")}`;
+    }
+    case "invalid_union": {
+      if ("discriminator" in issue && typeof issue.discriminator === "string") {
+        // zod puts the discriminator key on the path; the input is the whole object.
+        const options = (issue as { options?: unknown[] }).options?.map(String).join(", ") ?? "";
+        const value = input !== null && typeof input === "object" ? (input as Record<string, unknown>)[issue.discriminator] : undefined;
+        if (value === undefined) return `required field missing (one of: ${options})`;
+        return `unknown ${issue.discriminator} ${describeValue(value)} (expected one of: ${options})`;
+      }
+      const values = literalUnionValues(issue);
+      if (values) return `${describeValue(input)} is not one of: ${values.map(String).join(", ")}`;
+      return issue.message;
+    }
+    case "too_small":
+    case "too_big": {
+      const small = issue.code === "too_small";
+      const limit = small ? (issue as { minimum: number | bigint }).minimum : (issue as { maximum: number | bigint }).maximum;
+      if (issue.origin === "number") {
+        const op = small ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
+        return `must be ${op} ${limit} (found ${describeValue(input)})`;
+      }
+      if (issue.origin === "array") {
+        if (small && Number(limit) === 1) return "must not be empty (at least 1 item)";
+        return `must have ${small ? "at least" : "at most"} ${limit} items`;
+      }
+      if (issue.origin === "string" && small && Number(limit) === 1) return "must not be empty";
+      return issue.message;
+    }
+    case "invalid_format":
+      return `${issue.message} (found ${describeValue(input)})`;
+    default:
+      return issue.message;
+  }
+}
+
+function zodProblems(file: string, fileShape: string, error: z.ZodError): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) out.push({ file, path: formatPath([...issue.path, key]), message: "unknown key" });
-    } else if (issue.code === "invalid_type" && (issue as { input?: unknown }).input === undefined) {
-      out.push({ file, path: formatPath(issue.path), message: `required field missing (expected ${issue.expected})` });
     } else {
-      out.push({ file, path: formatPath(issue.path), message: issue.message });
+      out.push({ file, path: formatPath(issue.path), message: issueMessage(issue, fileShape) });
     }
   }
   return out;
 }
 
-function readYaml(dir: string, file: string, problems: ConfigProblem[]): unknown {
+/** Parses one YAML file; every syntax error becomes a problem with its line and column. */
+function readYaml(dir: string, file: string, fileShape: string, problems: ConfigProblem[]): unknown {
   const full = join(dir, file);
   if (!existsSync(full)) {
     problems.push({ file, path: "(root)", message: "file is missing" });
     return undefined;
   }
-  const doc = parseDocument(readFileSync(full, "utf8"), { prettyErrors: false, uniqueKeys: true });
+  let text: string;
+  try {
+    text = readFileSync(full, "utf8");
+  } catch (err) {
+    problems.push({ file, path: "(root)", message: `cannot read file: ${(err as Error).message}` });
+    return undefined;
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const pos = e.linePos?.[0];
+      const pos = lineCounter.linePos(e.pos[0]);
       problems.push({
         file,
-        path: pos ? `line ${pos.line} col ${pos.col}` : "(root)",
+        path: `line ${pos.line} col ${pos.col}`,
         message: `YAML syntax error: ${e.message.split("\n")[0]}`,
       });
     }
     return undefined;
   }
+  if (doc.contents === null) {
+    problems.push({ file, path: "(root)", message: `file is empty (expected ${fileShape})` });
+    return undefined;
+  }
   return doc.toJS();
 }
 
-function parseWith<T>(schema: z.ZodType<T>, file: string, data: unknown, problems: ConfigProblem[]): T | undefined {
+function parseWith<T>(
+  schema: z.ZodType<T>,
+  file: string,
+  fileShape: string,
+  data: unknown,
+  problems: ConfigProblem[],
+): T | undefined {
   if (data === undefined) return undefined;
   const result = schema.safeParse(data, { reportInput: true });
   if (!result.success) {
-    problems.push(...zodProblems(file, result.error));
+    problems.push(...zodProblems(file, fileShape, result.error));
     return undefined;
   }
   return result.data;
+}
+
+/**
+ * Parses a file holding one list (`devices:` or `tags:`). When the file as a whole is invalid, its problems
+ * are reported and the items that are valid on their own are still returned (with their index in the file),
+ * so the cross-checks can report their problems too; `complete` says whether every item made it.
+ */
+function parseListFile<T>(
+  fileSchema: z.ZodType<Record<string, unknown>>,
+  key: string,
+  itemSchema: z.ZodType<T>,
+  file: string,
+  fileShape: string,
+  data: unknown,
+  problems: ConfigProblem[],
+): { items: { item: T; index: number }[]; complete: boolean } {
+  if (data === undefined) return { items: [], complete: false };
+  const parsed = parseWith(fileSchema, file, fileShape, data, problems);
+  if (parsed) return { items: (parsed[key] as T[]).map((item, index) => ({ item, index })), complete: true };
+  const list = data !== null && typeof data === "object" ? (data as Record<string, unknown>)[key] : undefined;
+  const items: { item: T; index: number }[] = [];
+  if (Array.isArray(list)) {
+    list.forEach((raw: unknown, index) => {
+      const one = itemSchema.safeParse(raw);
+      if (one.success) items.push({ item: one.data, index });
+    });
+  }
+  return { items, complete: false };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -94,31 +220,50 @@ export function loadConfig(dir: string): ConfigResult {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     return { ok: false, problems: [{ file: dir, path: "(root)", message: "configuration directory not found" }] };
   }
-  const line = parseWith(lineFileSchema, "line.yaml", readYaml(dir, "line.yaml", problems), problems);
-  const devicesFile = parseWith(devicesFileSchema, "devices.yaml", readYaml(dir, "devices.yaml", problems), problems);
+  const line = parseWith(lineFileSchema, "line.yaml", FILE_SHAPES.line, readYaml(dir, "line.yaml", FILE_SHAPES.line, problems), problems);
+  const devices = parseListFile(
+    devicesFileSchema,
+    "devices",
+    deviceSchema,
+    "devices.yaml",
+    FILE_SHAPES.devices,
+    readYaml(dir, "devices.yaml", FILE_SHAPES.devices, problems),
+    problems,
+  );
+  const deviceList = devices.items.map((d) => d.item);
 
   const tagsDir = join(dir, "tags");
   const located: LocatedTag[] = [];
+  let tagsComplete = true;
   if (!existsSync(tagsDir)) {
     problems.push({ file: "tags/", path: "(root)", message: "directory is missing (one YAML file of tags per station)" });
+    tagsComplete = false;
   } else {
     const files = readdirSync(tagsDir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
     if (files.length === 0) problems.push({ file: "tags/", path: "(root)", message: "no tag files" });
     for (const f of files) {
       const rel = relative(dir, join(tagsDir, f));
-      const parsed = parseWith(tagsFileSchema, rel, readYaml(dir, rel, problems), problems);
-      parsed?.tags.forEach((tag, index) => located.push({ tag, file: rel, index }));
+      const data = readYaml(dir, rel, FILE_SHAPES.tags, problems);
+      const parsed = parseListFile(tagsFileSchema, "tags", tagSchema, rel, FILE_SHAPES.tags, data, problems);
+      if (!parsed.complete) tagsComplete = false;
+      for (const { item, index } of parsed.items) located.push({ tag: item, file: rel, index });
     }
   }
 
-  if (line && devicesFile) problems.push(...checkCrossReferences(line, devicesFile.devices, located));
-  if (problems.length > 0 || !line || !devicesFile) return { ok: false, problems };
+  problems.push(
+    ...checkCrossReferences({ stations: line?.stations ?? [] }, deviceList, located, {
+      stations: line !== undefined,
+      devices: devices.complete,
+      tags: tagsComplete,
+    }),
+  );
+  if (problems.length > 0 || !line || !devices.complete) return { ok: false, problems };
 
   const config: ScadaConfig = {
     dir,
     line: line.line,
     stations: line.stations,
-    devices: devicesFile.devices,
+    devices: deviceList,
     tags: located.map((l) => l.tag),
   };
   return { ok: true, config: deepFreeze(config) };

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { idSchema } from "./line-schema.js";
 
-export const WORD_ORDERS = ["ABCD", "CDAB", "BADC", "DCBA"] as const;
-export const wordOrderSchema = z.enum(WORD_ORDERS);
-export type WordOrder = z.infer<typeof wordOrderSchema>;
+import { wordOrderSchema } from "../tags/word-order.js";
+
+export { WORD_ORDERS, wordOrderSchema, type WordOrder } from "../tags/word-order.js";
 
 const reconnectSchema = z
   .strictObject({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { wordOrderSchema } from "../config/device-schema.js";
+import { wordOrderSchema } from "./word-order.js";
 
 export const TAG_TYPES = ["bool", "int16", "uint16", "int32", "uint32", "float32", "float64"] as const;
 export type TagType = (typeof TAG_TYPES)[number];

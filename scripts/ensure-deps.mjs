@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Installs what `npm start` and `npm test` need on a fresh machine of this kind, before anything else
+// runs: node modules (npm ci when node_modules is missing or older than package-lock.json) and, for the
+// tests, the Debian packages of the independent peers. As root it installs them itself and says so;
+// otherwise it stops with the exact command to run. Uses only Node built-ins (node_modules may be absent).
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const forTests = process.argv.includes("--test");
+
+/** Debian packages, with how to tell they are there. */
+const SYSTEM_PACKAGES = [
+  { pkg: "mbpoll", why: "independent Modbus client in the tests", present: () => existsSync("/usr/bin/mbpoll"), tests: true },
+  {
+    pkg: "python3-pymodbus",
+    why: "third-party Modbus server in the tests",
+    present: () => spawnSync("/usr/bin/python3", ["-c", "import pymodbus"], { stdio: "ignore" }).status === 0,
+    tests: true,
+  },
+];
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) {
+    console.error(`ensure-deps: '${cmd} ${args.join(" ")}' failed (exit ${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+}
+
+function nodeModulesCurrent() {
+  const marker = join(root, "node_modules", ".package-lock.json");
+  const lock = join(root, "package-lock.json");
+  if (!existsSync(marker)) return false;
+  return !existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
+}
+
+if (!nodeModulesCurrent()) {
+  console.log("ensure-deps: installing node modules (npm ci) …");
+  run("npm", existsSync(join(root, "package-lock.json")) ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"]);
+}
+
+const missing = SYSTEM_PACKAGES.filter((p) => (forTests || !p.tests) && !p.present());
+if (missing.length > 0) {
+  const names = missing.map((p) => p.pkg);
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!isRoot) {
+    console.error("ensure-deps: missing Debian packages:");
+    for (const p of missing) console.error(`  ${p.pkg} — ${p.why}`);
+    console.error(`Run: sudo apt-get update && sudo apt-get install -y ${names.join(" ")}`);
+    process.exit(1);
+  }
+  console.log(`ensure-deps: installing Debian packages: ${names.join(" ")} (running as root) …`);
+  run("apt-get", ["update", "-qq"]);
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...names]);
+  const still = missing.filter((p) => !p.present());
+  if (still.length > 0) {
+    console.error(`ensure-deps: still missing after install: ${still.map((p) => p.pkg).join(" ")}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,133 @@
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { Command, InvalidArgumentError } from "commander";
+import { loadConfig, formatProblem } from "./config/config-loader.js";
+import { runCheckConfig } from "./config/check-config-command.js";
+import { createLogger } from "./core/logger.js";
+import { createRuntime } from "./runtime.js";
+import { startVirtualPlant } from "./sim/virtual-plant-service.js";
+
+/** Stop everything within this long after SIGINT / SIGTERM, whatever hangs. */
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+const env = process.env;
+const defaultConfigDir = (): string => resolve(env.SCADA_CONFIG_DIR ?? "plc-config");
+const defaultDataDir = (): string => resolve(env.SCADA_DATA_DIR ?? "var");
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number 0..65535");
+  return n;
+}
+
+/** Loads the config or prints every problem and exits 1. */
+function configOrExit(dir: string) {
+  const result = loadConfig(dir);
+  if (result.ok) return result.config;
+  for (const p of result.problems) console.error(formatProblem(p));
+  console.error(`${result.problems.length} problem(s) in ${dir}; not starting.`);
+  process.exit(1);
+}
+
+/** Runs `stop` on SIGINT / SIGTERM, then exits; a second signal or the deadline exits at once. */
+function onShutdown(stop: () => Promise<void>, log: { info(msg: string): void; error(o: object, msg: string): void }): void {
+  let shuttingDown = false;
+  const handler = (signal: string): void => {
+    if (shuttingDown) process.exit(130);
+    shuttingDown = true;
+    log.info(`${signal} received, stopping`);
+    setTimeout(() => {
+      log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, "shutdown deadline passed, exiting");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "error while stopping");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => handler("SIGINT"));
+  process.on("SIGTERM", () => handler("SIGTERM"));
+}
+
+const program = new Command();
+program.name("htr-scada").description("Supervisory control for the roll-to-roll HTR alloy nanoparticle line");
+
+program
+  .command("start")
+  .description("run the SCADA (and, with --sim, the virtual plant) and serve the HTTP API")
+  .option("--sim", "start the virtual plant in the same process and connect to it", false)
+  .option("--config <dir>", "plc-config directory (env SCADA_CONFIG_DIR)")
+  .option("--data <dir>", "data directory (env SCADA_DATA_DIR)")
+  .option("--port <n>", "HTTP port (env PORT, default 8080)", parsePort)
+  .option("--host <host>", "HTTP bind address (env HOST, default 127.0.0.1)")
+  .action(async (opts: { sim: boolean; config?: string; data?: string; port?: number; host?: string }) => {
+    const logger = createLogger();
+    const configDir = opts.config ? resolve(opts.config) : defaultConfigDir();
+    const config = configOrExit(configDir);
+    const runtime = createRuntime(config, {
+      port: opts.port ?? (env.PORT ? parsePort(env.PORT) : 8080),
+      host: opts.host ?? env.HOST ?? "127.0.0.1",
+      dataDir: opts.data ? resolve(opts.data) : defaultDataDir(),
+      sim: opts.sim,
+      logger,
+    });
+    onShutdown(() => runtime.stop(), logger);
+    try {
+      const { url } = await runtime.start();
+      logger.info({ url, sim: opts.sim, config: configDir }, `HTR SCADA ready at ${url} (try ${url}/api/tags)`);
+    } catch (err) {
+      logger.error({ err }, "could not start");
+      await runtime.stop();
+      process.exit(1);
+    }
+  });
+
+program
+  .command("sim")
+  .description("run only the virtual plant (both PLCs); type 'fault NAME on|off' or 'faults' on stdin")
+  .option("--config <dir>", "plc-config directory (env SCADA_CONFIG_DIR)")
+  .option("--data <dir>", "data directory (env SCADA_DATA_DIR)")
+  .option("--seed <n>", "random seed of the plant's sensor noise", (v) => Number(v), 1)
+  .option("--fault <name>", "start with this fault active (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .action(async (opts: { config?: string; data?: string; seed: number; fault: string[] }) => {
+    const logger = createLogger();
+    const config = configOrExit(opts.config ? resolve(opts.config) : defaultConfigDir());
+    const sim = await startVirtualPlant({ config, dataDir: opts.data ? resolve(opts.data) : defaultDataDir(), logger, seed: opts.seed });
+    onShutdown(() => sim.stop(), logger);
+    for (const f of opts.fault) {
+      try {
+        sim.setFault(f, true);
+      } catch (err) {
+        console.error((err as Error).message);
+        await sim.stop();
+        process.exit(2);
+      }
+    }
+    logger.info({ endpoints: sim.endpoints }, "virtual plant ready; commands on stdin: faults | fault NAME on|off");
+    const rl = createInterface({ input: process.stdin });
+    rl.on("line", (line) => {
+      const [cmd, name, state] = line.trim().split(/\s+/);
+      try {
+        if (cmd === "faults") for (const f of sim.faults()) console.log(`${f.active ? "ON " : "off"} ${f.name} — ${f.description}`);
+        else if (cmd === "fault" && name && (state === "on" || state === "off")) {
+          const f = sim.setFault(name, state === "on");
+          console.log(`${f.name} ${f.active ? "ON" : "off"}`);
+        } else if (cmd) console.log("commands: faults | fault NAME on|off");
+      } catch (err) {
+        console.log((err as Error).message);
+      }
+    });
+  });
+
+program
+  .command("check-config")
+  .description("validate a plc-config directory: exit 0 when valid, else print every problem and exit 1")
+  .argument("[dir]", "plc-config directory (env SCADA_CONFIG_DIR, default ./plc-config)")
+  .action((dir?: string) => {
+    process.exitCode = runCheckConfig(dir ? resolve(dir) : defaultConfigDir(), { log: console.log, error: console.error });
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,139 @@
+import { mkdirSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Express } from "express";
+import type { ScadaConfig } from "./config/config-loader.js";
+import { type Clock, systemClock } from "./core/clock.js";
+import { type Logger, createLogger } from "./core/logger.js";
+import { bad } from "./core/tag-value.js";
+import { createDriver } from "./drivers/create-driver.js";
+import type { DeviceDriver } from "./drivers/driver-port.js";
+import { type AccessPolicy, openAccessPolicy } from "./server/access-policy.js";
+import { createApp } from "./server/app.js";
+import { createMetrics } from "./server/metrics.js";
+import { type VirtualPlantService, startVirtualPlant } from "./sim/virtual-plant-service.js";
+import { TagTable } from "./tags/tag-table.js";
+
+export interface RuntimeOptions {
+  /** HTTP port; 0 picks a free one (tests). */
+  readonly port: number;
+  readonly host: string;
+  /** Spool, PKI, databases: everything the app writes. */
+  readonly dataDir: string;
+  /** Start the virtual plant in the same process and serve its fault API. */
+  readonly sim: boolean;
+  readonly simSeed?: number;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly policy?: AccessPolicy;
+}
+
+export interface Runtime {
+  readonly config: ScadaConfig;
+  readonly tags: TagTable;
+  readonly drivers: readonly DeviceDriver[];
+  readonly app: Express;
+  /** The virtual plant, once started (sim mode only). */
+  sim(): VirtualPlantService | undefined;
+  /** Starts plant (sim), drivers and HTTP; resolves with the URL. */
+  start(): Promise<{ url: string }>;
+  /** Stops everything; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** How often tag staleness is checked. */
+const STALENESS_CHECK_MS = 50;
+
+/** The composition root: the one place that builds the object graph from a validated config. */
+export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Runtime {
+  const logger = options.logger ?? createLogger();
+  const clock = options.clock ?? systemClock;
+  mkdirSync(options.dataDir, { recursive: true });
+
+  // OPC UA pushes by exception: unchanged values are proven current by the heartbeat's publishes.
+  const deviceReferenceMs = new Map<string, number>();
+  for (const d of config.devices) {
+    const hb = config.tags.find((t) => t.name === d.heartbeatTag);
+    if (d.protocol === "opcua" && hb) deviceReferenceMs.set(d.id, hb.updateMs);
+  }
+  const tags = new TagTable(config.tags, clock, { deviceReferenceMs });
+
+  const drivers: DeviceDriver[] = [];
+  const metrics = createMetrics({ tagCounters: () => tags.counters(), drivers: () => drivers });
+  for (const device of config.devices) {
+    drivers.push(
+      createDriver(
+        device,
+        config.tags.filter((t) => t.device === device.id),
+        { sink: tags, clock, logger, dataDir: options.dataDir, observer: metrics.driverObserver },
+      ),
+    );
+  }
+
+  let simService: VirtualPlantService | undefined;
+  const app = createApp({
+    tags,
+    health: { devices: () => drivers.map((d) => d.health()), now: () => clock.now() },
+    metrics: metrics.registry,
+    policy: options.policy ?? openAccessPolicy,
+    logger: logger.child({ module: "http" }),
+    ...(options.sim
+      ? {
+          sim: {
+            faults: () => simService?.faults() ?? [],
+            setFault: (name: string, active: boolean) => {
+              if (!simService) throw new Error("virtual plant not started");
+              return simService.setFault(name, active);
+            },
+          },
+        }
+      : {}),
+  });
+
+  let server: Server | undefined;
+  let stalenessTimer: NodeJS.Timeout | undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    config,
+    tags,
+    drivers,
+    app,
+    sim: () => simService,
+    async start() {
+      if (options.sim) {
+        simService = await startVirtualPlant({
+          config,
+          dataDir: options.dataDir,
+          logger,
+          ...(options.simSeed === undefined ? {} : { seed: options.simSeed }),
+        });
+      }
+      await Promise.all(drivers.map((d) => d.start()));
+      stalenessTimer = setInterval(() => tags.checkStaleness(), STALENESS_CHECK_MS);
+      const srv = app.listen(options.port, options.host);
+      server = srv;
+      await new Promise<void>((resolve, reject) => {
+        srv.once("listening", resolve);
+        srv.once("error", reject);
+      });
+      const { port } = srv.address() as AddressInfo;
+      return { url: `http://${options.host}:${port}` };
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (stalenessTimer) clearInterval(stalenessTimer);
+        if (server) {
+          const srv = server;
+          srv.closeAllConnections();
+          await new Promise<void>((resolve) => srv.close(() => resolve()));
+        }
+        await Promise.allSettled(drivers.map((d) => d.stop()));
+        for (const d of config.devices) tags.markDevice(d.id, bad("SCADA stopped"));
+        if (simService) await simService.stop();
+        metrics.stop();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import express, { type Express } from "express";
+import type { Registry } from "prom-client";
+import type { Logger } from "../core/logger.js";
+import { type AccessPolicy } from "./access-policy.js";
+import { errorHandler, notFoundHandler } from "./http-errors.js";
+import { type HealthSource, healthRoutes } from "./health-routes.js";
+import { requirePermission } from "./require-permission.js";
+import { type SimControl, simRoutes } from "./sim-routes.js";
+import { type TagReader, tagRoutes } from "./tag-routes.js";
+
+export interface AppDeps {
+  readonly tags: TagReader;
+  readonly health: HealthSource;
+  readonly metrics: Registry;
+  readonly policy: AccessPolicy;
+  readonly logger: Logger;
+  /** Present only when running with the virtual plant. */
+  readonly sim?: SimControl;
+}
+
+/** The express app, built without listening (tests and the runtime decide where it listens). */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.use(express.json({ limit: "64kb" }));
+  app.use(healthRoutes(deps.health, deps.policy));
+  app.get("/metrics", requirePermission(deps.policy, "metrics:read"), async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
+  });
+  app.use(tagRoutes(deps.tags, deps.policy));
+  if (deps.sim) app.use(simRoutes(deps.sim, deps.policy));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,109 @@
+import { join } from "node:path";
+import type { ScadaConfig } from "../config/config-loader.js";
+import { ScadaError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { createModbusPlantServer } from "./modbus-plant-server.js";
+import { createOpcuaPlantServer } from "./opcua-plant-server.js";
+import { PlantRunner } from "./plant-runner.js";
+import { VirtualPlant } from "./virtual-plant.js";
+
+interface PlantServer {
+  readonly deviceId: string;
+  setOnline(on: boolean): void;
+  stop(): Promise<void>;
+}
+
+export interface VirtualPlantOptions {
+  readonly config: ScadaConfig;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly seed?: number;
+  /** Host the plant's servers bind to (default 127.0.0.1). */
+  readonly host?: string;
+}
+
+/** The virtual plant as a service: physics in real time, one protocol server per PLC of the config. */
+export interface FaultState {
+  readonly name: string;
+  readonly description: string;
+  readonly active: boolean;
+}
+
+export interface VirtualPlantService {
+  faults(): FaultState[];
+  /** Throws SCADA_ERR_SIM_FAULT_UNKNOWN for an unknown fault name. */
+  setFault(name: string, active: boolean): FaultState;
+  readonly plant: VirtualPlant;
+  /** Where each PLC answers, by device id. */
+  readonly endpoints: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+function portOf(endpoint: string): number {
+  const m = /:(\d+)(\/|$)/.exec(endpoint.replace(/^opc\.tcp:\/\//, "x://"));
+  return m ? Number(m[1]) : 4840;
+}
+
+export async function startVirtualPlant(opts: VirtualPlantOptions): Promise<VirtualPlantService> {
+  const log = opts.logger.child({ module: "sim" });
+  const host = opts.host ?? "127.0.0.1";
+  const plant = new VirtualPlant(opts.config.tags, opts.seed ?? 1);
+  const runner = new PlantRunner(plant);
+  const servers: PlantServer[] = [];
+  const endpoints: Record<string, string> = {};
+  try {
+    for (const device of opts.config.devices) {
+      const tags = opts.config.tags.filter((t) => t.device === device.id);
+      if (device.protocol === "opcua") {
+        const srv = await createOpcuaPlantServer({
+          device,
+          tags,
+          plant,
+          port: portOf(device.endpoint),
+          dataDir: opts.dataDir,
+          logger: log.child({ device: device.id }),
+        });
+        servers.push({ deviceId: device.id, setOnline: (on) => srv.setOnline(on), stop: () => srv.stop() });
+        endpoints[device.id] = srv.endpointUrl;
+      } else if (device.protocol === "modbus-tcp") {
+        const srv = await createModbusPlantServer({ device, tags, plant, host, port: device.port, logger: log.child({ device: device.id }) });
+        servers.push({ deviceId: device.id, setOnline: (on) => srv.setOnline(on), stop: () => srv.stop() });
+        endpoints[device.id] = `modbus-tcp://${host}:${srv.port}/${device.unitId}`;
+      } else {
+        log.warn({ device: device.id }, "the virtual plant cannot serve a Modbus RTU device; it stays offline");
+      }
+    }
+  } catch (err) {
+    await Promise.allSettled(servers.map((s) => s.stop()));
+    throw err;
+  }
+  runner.start();
+  log.info({ endpoints, dataDir: join(opts.dataDir, "pki") }, "virtual plant running");
+
+  const syncComm = (): void => {
+    for (const s of servers) s.setOnline(!plant.isCommLost(s.deviceId));
+  };
+
+  return {
+    plant,
+    endpoints,
+    faults: () => plant.faults(),
+    setFault(name: string, active: boolean): FaultState {
+      const known = plant.faults().find((f) => f.name === name);
+      if (!known) {
+        throw new ScadaError(
+          "SCADA_ERR_SIM_FAULT_UNKNOWN",
+          `Unknown fault '${name}' (known: ${plant.faults().map((f) => f.name).join(", ")})`,
+        );
+      }
+      plant.setFault(name, active);
+      syncComm();
+      log.warn({ fault: name, active }, `fault ${name} ${active ? "injected" : "cleared"}`);
+      return plant.faults().find((f) => f.name === name) ?? known;
+    },
+    async stop() {
+      runner.stop();
+      await Promise.allSettled(servers.map((s) => s.stop()));
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { ManualClock } from "../../../src/core/clock.js";
+import { GOOD, bad } from "../../../src/core/tag-value.js";
+import { type TagChange, TagTable } from "../../../src/tags/tag-table.js";
+import type { TagConfig } from "../../../src/tags/tag-schema.js";
+import { stalenessQuality } from "../../../src/tags/staleness.js";
+
+const tag = (name: string, extra: Partial<TagConfig> = {}): TagConfig => ({
+  name,
+  description: "",
+  device: "dev",
+  type: "float64",
+  quantity: "temperature",
+  units: "K",
+  updateMs: 100,
+  writable: false,
+  ...extra,
+});
+
+describe("TagTable", () => {
+  let clock: ManualClock;
+  let table: TagTable;
+  let changes: TagChange[];
+
+  beforeEach(() => {
+    clock = new ManualClock(1_000_000);
+    table = new TagTable([tag("a.t"), tag("a.db", { deadband: 1 }), tag("a.b", { type: "bool", quantity: "state", units: "" })], clock);
+    changes = [];
+    table.onChange((c) => changes.push(c));
+  });
+
+  const put = (name: string, value: number | boolean, quality = GOOD) =>
+    table.onUpdates([{ name, value, quality, sourceTs: clock.now() - 1, serverTs: clock.now() }]);
+
+  it("starts every tag Bad with no data", () => {
+    for (const e of table.all()) {
+      assert.equal(e.value.value, null);
+      assert.equal(e.value.quality.status, "Bad");
+      assert.equal(e.value.quality.reason, "no data yet");
+    }
+  });
+
+  it("emits one change per new value, in order, with previous and current", () => {
+    put("a.t", 300);
+    put("a.t", 300);
+    put("a.t", 301);
+    assert.deepEqual(changes.map((c) => c.current.value), [300, 301]);
+    assert.equal(changes[1]!.previous.value, 300);
+    assert.equal(table.get("a.t")!.value.sourceTs, clock.now() - 1);
+  });
+
+  it("applies the deadband against the last published value", () => {
+    put("a.db", 10);
+    put("a.db", 10.6);
+    put("a.db", 10.9);
+    put("a.db", 11.2);
+    assert.deepEqual(changes.map((c) => c.current.value), [10, 11.2]);
+  });
+
+  it("emits on quality change even with the same value", () => {
+    put("a.b", true);
+    put("a.b", true, bad("sensor failure"));
+    assert.equal(changes.length, 2);
+    assert.equal(changes[1]!.current.quality.reason, "sensor failure");
+  });
+
+  it("degrades stale values to Uncertain then Bad, and recovers on update", () => {
+    put("a.t", 500);
+    clock.advance(150);
+    table.checkStaleness();
+    assert.equal(table.get("a.t")!.value.quality.status, "Good");
+    clock.advance(100); // 250 ms > 2 x 100
+    table.checkStaleness();
+    assert.equal(table.get("a.t")!.value.quality.status, "Uncertain");
+    clock.advance(300); // 550 ms > 5 x 100
+    table.checkStaleness();
+    assert.equal(table.get("a.t")!.value.quality.status, "Bad");
+    assert.match(table.get("a.t")!.value.quality.reason, /stale/);
+    put("a.t", 500);
+    assert.equal(table.get("a.t")!.value.quality.status, "Good");
+    assert.deepEqual(changes.map((c) => c.current.quality.status), ["Good", "Uncertain", "Bad", "Good"]);
+  });
+
+  it("a device confirmation keeps unchanged values fresh", () => {
+    put("a.t", 500);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(100);
+      table.onConfirm("dev", clock.now());
+      table.checkStaleness();
+    }
+    assert.equal(table.get("a.t")!.value.quality.status, "Good");
+    assert.equal(changes.length, 1);
+  });
+
+  it("markDevice marks every tag of the device", () => {
+    put("a.t", 1);
+    put("a.b", false);
+    table.markDevice("dev", bad("connection lost"));
+    assert.equal(table.get("a.t")!.value.quality.status, "Bad");
+    assert.equal(table.get("a.b")!.value.quality.reason, "connection lost");
+    assert.equal(table.get("a.t")!.value.value, 1, "keeps the last value for display");
+  });
+
+  it("ignores updates for unknown tags and unsubscribes listeners", () => {
+    table.onUpdates([{ name: "nope.x", value: 1, quality: GOOD, sourceTs: 0, serverTs: 0 }]);
+    assert.equal(changes.length, 0);
+    const seen: string[] = [];
+    const off = table.onChange((c) => seen.push(c.name));
+    put("a.t", 1);
+    off();
+    put("a.t", 2);
+    assert.deepEqual(seen, ["a.t"]);
+  });
+});
+
+describe("stalenessQuality", () => {
+  it("uses 2x and 5x of the reference with a 100 ms floor", () => {
+    assert.equal(stalenessQuality(199, 100).status, "Good");
+    assert.equal(stalenessQuality(201, 100).status, "Uncertain");
+    assert.equal(stalenessQuality(501, 100).status, "Bad");
+    assert.equal(stalenessQuality(150, 10).status, "Good", "10 ms tags are floored to 100 ms");
+    assert.equal(stalenessQuality(2500, 1000).status, "Uncertain");
+  });
+});
