@@ -20,16 +20,35 @@ export function registerWidth(type: TagType): number {
 const BIT_TABLES = new Set(["coil", "discrete"]);
 const READ_ONLY_TABLES = new Set(["discrete", "input"]);
 
+/**
+ * Which of the cross-checks' inputs are complete. When a file could not be read or part of it is invalid
+ * (already reported), references into it are not checked, so one mistake does not echo as many.
+ */
+export interface CrossCheckCoverage {
+  /** line.yaml parsed: every station is known. */
+  readonly stations: boolean;
+  /** devices.yaml parsed: every device is known. */
+  readonly devices: boolean;
+  /** Every tag file parsed: every tag is known. */
+  readonly tags: boolean;
+  /** Position in devices.yaml of each device passed, when some were left out; default: 0, 1, 2, … */
+  readonly devicePositions?: readonly number[];
+}
+
+const COMPLETE: CrossCheckCoverage = { stations: true, devices: true, tags: true };
+
 /** Checks that need more than one file or more than one field: the things a schema cannot say. */
 export function checkCrossReferences(
-  line: LineFile,
+  line: Pick<LineFile, "stations">,
   devices: readonly DeviceConfig[],
   tags: readonly LocatedTag[],
+  coverage: CrossCheckCoverage = COMPLETE,
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const push = (file: string, path: string, message: string): void => {
     problems.push({ file, path, message });
   };
+  const devicePath = (i: number, field: string): string => `devices[${coverage.devicePositions?.[i] ?? i}].${field}`;
 
   const stationIds = new Set<string>();
   line.stations.forEach((s, i) => {
@@ -40,8 +59,8 @@ export function checkCrossReferences(
 
   const deviceById = new Map<string, DeviceConfig>();
   devices.forEach((d, i) => {
-    if (deviceById.has(d.id)) push("devices.yaml", `devices[${i}].id`, `duplicate device '${d.id}'`);
-    deviceById.set(d.id, d);
+    if (deviceById.has(d.id)) push("devices.yaml", devicePath(i, "id"), `duplicate device '${d.id}'`);
+    else deviceById.set(d.id, d);
   });
 
   const tagByName = new Map<string, LocatedTag>();
@@ -56,7 +75,7 @@ export function checkCrossReferences(
     if (first) push(file, at("name"), `duplicate tag name '${tag.name}' (first defined in ${first.file} tags[${first.index}])`);
     else tagByName.set(tag.name, lt);
 
-    if (tag.station !== undefined && !stationIds.has(tag.station)) {
+    if (tag.station !== undefined && coverage.stations && !stationIds.has(tag.station)) {
       push(file, at("station"), `unknown station '${tag.station}' (line.yaml has: ${[...stationIds].join(", ")})`);
     }
     const expectedUnits = QUANTITY_UNITS[tag.quantity];
@@ -75,7 +94,9 @@ export function checkCrossReferences(
 
     const device = deviceById.get(tag.device);
     if (!device) {
-      push(file, at("device"), `unknown device '${tag.device}' (devices.yaml has: ${[...deviceById.keys()].join(", ")})`);
+      if (coverage.devices) {
+        push(file, at("device"), `unknown device '${tag.device}' (devices.yaml has: ${[...deviceById.keys()].join(", ")})`);
+      }
       continue;
     }
     if (device.protocol === "opcua") {
@@ -112,7 +133,7 @@ export function checkCrossReferences(
       continue;
     }
     if (addr.wordOrder !== undefined && width !== 2) {
-      push(file, at("modbus.wordOrder"), `word order applies to 32-bit values only (${tag.type} is 16-bit)`);
+      push(file, at("modbus.wordOrder"), `word order applies to 32-bit values only (${tag.type} is ${bitTable ? "1-bit" : "16-bit"})`);
     }
     if (addr.address < 0 || addr.address > 65535) {
       push(file, at("modbus.address"), `address ${addr.address} is outside 0..65535`);
@@ -140,9 +161,10 @@ export function checkCrossReferences(
 
   devices.forEach((d, i) => {
     const hb = tagByName.get(d.heartbeatTag);
-    if (!hb) push("devices.yaml", `devices[${i}].heartbeatTag`, `unknown tag '${d.heartbeatTag}'`);
-    else if (hb.tag.device !== d.id) {
-      push("devices.yaml", `devices[${i}].heartbeatTag`, `tag '${d.heartbeatTag}' belongs to device '${hb.tag.device}', not '${d.id}'`);
+    if (!hb) {
+      if (coverage.tags) push("devices.yaml", devicePath(i, "heartbeatTag"), `unknown tag '${d.heartbeatTag}' (no file in tags/ defines it)`);
+    } else if (hb.tag.device !== d.id) {
+      push("devices.yaml", devicePath(i, "heartbeatTag"), `tag '${d.heartbeatTag}' belongs to device '${hb.tag.device}', not '${d.id}'`);
     }
   });
   return problems;

@@ -255,6 +255,7 @@ export function loadConfig(dir: string): ConfigResult {
       stations: line !== undefined,
       devices: devices.complete,
       tags: tagsComplete,
+      devicePositions: devices.items.map((d) => d.index),
     }),
   );
   if (problems.length > 0 || !line || !devices.complete) return { ok: false, problems };
