@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import { ScadaError } from "../core/errors.js";
 import { type LineFile, lineFileSchema } from "./line-schema.js";
@@ -128,6 +128,15 @@ function zodProblems(file: string, fileShape: string, error: z.ZodError): Config
   return out;
 }
 
+/** A YAML parser error in one line; a duplicate key is named (the parser only says keys must be unique). */
+function yamlErrorText(e: YAMLError, text: string): string {
+  if (e.code === "DUPLICATE_KEY") {
+    const key = /^("[^"]*"|'[^']*'|[^\s:,{}[\]]+)/.exec(text.slice(e.pos[0]))?.[1];
+    if (key !== undefined) return `duplicate key '${key.replace(/^["']|["']$/g, "")}' (keys must be unique in a mapping)`;
+  }
+  return e.message.split("\n")[0] ?? e.message;
+}
+
 /** Parses one YAML file; every syntax error becomes a problem with its line and column. */
 function readYaml(dir: string, file: string, fileShape: string, problems: ConfigProblem[]): unknown {
   const full = join(dir, file);
@@ -147,11 +156,7 @@ function readYaml(dir: string, file: string, fileShape: string, problems: Config
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const pos = lineCounter.linePos(e.pos[0]);
-      problems.push({
-        file,
-        path: `line ${pos.line} col ${pos.col}`,
-        message: `YAML syntax error: ${e.message.split("\n")[0]}`,
-      });
+      problems.push({ file, path: `line ${pos.line} col ${pos.col}`, message: `YAML syntax error: ${yamlErrorText(e, text)}` });
     }
     return undefined;
   }
@@ -206,6 +211,13 @@ function parseListFile<T>(
   return { items, complete: false };
 }
 
+/** Problems of one file together: line.yaml, devices.yaml, then tags/ files in the order they were read. */
+function groupByFile(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const rank = (file: string): number => (file === "line.yaml" ? 0 : file === "devices.yaml" ? 1 : 2);
+  // Array.prototype.sort is stable: within a file, problems keep the order they were found in.
+  return [...problems].sort((a, b) => rank(a.file) - rank(b.file) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
 function deepFreeze<T>(o: T): T {
   if (o !== null && typeof o === "object" && !Object.isFrozen(o)) {
     Object.freeze(o);
@@ -258,7 +270,7 @@ export function loadConfig(dir: string): ConfigResult {
       devicePositions: devices.items.map((d) => d.index),
     }),
   );
-  if (problems.length > 0 || !line || !devices.complete) return { ok: false, problems };
+  if (problems.length > 0 || !line || !devices.complete) return { ok: false, problems: groupByFile(problems) };
 
   const config: ScadaConfig = {
     dir,

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../helpers/free-port.js";
+import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+
+const portOpen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = createConnection({ port, host: "127.0.0.1" });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+
+/** `htr-scada start --sim` as a newcomer runs it (npm start's command), as a real child process. */
+describe("e2e: the start command", function () {
+  this.timeout(60_000);
+  let tc: TestConfig;
+  let dataDir: string;
+  let child: ChildProcess | undefined;
+
+  before(async () => {
+    tc = await realConfigOnFreePorts();
+    dataDir = mkdtempSync(join(tmpdir(), "scada-start-"));
+  });
+
+  after(() => {
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(tc.dir, { recursive: true, force: true });
+  });
+
+  it("prints one ready line with the URL, is ready within 15 s, and stops on SIGTERM within 5 s leaving nothing behind", async () => {
+    const port = await freePort();
+    const t0 = Date.now();
+    const proc = spawn(process.execPath, ["--import=tsx", "src/main.ts", "start", "--sim"], {
+      env: { ...process.env, PORT: String(port), SCADA_CONFIG_DIR: tc.dir, SCADA_DATA_DIR: dataDir, LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = proc;
+    let out = "";
+    proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+
+    await waitFor("the ready line", 15_000, () => out.includes("HTR SCADA ready at"), 50);
+    const readyLines = out.split("\n").filter((l) => l.includes("HTR SCADA ready at"));
+    assert.equal(readyLines.length, 1);
+    assert.match(readyLines[0]!, new RegExp(`http://127\\.0\\.0\\.1:${port}`));
+    await waitFor("/readyz 200 and every tag Good", 15_000 - (Date.now() - t0), async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      if (r?.status !== 200) return false;
+      const tags = (await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()) as { tags: { quality: string }[] };
+      return tags.tags.every((t) => t.quality === "Good");
+    }, 200);
+
+    const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+    const tStop = Date.now();
+    proc.kill("SIGTERM");
+    const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 5000))]);
+    assert.notEqual(code, "hung", `did not exit within 5 s of SIGTERM; output:\n${out.slice(-2000)}`);
+    assert.equal(code, 0, out.slice(-2000));
+    console.log(`      stopped in ${Date.now() - tStop} ms`);
+    for (const p of [port, tc.opcuaPort, tc.modbusPort]) assert.equal(await portOpen(p), false, `port ${p} released`);
+  });
+});
