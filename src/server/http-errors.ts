@@ -16,7 +16,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     else if (isBodyParseError(err)) e = new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", `Malformed JSON body: ${err.message}`);
     else {
       logger.error({ err, method: req.method, path: req.path }, "unhandled error in request");
-      e = new ScadaError("SCADA_ERR_INTERNAL");
+      e = new ScadaError("SCADA_ERR_SERVER_INTERNAL");
     }
     if (!e.operator) logger.warn({ code: e.code, path: req.path }, e.message);
     res.status(e.status).json(e.toJSON());

@@ -23,6 +23,6 @@ describe("error catalogue", () => {
     assert.equal(e.status, 404);
     assert.equal(e.operator, true);
     assert.deepEqual(e.toJSON(), { error: { code: "SCADA_ERR_TAG_UNKNOWN", message: "Unknown tag 'x.y'" } });
-    assert.equal(new ScadaError("SCADA_ERR_INTERNAL").message, "Internal error");
+    assert.equal(new ScadaError("SCADA_ERR_SERVER_INTERNAL").message, "Internal error");
   });
 });
