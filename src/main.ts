@@ -4,15 +4,13 @@ import { Command, InvalidArgumentError } from "commander";
 import { loadConfig, formatProblem } from "./config/config-loader.js";
 import { runCheckConfig } from "./config/check-config-command.js";
 import { createLogger } from "./core/logger.js";
-import { createRuntime } from "./runtime.js";
-import { startVirtualPlant } from "./sim/virtual-plant-service.js";
 
 /** Stop everything within this long after SIGINT / SIGTERM, whatever hangs. */
 const SHUTDOWN_DEADLINE_MS = 4500;
 
 const env = process.env;
-const defaultConfigDir = (): string => resolve(env.SCADA_CONFIG_DIR ?? "plc-config");
-const defaultDataDir = (): string => resolve(env.SCADA_DATA_DIR ?? "var");
+const defaultConfigDir = (): string => resolve(env.SCADA_CONFIG_DIR || "plc-config");
+const defaultDataDir = (): string => resolve(env.SCADA_DATA_DIR || "var");
 
 function parsePort(v: string): number {
   const n = Number(v);
@@ -67,6 +65,8 @@ program
     const logger = createLogger();
     const configDir = opts.config ? resolve(opts.config) : defaultConfigDir();
     const config = configOrExit(configDir);
+    // Loaded here so check-config never depends on the protocol stacks.
+    const { createRuntime } = await import("./runtime.js");
     const runtime = createRuntime(config, {
       port: opts.port ?? (env.PORT ? parsePort(env.PORT) : 8080),
       host: opts.host ?? env.HOST ?? "127.0.0.1",
@@ -95,6 +95,7 @@ program
   .action(async (opts: { config?: string; data?: string; seed: number; fault: string[] }) => {
     const logger = createLogger();
     const config = configOrExit(opts.config ? resolve(opts.config) : defaultConfigDir());
+    const { startVirtualPlant } = await import("./sim/virtual-plant-service.js");
     const sim = await startVirtualPlant({ config, dataDir: opts.data ? resolve(opts.data) : defaultDataDir(), logger, seed: opts.seed });
     onShutdown(() => sim.stop(), logger);
     for (const f of opts.fault) {

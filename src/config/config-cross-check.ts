@@ -21,16 +21,20 @@ const BIT_TABLES = new Set(["coil", "discrete"]);
 const READ_ONLY_TABLES = new Set(["discrete", "input"]);
 
 /**
- * Which of the cross-checks' inputs are complete. When a file could not be read or part of it is invalid
- * (already reported), references into it are not checked, so one mistake does not echo as many.
+ * How much of the configuration the cross-checks see. When a file could not be read, or some of its items
+ * are invalid (already reported), references into it are not checked, so one mistake is not echoed as many.
  */
 export interface CrossCheckCoverage {
-  /** line.yaml parsed: every station is known. */
+  /** line.yaml is valid: every station is known. */
   readonly stations: boolean;
-  /** devices.yaml parsed: every device is known. */
+  /** Every device in devices.yaml was passed or is named in `invalidDevices`. */
   readonly devices: boolean;
-  /** Every tag file parsed: every tag is known. */
+  /** Ids of devices that are in devices.yaml but invalid: references to them are not checked. */
+  readonly invalidDevices?: ReadonlySet<string>;
+  /** Every tag in tags/ was passed or is named in `invalidTags`. */
   readonly tags: boolean;
+  /** Names of tags that are in a tag file but invalid: references to them are not checked. */
+  readonly invalidTags?: ReadonlySet<string>;
   /** Position in devices.yaml of each device passed, when some were left out; default: 0, 1, 2, … */
   readonly devicePositions?: readonly number[];
 }
@@ -83,8 +87,8 @@ export function checkCrossReferences(
       push(file, at("units"), `units '${tag.units}' do not match quantity '${tag.quantity}' (expected '${expectedUnits}')`);
     }
     if (tag.scaling) {
-      if (tag.scaling.rawMax === tag.scaling.rawMin) push(file, at("scaling"), "raw span is zero (rawMin = rawMax)");
-      if (tag.scaling.engMax === tag.scaling.engMin) push(file, at("scaling"), "engineering span is zero (engMin = engMax)");
+      if (tag.scaling.rawMax === tag.scaling.rawMin) push(file, at("scaling"), `raw span is zero (rawMin = rawMax = ${tag.scaling.rawMin})`);
+      if (tag.scaling.engMax === tag.scaling.engMin) push(file, at("scaling"), `engineering span is zero (engMin = engMax = ${tag.scaling.engMin})`);
       if (tag.type === "bool") push(file, at("scaling"), "a bool tag cannot be scaled");
     }
     if (tag.range && tag.range.min >= tag.range.max) {
@@ -94,7 +98,7 @@ export function checkCrossReferences(
 
     const device = deviceById.get(tag.device);
     if (!device) {
-      if (coverage.devices) {
+      if (coverage.devices && !coverage.invalidDevices?.has(tag.device)) {
         push(file, at("device"), `unknown device '${tag.device}' (devices.yaml has: ${[...deviceById.keys()].join(", ")})`);
       }
       continue;
@@ -162,7 +166,7 @@ export function checkCrossReferences(
   devices.forEach((d, i) => {
     const hb = tagByName.get(d.heartbeatTag);
     if (!hb) {
-      if (coverage.tags) push("devices.yaml", devicePath(i, "heartbeatTag"), `unknown tag '${d.heartbeatTag}' (no file in tags/ defines it)`);
+      if (coverage.tags && !coverage.invalidTags?.has(d.heartbeatTag)) push("devices.yaml", devicePath(i, "heartbeatTag"), `unknown tag '${d.heartbeatTag}' (no file in tags/ defines it)`);
     } else if (hb.tag.device !== d.id) {
       push("devices.yaml", devicePath(i, "heartbeatTag"), `tag '${d.heartbeatTag}' belongs to device '${hb.tag.device}', not '${d.id}'`);
     }

@@ -183,32 +183,53 @@ function parseWith<T>(
   return result.data;
 }
 
+interface ParsedList<T> {
+  /** The items that are valid on their own, with their index in the file's list. */
+  readonly items: { item: T; index: number }[];
+  /** The whole file is valid. */
+  readonly valid: boolean;
+  /** The list could be read and every invalid item at least has a name: nothing else exists. */
+  readonly allNamed: boolean;
+  /** Names of the invalid items (their problems are reported already). */
+  readonly rejected: ReadonlySet<string>;
+}
+
 /**
- * Parses a file holding one list (`devices:` or `tags:`). When the file as a whole is invalid, its problems
- * are reported and the items that are valid on their own are still returned (with their index in the file),
- * so the cross-checks can report their problems too; `complete` says whether every item made it.
+ * Parses a file holding one list (`devices:` or `tags:`). When the file is invalid, its problems are
+ * reported and the items that are valid on their own are still returned, so the cross-checks can report
+ * their problems too; the names of the invalid ones let the cross-checks skip references to them.
  */
 function parseListFile<T>(
   fileSchema: z.ZodType<Record<string, unknown>>,
   key: string,
   itemSchema: z.ZodType<T>,
+  nameKey: string,
   file: string,
   fileShape: string,
   data: unknown,
   problems: ConfigProblem[],
-): { items: { item: T; index: number }[]; complete: boolean } {
-  if (data === undefined) return { items: [], complete: false };
+): ParsedList<T> {
   const parsed = parseWith(fileSchema, file, fileShape, data, problems);
-  if (parsed) return { items: (parsed[key] as T[]).map((item, index) => ({ item, index })), complete: true };
-  const list = data !== null && typeof data === "object" ? (data as Record<string, unknown>)[key] : undefined;
-  const items: { item: T; index: number }[] = [];
-  if (Array.isArray(list)) {
-    list.forEach((raw: unknown, index) => {
-      const one = itemSchema.safeParse(raw);
-      if (one.success) items.push({ item: one.data, index });
-    });
+  if (parsed) {
+    const items = (parsed[key] as T[]).map((item, index) => ({ item, index }));
+    return { items, valid: true, allNamed: true, rejected: new Set() };
   }
-  return { items, complete: false };
+  const list = data !== null && typeof data === "object" ? (data as Record<string, unknown>)[key] : undefined;
+  if (!Array.isArray(list)) return { items: [], valid: false, allNamed: false, rejected: new Set() };
+  const items: { item: T; index: number }[] = [];
+  const rejected = new Set<string>();
+  let allNamed = true;
+  list.forEach((raw: unknown, index) => {
+    const one = itemSchema.safeParse(raw);
+    if (one.success) {
+      items.push({ item: one.data, index });
+      return;
+    }
+    const name = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>)[nameKey] : undefined;
+    if (typeof name === "string") rejected.add(name);
+    else allNamed = false;
+  });
+  return { items, valid: false, allNamed, rejected };
 }
 
 /** Problems of one file together: line.yaml, devices.yaml, then tags/ files in the order they were read. */
@@ -237,6 +258,7 @@ export function loadConfig(dir: string): ConfigResult {
     devicesFileSchema,
     "devices",
     deviceSchema,
+    "id",
     "devices.yaml",
     FILE_SHAPES.devices,
     readYaml(dir, "devices.yaml", FILE_SHAPES.devices, problems),
@@ -246,31 +268,35 @@ export function loadConfig(dir: string): ConfigResult {
 
   const tagsDir = join(dir, "tags");
   const located: LocatedTag[] = [];
-  let tagsComplete = true;
+  let tagsAllNamed = true;
+  const rejectedTags = new Set<string>();
   if (!existsSync(tagsDir)) {
     problems.push({ file: "tags/", path: "(root)", message: "directory is missing (one YAML file of tags per station)" });
-    tagsComplete = false;
+    tagsAllNamed = false;
   } else {
     const files = readdirSync(tagsDir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
     if (files.length === 0) problems.push({ file: "tags/", path: "(root)", message: "no tag files" });
     for (const f of files) {
       const rel = relative(dir, join(tagsDir, f));
       const data = readYaml(dir, rel, FILE_SHAPES.tags, problems);
-      const parsed = parseListFile(tagsFileSchema, "tags", tagSchema, rel, FILE_SHAPES.tags, data, problems);
-      if (!parsed.complete) tagsComplete = false;
+      const parsed = parseListFile(tagsFileSchema, "tags", tagSchema, "name", rel, FILE_SHAPES.tags, data, problems);
       for (const { item, index } of parsed.items) located.push({ tag: item, file: rel, index });
+      for (const name of parsed.rejected) rejectedTags.add(name);
+      if (!parsed.allNamed) tagsAllNamed = false;
     }
   }
 
   problems.push(
     ...checkCrossReferences({ stations: line?.stations ?? [] }, deviceList, located, {
       stations: line !== undefined,
-      devices: devices.complete,
-      tags: tagsComplete,
+      devices: devices.allNamed,
+      invalidDevices: devices.rejected,
+      tags: tagsAllNamed,
+      invalidTags: rejectedTags,
       devicePositions: devices.items.map((d) => d.index),
     }),
   );
-  if (problems.length > 0 || !line || !devices.complete) return { ok: false, problems: groupByFile(problems) };
+  if (problems.length > 0 || !line || !devices.valid) return { ok: false, problems: groupByFile(problems) };
 
   const config: ScadaConfig = {
     dir,

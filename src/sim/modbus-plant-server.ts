@@ -301,7 +301,7 @@ export async function createModbusPlantServer(options: ModbusPlantServerOptions)
     sockets.add(sock);
     sock.setNoDelay(true);
     const facade = new FilteredSocket(sock);
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     sock.on("close", () => {
       sockets.delete(sock);
       facade.emit("close", false);

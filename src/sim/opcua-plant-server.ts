@@ -193,7 +193,10 @@ class PlantServer implements OpcuaPlantServer {
     this.server = undefined;
     for (const s of this.served) s.variable = undefined;
     await server.shutdown(0);
-    for (const cm of this.certificateManagers) await cm.dispose();
+    for (const cm of this.certificateManagers) {
+      cm.referenceCounter = 0; // the server took references it does not give back; this object owns them
+      await cm.dispose();
+    }
     this.certificateManagers = [];
     this.log.info({ endpoint: this.endpointUrl }, "OPC UA plant server offline");
   }
@@ -235,8 +238,8 @@ class PlantServer implements OpcuaPlantServer {
       dataType: s.dataType,
       accessLevel: access,
       userAccessLevel: access,
-      // values are pushed as they change (exception-based); clients asking for a rate are sampled at it
-      minimumSamplingInterval: 0,
+      // the PLC's value changes once per scan: nothing is gained by sampling it faster
+      minimumSamplingInterval: PLC_SCAN_MS,
       value: {
         timestamped_get: () => s.dataValue,
         timestamped_set: (dataValue: DataValue) => Promise.resolve(this.writeFromClient(s, dataValue)),

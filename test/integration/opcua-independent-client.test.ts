@@ -97,14 +97,14 @@ describe("OPC UA plant server, seen by an independent node-opcua client", functi
 
   it("organises the variables in one folder per station under the device folder", async () => {
     const s = session!;
-    const objects = await s.browse({ nodeId: "i=85", browseDirection: BrowseDirection.Forward, resultMask: 63 });
+    const objects = await s.browse({ nodeId: "i=85", browseDirection: BrowseDirection.Forward, includeSubtypes: true, resultMask: 63 });
     const deviceRef = objects.references?.find((r) => r.browseName.name === "htr-plc");
     assert.ok(deviceRef, "Objects has a folder htr-plc");
-    const stations = await s.browse(deviceRef.nodeId);
+    const stations = await s.browse(deviceRef.nodeId.toString());
     const names = (stations.references ?? []).map((r) => r.browseName.name);
     assert.ok(names.includes("htr") && names.includes("quench"), `station folders, got ${names.join(", ")}`);
     const htrRef = stations.references!.find((r) => r.browseName.name === "htr")!;
-    const htrVars = await s.browse(htrRef.nodeId);
+    const htrVars = await s.browse(htrRef.nodeId.toString());
     const ids = (htrVars.references ?? []).filter((r) => r.nodeClass === NodeClass.Variable).map((r) => r.nodeId.toString());
     assert.equal(ids.length, tags.filter((t) => t.station === "htr").length);
     assert.ok(ids.includes("ns=1;s=HTR.WebTemp"), `HTR folder lists ns=1;s=HTR.WebTemp, got ${ids.join(", ")}`);

@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { equipmentSchema, idSchema, lineFileSchema, stationSchema } from "./line-schema.js";
+import {
+  devicesFileSchema,
+  modbusRtuDeviceSchema,
+  modbusTcpDeviceSchema,
+  opcuaDeviceSchema,
+  wordOrderSchema,
+} from "./device-schema.js";
+import { modbusAddressSchema, QUANTITY_UNITS, scalingSchema, tagSchema, tagsFileSchema } from "../tags/tag-schema.js";
+
+/**
+ * JSON Schemas for the plc-config YAML files, generated from the zod schemas the loader validates with, so
+ * YAML editors (yaml-language-server: `# yaml-language-server: $schema=…`) complete and check as you type.
+ * Written to plc-config/schema/ by scripts/gen-config-schema.ts; a unit test keeps the files in step.
+ *
+ * What a schema of one file cannot say (unknown devices and stations, overlapping Modbus addresses, …) is
+ * checked by `htr-scada check-config`.
+ */
+
+type Doc = { title?: string; description?: string };
+
+/** Titles and descriptions, attached to the zod schemas the config is validated with (without changing them). */
+function documentation(): z.core.$ZodRegistry<Doc> {
+  const docs = z.registry<Doc>();
+  const add = (schema: z.ZodType, doc: Doc): void => {
+    docs.add(schema, doc);
+  };
+
+  // line.yaml
+  const lineShape = lineFileSchema.shape.line.shape;
+  add(lineFileSchema.shape.line, { title: "Line", description: "The production line as a whole." });
+  add(lineShape.name, { description: "Name shown on the HMI." });
+  add(lineShape.webWidth, { description: "Width of the carbon-cloth web, metres." });
+  add(lineFileSchema.shape.stations, { description: "Stations, upstream → downstream." });
+  add(stationSchema, { title: "Station" });
+  add(stationSchema.shape.from, { description: "Start of the station, metres of web path from the unwinder nip." });
+  add(stationSchema.shape.to, { description: "End of the station, metres of web path from the unwinder nip." });
+  add(stationSchema.shape.equipment, { description: "Equipment of the station, with its position on the web path." });
+  add(equipmentSchema, { title: "Equipment" });
+  add(equipmentSchema.shape.position, { description: "Metres of web path from the unwinder nip." });
+
+  // devices.yaml
+  add(devicesFileSchema.shape.devices, { description: "The PLCs and I/O devices the SCADA talks to." });
+  add(opcuaDeviceSchema, { title: "OPC UA device" });
+  add(modbusTcpDeviceSchema, { title: "Modbus TCP device" });
+  add(modbusRtuDeviceSchema, { title: "Modbus RTU device" });
+  for (const device of [opcuaDeviceSchema, modbusTcpDeviceSchema, modbusRtuDeviceSchema]) {
+    const s = device.shape;
+    add(s.protocol, { description: "How the SCADA talks to the device." });
+    add(s.heartbeatTag, { description: "Tag name of the PLC's heartbeat counter (increments every 100 ms)." });
+    add(s.timeoutMs, { description: "Every request times out after this long, ms." });
+    add(s.reconnect, { description: "Reconnect backoff: the first retry after initialMs, later ones further apart, never more than maxMs." });
+  }
+  const opcua = opcuaDeviceSchema.shape;
+  add(opcua.endpoint, { description: "Server endpoint, e.g. opc.tcp://127.0.0.1:4840." });
+  add(opcua.user, { description: "Anonymous when absent; the password is read from the named environment variable." });
+  add(opcua.acceptUnknownCertificate, { description: "Accept a server certificate not yet trusted (lab use only)." });
+  add(opcua.publishingIntervalMs, { description: "Subscription publishing interval, ms." });
+  for (const device of [modbusTcpDeviceSchema, modbusRtuDeviceSchema]) {
+    add(device.shape.unitId, { description: "Modbus unit (slave) id." });
+    add(device.shape.wordOrder, { description: "Default word order of 32-bit values; a tag may override it." });
+    add(device.shape.maxGap, { description: "Largest gap of unused registers a read may span to merge two blocks." });
+  }
+  add(modbusRtuDeviceSchema.shape.path, { description: "Serial port, e.g. /dev/ttyUSB0." });
+  add(wordOrderSchema, {
+    description: "Byte order of a 32-bit value: ABCD big-endian, CDAB word-swapped, BADC byte-swapped, DCBA little-endian.",
+  });
+
+  // tags/*.yaml
+  const tag = tagSchema.shape;
+  add(tagsFileSchema.shape.tags, { description: "Tags of one station (or one device)." });
+  add(tagSchema, { title: "Tag" });
+  add(tag.name, { description: "Unique name '<station-or-device>.<signal>', e.g. 'htr.web_temp'." });
+  add(tag.station, { description: "Station id from line.yaml; absent for device-level tags such as a heartbeat." });
+  add(tag.device, { description: "Device id from devices.yaml." });
+  add(tag.type, { description: "PLC data type. Over Modbus, 32-bit types take two registers; bool lives on a coil or discrete input." });
+  add(tag.nodeId, { description: "OPC UA NodeId, for tags of an OPC UA device, e.g. \"ns=1;s=HTR.WebTemp\"." });
+  add(tag.modbus, { description: "Register or coil, for tags of a Modbus device." });
+  add(modbusAddressSchema.shape.table, { description: "coil and holding are read/write; discrete and input are read-only." });
+  add(modbusAddressSchema.shape.address, { description: "Zero-based address, 0..65535." });
+  add(modbusAddressSchema.shape.wordOrder, { description: "Overrides the device's word order for this 32-bit value." });
+  add(tag.quantity, { description: "Physical quantity; it fixes the units." });
+  add(tag.units, {
+    description: `Engineering units; must be the quantity's: ${Object.entries(QUANTITY_UNITS)
+      .map(([q, u]) => `${q} '${u}'`)
+      .join(", ")}.`,
+  });
+  add(scalingSchema, { description: "Raw → engineering linear scaling; identity when absent. Neither span may be zero." });
+  add(tag.range, { description: "Engineering range: writes outside it are refused; values outside it are flagged Uncertain." });
+  add(tag.updateMs, { description: "Expected update period, ms: OPC UA sampling interval, Modbus poll period, staleness reference." });
+  add(tag.deadband, { description: "Changes smaller than this (engineering units) are not reported." });
+  add(tag.writable, { description: "The SCADA may write this tag (never on discrete inputs or input registers)." });
+  // One schema instance serves every id (line, station, equipment, device), so it gets one description.
+  add(idSchema, { description: "Id: lower-case letters, digits and '-', starting with a letter." });
+  return docs;
+}
+
+type JsonObject = Record<string, unknown>;
+
+/** `units` must be the quantity's units: one if/then per quantity, so an editor flags 'degC' on a temperature. */
+function unitsFollowQuantity(): JsonObject[] {
+  return Object.entries(QUANTITY_UNITS).map(([quantity, units]) => ({
+    if: { properties: { quantity: { const: quantity } }, required: ["quantity"] },
+    then: { properties: { units: { const: units } } },
+  }));
+}
+
+function generate(schema: z.ZodType, title: string, description: string, docs: z.core.$ZodRegistry<Doc>): JsonObject {
+  const json = z.toJSONSchema(schema, {
+    io: "input", // fields with a default are optional in the file
+    target: "draft-07", // what yaml-language-server understands best
+    metadata: docs,
+    override: ({ zodSchema, jsonSchema }) => {
+      // z.number().int() says "any safe integer"; that is no limit worth showing in an editor.
+      if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+      if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+      if (zodSchema === modbusAddressSchema.shape.address) {
+        // The loader reports out-of-range addresses with a clearer message; the editor can flag them early.
+        jsonSchema.minimum = 0;
+        jsonSchema.maximum = 65535;
+      }
+      if (zodSchema === tagSchema) jsonSchema.allOf = unitsFollowQuantity();
+    },
+  }) as JsonObject;
+  const { $schema, ...rest } = json;
+  return { $schema, title, description, ...rest };
+}
+
+/** The three JSON Schemas, keyed by their file name in plc-config/schema/. */
+export function configJsonSchemas(): { "line.schema.json": object; "devices.schema.json": object; "tags.schema.json": object } {
+  const docs = documentation();
+  return {
+    "line.schema.json": generate(lineFileSchema, "HTR line: line.yaml", "The line and its stations, upstream → downstream.", docs),
+    "devices.schema.json": generate(devicesFileSchema, "HTR line: devices.yaml", "PLCs and I/O devices (OPC UA, Modbus TCP, Modbus RTU).", docs),
+    "tags.schema.json": generate(tagsFileSchema, "HTR line: tags/*.yaml", "Tags of one station: where each value lives and what it means.", docs),
+  };
+}
+
+/** A schema file's text as written to disk: two-space JSON with a trailing newline. */
+export function formatJsonSchema(schema: object): string {
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}

@@ -1,0 +1,266 @@
+import {
+  AttributeIds,
+  ClientMonitoredItemGroup,
+  DataChangeFilter,
+  DataChangeTrigger,
+  DeadbandType,
+  MessageSecurityMode,
+  OPCUAClient,
+  SecurityPolicy,
+  TimestampsToReturn,
+  resolveNodeId,
+  type ClientSession,
+  type ClientSubscription,
+  type DataValue,
+  type MonitoringParametersOptions,
+  type OPCUACertificateManager,
+  type StatusCode,
+  type UserIdentityInfo,
+  type Variant,
+} from "node-opcua";
+import type { OpcuaDeviceConfig } from "../../config/device-schema.js";
+import type { TagConfig } from "../../tags/tag-schema.js";
+import { rawDeadband } from "./opcua-tag-codec.js";
+
+/** One value from a publish response, for the tag at `index` of the link's tags. */
+export interface LinkValue {
+  readonly index: number;
+  readonly dataValue: DataValue;
+}
+
+export interface OpcuaLinkHandlers {
+  /** The values of one publish response, in order (a tag may appear more than once). */
+  onValues(batch: readonly LinkValue[]): void;
+  /** A publish response arrived (data or keep-alive): the server is alive and unchanged values are current. */
+  onPublish(): void;
+  /** The open link broke; called at most once, never after close(). */
+  onLost(reason: string): void;
+}
+
+export interface OpcuaLinkOptions {
+  readonly device: OpcuaDeviceConfig;
+  readonly tags: readonly TagConfig[];
+  readonly certificateManager: OPCUACertificateManager;
+  readonly userIdentity: UserIdentityInfo;
+  /** Keep-alive publish responses come after this many empty publishing intervals. */
+  readonly maxKeepAliveCount: number;
+  /** The link counts as lost when no publish response arrived for this long. */
+  readonly watchdogMs: number;
+  /** Each step of opening (connect, session, subscription, monitored items) must finish within this. */
+  readonly stepTimeoutMs: number;
+  /** Aborting rejects a pending open at once. */
+  readonly signal: AbortSignal;
+}
+
+export interface OpcuaLink {
+  /** Tags whose monitored item the server refused (e.g. BadNodeIdUnknown). */
+  readonly refused: readonly { readonly index: number; readonly status: StatusCode }[];
+  write(nodeId: string, variant: Variant): Promise<StatusCode>;
+  /** Disconnects (closing the session and its subscription when the server is still there). Never rejects. */
+  close(): Promise<void>;
+}
+
+/**
+ * One connection to an OPC UA server: client, session, ONE subscription with every tag as a monitored item
+ * (grouped by monitoring parameters), and a watchdog on publish responses. It does not reconnect: when it
+ * breaks it reports it once and the owner opens a new one.
+ */
+export async function openOpcuaLink(options: OpcuaLinkOptions, handlers: OpcuaLinkHandlers): Promise<OpcuaLink> {
+  const link = new Link(options, handlers);
+  try {
+    await link.open();
+    return link;
+  } catch (err) {
+    await link.close();
+    throw err;
+  }
+}
+
+/** Tags that share monitoring parameters go into one CreateMonitoredItems call. */
+function groupByParameters(tags: readonly TagConfig[], publishingIntervalMs: number): Map<string, { params: MonitoringParametersOptions; indices: number[] }> {
+  const groups = new Map<string, { params: MonitoringParametersOptions; indices: number[] }>();
+  tags.forEach((tag, index) => {
+    const deadband = rawDeadband(tag);
+    // keep every sample taken between two publish responses, with room for a late one
+    const queueSize = Math.min(100, Math.max(4, 2 * Math.ceil(publishingIntervalMs / tag.updateMs)));
+    const key = `${tag.updateMs}|${deadband ?? "-"}|${queueSize}`;
+    let group = groups.get(key);
+    if (!group) {
+      const params: MonitoringParametersOptions = { samplingInterval: tag.updateMs, queueSize, discardOldest: true };
+      if (deadband !== undefined) {
+        params.filter = new DataChangeFilter({
+          trigger: DataChangeTrigger.StatusValue,
+          deadbandType: DeadbandType.Absolute,
+          deadbandValue: deadband,
+        });
+      }
+      group = { params, indices: [] };
+      groups.set(key, group);
+    }
+    group.indices.push(index);
+  });
+  return groups;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+class Link implements OpcuaLink {
+  readonly refused: { index: number; status: StatusCode }[] = [];
+  private readonly client: OPCUAClient;
+  private session: ClientSession | undefined;
+  private subscription: ClientSubscription | undefined;
+  private opened = false;
+  private broken = false;
+  private closing: Promise<void> | undefined;
+  private failOpen: (err: Error) => void = () => undefined;
+  private readonly openAborted: Promise<never>;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastPublishAt = 0;
+  private pending: LinkValue[] = [];
+  private readonly onAbort = (): void => this.lost("stopped");
+
+  constructor(
+    private readonly options: OpcuaLinkOptions,
+    private readonly handlers: OpcuaLinkHandlers,
+  ) {
+    this.openAborted = new Promise<never>((_, reject) => {
+      this.failOpen = reject;
+    });
+    this.openAborted.catch(() => undefined);
+    const { device } = options;
+    this.client = OPCUAClient.create({
+      applicationName: `htr-scada ${device.id}`,
+      clientName: `htr-scada-${device.id}`,
+      endpointMustExist: false,
+      securityMode: MessageSecurityMode[device.securityMode],
+      securityPolicy: SecurityPolicy[device.securityPolicy],
+      clientCertificateManager: options.certificateManager,
+      // no retries inside node-opcua: the driver owns reconnection (backoff, fresh session, fresh subscription)
+      connectionStrategy: { maxRetry: 0, initialDelay: device.reconnect.initialMs, maxDelay: device.reconnect.maxMs },
+      requestedSessionTimeout: Math.max(10_000, 10 * device.timeoutMs),
+      keepSessionAlive: false,
+    });
+    this.client.on("connection_lost", () => this.lost("connection lost"));
+    this.client.on("close", (err?: Error | null) => this.lost(err ? `connection closed: ${err.message}` : "connection closed"));
+    this.client.on("start_reconnection", () => this.lost("connection broken"));
+    this.client.on("abort", () => this.lost("connection aborted"));
+    options.signal.addEventListener("abort", this.onAbort);
+  }
+
+  async open(): Promise<void> {
+    const { device, tags, stepTimeoutMs } = this.options;
+    const step = <T>(what: string, p: Promise<T>): Promise<T> => {
+      p.catch(() => undefined); // the race may settle first; do not leave the loser unhandled
+      return Promise.race([withTimeout(p, stepTimeoutMs, what), this.openAborted]);
+    };
+    if (this.options.signal.aborted) throw new Error("stopped");
+
+    await step("connect", this.client.connect(device.endpoint));
+    const session = await step("create session", this.client.createSession(this.options.userIdentity));
+    this.session = session;
+    session.on("session_closed", (sc: StatusCode) => this.lost(`session closed (${sc.name})`));
+    session.on("keepalive_failure", () => this.lost("session keep-alive failed"));
+
+    const publishingInterval = device.publishingIntervalMs;
+    const subscription = await step(
+      "create subscription",
+      session.createSubscription2({
+        requestedPublishingInterval: publishingInterval,
+        requestedMaxKeepAliveCount: this.options.maxKeepAliveCount,
+        requestedLifetimeCount: Math.max(3 * this.options.maxKeepAliveCount, Math.ceil(30_000 / publishingInterval)),
+        maxNotificationsPerPublish: 0,
+        publishingEnabled: true,
+        priority: 10,
+      }),
+    );
+    this.subscription = subscription;
+    subscription.on("keepalive", () => this.published());
+    subscription.on("received_notifications", () => this.published());
+    subscription.on("terminated", () => this.lost("subscription terminated"));
+    subscription.on("status_changed", (sc: StatusCode) => this.lost(`subscription status ${sc.name}`));
+    subscription.on("internal_error", (err: Error) => this.lost(`subscription error: ${err.message}`));
+
+    for (const { params, indices } of groupByParameters(tags, publishingInterval).values()) {
+      const items = indices.map((i) => ({ nodeId: resolveNodeId(tags[i]!.nodeId ?? ""), attributeId: AttributeIds.Value }));
+      const group = ClientMonitoredItemGroup.create(subscription, items, params, TimestampsToReturn.Both);
+      group.on("changed", (_item, dataValue: DataValue, i: number) => this.received(indices[i]!, dataValue));
+      await step(
+        "create monitored items",
+        new Promise<void>((resolve, reject) => {
+          group.once("initialized", () => resolve());
+          group.once("err", (message: string) => reject(new Error(`monitored items refused: ${message}`)));
+        }),
+      );
+      group.monitoredItems.forEach((item, i) => {
+        const status = (item as unknown as { statusCode?: StatusCode }).statusCode;
+        if (status && status.isNotGood()) this.refused.push({ index: indices[i]!, status });
+      });
+    }
+
+    this.opened = true;
+    this.lastPublishAt = Date.now();
+    const every = Math.max(10, Math.floor(this.options.watchdogMs / 4));
+    this.watchdog = setInterval(() => {
+      const silent = Date.now() - this.lastPublishAt;
+      if (silent > this.options.watchdogMs) this.lost(`no publish response for ${silent} ms`);
+    }, every);
+  }
+
+  async write(nodeId: string, variant: Variant): Promise<StatusCode> {
+    const session = this.session;
+    if (!session || this.broken || this.closing) throw new Error("not connected");
+    return session.write({ nodeId: resolveNodeId(nodeId), attributeId: AttributeIds.Value, value: { value: variant } });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.options.signal.removeEventListener("abort", this.onAbort);
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    this.pending = [];
+    try {
+      // disconnect closes the session (and so its subscription) when the channel is still up
+      await withTimeout(this.client.disconnect(), Math.max(2000, this.options.device.timeoutMs), "disconnect");
+    } catch {
+      // a dead link may not answer; nothing is left to release on our side
+    }
+  }
+
+  private published(): void {
+    this.lastPublishAt = Date.now();
+    if (!this.broken && !this.closing) this.handlers.onPublish();
+  }
+
+  /** Values of one publish response are dispatched in one synchronous run: hand them over together. */
+  private received(index: number, dataValue: DataValue): void {
+    if (this.broken || this.closing) return;
+    this.pending.push({ index, dataValue });
+    if (this.pending.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length > 0 && !this.broken && !this.closing) this.handlers.onValues(batch);
+  }
+
+  private lost(reason: string): void {
+    if (this.broken || this.closing) return;
+    if (this.opened) this.flush(); // what arrived before the break still counts
+    this.broken = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    if (this.opened) this.handlers.onLost(reason);
+    else this.failOpen(new Error(reason));
+  }
+}

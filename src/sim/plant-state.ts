@@ -1,0 +1,315 @@
+/**
+ * The whole state of the virtual plant: the physics (what the equipment really does), the sensor readings the
+ * PLCs see, the memory of both PLCs (setpoints, commands, status, internal timers) and the injected faults.
+ * Immutable: `stepPhysics` and `scanPlc` return a new state; nothing in here reads a clock.
+ */
+import { type FaultFlags, noFaults } from "./plant-faults.js";
+
+// ─── Plant-wide facts (PROCESS.md and plc-config/line.yaml) ────────────────────────────────────────────
+
+/** Room / hall temperature, K. */
+export const AMBIENT_K = 298;
+/** O₂ in air, ppm (20.9 %). */
+export const AIR_O2_PPM = 209_000;
+/** Carbon-cloth web width, m (line.yaml webWidth). */
+export const WEB_WIDTH_M = 0.3;
+/** Length of the HTR radiation zone along the web (1.00–1.30 m), m: one pulse-mode index. */
+export const ZONE_LENGTH_M = 0.3;
+/** Web path positions from the unwinder nip, m (line.yaml). */
+export const DOSER_POSITION_M = 0.5;
+export const RINSE_ENTRY_POSITION_M = 2.5;
+
+/**
+ * The precursor loading the web carries from the doser to the rinse, kept per web segment so the NaCl
+ * reaches the rinse tank when the dosed web does. Segment length and count cover the 2.0 m from the doser
+ * to the rinse entry with margin (256 × 0.01 m = 2.56 m).
+ */
+export const LOADING_SEGMENT_M = 0.01;
+export const LOADING_SEGMENTS = 256;
+
+// ─── Codes shared with plc-config (tag descriptions) ───────────────────────────────────────────────────
+
+/** htr.profile_phase */
+export const PHASE = { off: 0, ramp: 1, hold: 2, cool: 3, atTemperature: 4 } as const;
+export type ProfilePhase = (typeof PHASE)[keyof typeof PHASE];
+
+/** htr.mode */
+export const MODE = { pulse: 0, continuous: 1 } as const;
+
+/** htr.trip_word bits. */
+export const TRIP_BIT = { overTemp: 1 << 0, door: 1 << 1, estop: 1 << 2, o2: 1 << 3, overCurrent: 1 << 4 } as const;
+
+/** htr.first_out codes. */
+export const FIRST_OUT = { none: 0, overTemp: 1, door: 2, estop: 3, o2: 4, overCurrent: 5 } as const;
+
+// ─── Default setpoints (PROCESS.md: the paper's BiSb profile and the line's design values) ─────────────
+
+export const DEFAULTS = {
+  peakSpK: 1340,
+  rampTimeSpS: 3.0,
+  holdTimeSpS: 7.0,
+  coolTimeSpS: 5.0,
+  mode: MODE.pulse,
+  /** Argon purge: 30 L/min through the ≈ 5 L chamber purges air below 50 ppm in ≈ 85 s. */
+  arFlowSpLpm: 30,
+  /** Gas knife flow at which the knife's heat transfer is rated (see plant-physics). */
+  quenchGasFlowSpLpm: 150,
+  /** Continuous mode: one zone length per hold time, 0.30 m / 7 s ≈ 2.57 m/min. */
+  webSpeedSpMpm: (ZONE_LENGTH_M / 7.0) * 60,
+  /** ≈ 3 mg/cm² at the continuous web speed: 3 mg/cm² × 0.30 m × 2.57 m/min = 23 g/min. */
+  doserRateSpGpm: 23,
+  indexLengthSpM: ZONE_LENGTH_M,
+  tensionSpN: 50,
+  waterFlowSpLpm: 20,
+  dryerTempSpK: 393,
+  hopperLevelPct: 80,
+} as const;
+
+// ─── State types ───────────────────────────────────────────────────────────────────────────────────────
+
+/** What the equipment really does (true values, no sensor noise). */
+export interface PlantPhysics {
+  // HTR zone
+  readonly webTempK: number;
+  readonly radiatorTempK: number;
+  readonly supplyVoltageV: number;
+  readonly supplyCurrentA: number;
+  readonly supplyPowerKw: number;
+  readonly arFlowLpm: number;
+  readonly o2Ppm: number;
+  readonly doorClosed: boolean;
+  readonly estopOk: boolean;
+  // quench
+  readonly quenchGasFlowLpm: number;
+  readonly coolantFlowLpm: number;
+  readonly coolantTempK: number;
+  readonly exitWebTempK: number;
+  // web transport and feed
+  readonly webSpeedMpm: number;
+  readonly webTensionN: number;
+  /** Web length that has passed the unwinder nip, m (the encoder, before its 1 mm quantisation). */
+  readonly encoderPosM: number;
+  readonly hopperLevelPct: number;
+  readonly doserRateGpm: number;
+  readonly arealLoadingMgCm2: number;
+  /** Areal loading (mg/cm²) by web segment, ring-indexed by web coordinate (see LOADING_SEGMENT_M). */
+  readonly loadingRing: readonly number[];
+  // rinse, dryer, rewinder
+  readonly waterFlowLpm: number;
+  readonly tankLevelPct: number;
+  readonly tankSaltG: number;
+  readonly waterTempK: number;
+  readonly conductivityUsCm: number;
+  readonly dryerTempK: number;
+  readonly rollLengthM: number;
+}
+
+/** What the PLCs' inputs read: the noisy or fault-prone measurements (the rest are read from physics). */
+export interface SensorReadings {
+  readonly webTempK: number;
+  /** Set while the pyrometer signal is bad (the reason). */
+  readonly webTempBad: string | undefined;
+  readonly radiatorTempK: number;
+  readonly o2Ppm: number;
+  readonly arFlowLpm: number;
+  readonly quenchGasFlowLpm: number;
+  readonly coolantFlowLpm: number;
+  readonly webTensionN: number;
+  readonly rewindTensionN: number;
+  readonly conductivityUsCm: number;
+}
+
+/** The HTR PLC's memory (OPC UA device htr-plc): SCADA commands and setpoints, status, internal state. */
+export interface HtrPlcMemory {
+  // written by the SCADA
+  readonly heaterEnable: boolean;
+  readonly mode: number;
+  readonly peakSpK: number;
+  readonly rampTimeSpS: number;
+  readonly holdTimeSpS: number;
+  readonly coolTimeSpS: number;
+  readonly pulseStart: boolean;
+  readonly tripReset: boolean;
+  readonly arFlowSpLpm: number;
+  readonly quenchGasOn: boolean;
+  readonly quenchGasFlowSpLpm: number;
+  readonly coolantOn: boolean;
+  // status
+  readonly heaterOn: boolean;
+  readonly phase: ProfilePhase;
+  readonly pulseCount: number;
+  readonly tripWord: number;
+  readonly firstOut: number;
+  readonly heartbeat: number;
+  // internal
+  /** Plant ms accumulated towards the next heartbeat increment. */
+  readonly heartbeatAccMs: number;
+  /** Mode the running profile was started in (a mode change mid-profile aborts it). */
+  readonly activeMode: number;
+  /** Time spent in the current phase, ms (integer, so phase ends land on exact scans). */
+  readonly phaseElapsedMs: number;
+  /** Web temperature the ramp started from, K. */
+  readonly rampStartK: number;
+  /** Current profile setpoint of the PI loop, K. */
+  readonly setpointK: number;
+  readonly piIntegral: number;
+  /** Output to the power supply: demanded fraction of maximum power, 0..1. */
+  readonly powerCmd: number;
+  /** Output to the gas knife valve (SCADA request, or the PLC's own quench in the cool phase). */
+  readonly knifeOpen: boolean;
+  /** The hold of the running pulse ran to its end (the pulse counts when its cool phase ends). */
+  readonly holdCompleted: boolean;
+}
+
+/** The line PLC's memory (Modbus device line-plc). */
+export interface LinePlcMemory {
+  // written by the SCADA
+  readonly webSpeedSpMpm: number;
+  readonly doserRateSpGpm: number;
+  readonly lotId: number;
+  readonly indexLengthSpM: number;
+  readonly tensionSpN: number;
+  readonly drivesRun: boolean;
+  readonly doserOn: boolean;
+  readonly indexCmd: boolean;
+  readonly pumpOn: boolean;
+  readonly dryerOn: boolean;
+  readonly waterFlowSpLpm: number;
+  readonly dryerTempSpK: number;
+  // status
+  readonly drivesRunning: boolean;
+  readonly indexing: boolean;
+  readonly doserRunning: boolean;
+  readonly pumpRunning: boolean;
+  readonly dryerRunning: boolean;
+  readonly heartbeat: number;
+  // internal
+  readonly heartbeatAccMs: number;
+  /** Encoder position the running index move ends at, m. */
+  readonly indexTargetM: number;
+}
+
+export interface PlantState {
+  /** Plant time, ms since the plant started (advances in the physics step). */
+  readonly timeMs: number;
+  /** mulberry32 state for the sensor noise. */
+  readonly rng: number;
+  readonly faults: FaultFlags;
+  readonly physics: PlantPhysics;
+  readonly sensors: SensorReadings;
+  readonly htr: HtrPlcMemory;
+  readonly line: LinePlcMemory;
+}
+
+// ─── Initial state ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Chill-plate cooling water inlet temperature, K. */
+export const COOLANT_INLET_K = 293;
+/** DI-water supply temperature, K. */
+export const RINSE_SUPPLY_K = 293;
+/** Rinse tank overflow weir, % of tank height: the tank stands at this level with no flow ("normal"). */
+export const TANK_WEIR_LEVEL_PCT = 60;
+/** Conductivity of the DI water itself, µS/cm. */
+export const DI_WATER_CONDUCTIVITY_US_CM = 1;
+
+/** The plant at rest: room temperature, chamber full of air, door closed, drives stopped, heater off. */
+export function initialPlantState(seed: number): PlantState {
+  const physics: PlantPhysics = {
+    webTempK: AMBIENT_K,
+    radiatorTempK: AMBIENT_K,
+    supplyVoltageV: 0,
+    supplyCurrentA: 0,
+    supplyPowerKw: 0,
+    arFlowLpm: 0,
+    o2Ppm: AIR_O2_PPM,
+    doorClosed: true,
+    estopOk: true,
+    quenchGasFlowLpm: 0,
+    coolantFlowLpm: 0,
+    coolantTempK: COOLANT_INLET_K,
+    exitWebTempK: AMBIENT_K,
+    webSpeedMpm: 0,
+    webTensionN: DEFAULTS.tensionSpN,
+    encoderPosM: 0,
+    hopperLevelPct: DEFAULTS.hopperLevelPct,
+    doserRateGpm: 0,
+    arealLoadingMgCm2: 0,
+    loadingRing: new Array<number>(LOADING_SEGMENTS).fill(0),
+    waterFlowLpm: 0,
+    tankLevelPct: TANK_WEIR_LEVEL_PCT,
+    tankSaltG: 0,
+    waterTempK: RINSE_SUPPLY_K,
+    conductivityUsCm: DI_WATER_CONDUCTIVITY_US_CM,
+    dryerTempK: AMBIENT_K,
+    rollLengthM: 0,
+  };
+  return {
+    timeMs: 0,
+    rng: seed >>> 0,
+    faults: noFaults(),
+    physics,
+    sensors: {
+      webTempK: AMBIENT_K,
+      webTempBad: undefined,
+      radiatorTempK: AMBIENT_K,
+      o2Ppm: AIR_O2_PPM,
+      arFlowLpm: 0,
+      quenchGasFlowLpm: 0,
+      coolantFlowLpm: 0,
+      webTensionN: DEFAULTS.tensionSpN,
+      rewindTensionN: DEFAULTS.tensionSpN,
+      conductivityUsCm: DI_WATER_CONDUCTIVITY_US_CM,
+    },
+    htr: {
+      heaterEnable: false,
+      mode: DEFAULTS.mode,
+      peakSpK: DEFAULTS.peakSpK,
+      rampTimeSpS: DEFAULTS.rampTimeSpS,
+      holdTimeSpS: DEFAULTS.holdTimeSpS,
+      coolTimeSpS: DEFAULTS.coolTimeSpS,
+      pulseStart: false,
+      tripReset: false,
+      arFlowSpLpm: DEFAULTS.arFlowSpLpm,
+      quenchGasOn: false,
+      quenchGasFlowSpLpm: DEFAULTS.quenchGasFlowSpLpm,
+      coolantOn: true,
+      heaterOn: false,
+      phase: PHASE.off,
+      pulseCount: 0,
+      tripWord: 0,
+      firstOut: FIRST_OUT.none,
+      heartbeat: 0,
+      heartbeatAccMs: 0,
+      activeMode: DEFAULTS.mode,
+      phaseElapsedMs: 0,
+      rampStartK: AMBIENT_K,
+      setpointK: AMBIENT_K,
+      piIntegral: 0,
+      powerCmd: 0,
+      knifeOpen: false,
+      holdCompleted: false,
+    },
+    line: {
+      webSpeedSpMpm: DEFAULTS.webSpeedSpMpm,
+      doserRateSpGpm: DEFAULTS.doserRateSpGpm,
+      lotId: 0,
+      indexLengthSpM: DEFAULTS.indexLengthSpM,
+      tensionSpN: DEFAULTS.tensionSpN,
+      drivesRun: false,
+      doserOn: false,
+      indexCmd: false,
+      pumpOn: false,
+      dryerOn: false,
+      waterFlowSpLpm: DEFAULTS.waterFlowSpLpm,
+      dryerTempSpK: DEFAULTS.dryerTempSpK,
+      drivesRunning: false,
+      indexing: false,
+      doserRunning: false,
+      pumpRunning: false,
+      dryerRunning: false,
+      heartbeat: 0,
+      heartbeatAccMs: 0,
+      indexTargetM: 0,
+    },
+  };
+}
