@@ -248,9 +248,8 @@ export async function createModbusPlantServer(options: ModbusPlantServerOptions)
       if (cell === undefined) throw new ModbusException(EX_ILLEGAL_DATA_ADDRESS, `no tag at holding ${address + i}`);
       let words = touched.get(cell.tag);
       if (words === undefined) {
-        words = cell.tag.modbus !== undefined && tagWidth(cell.tag) > 1 && !coversTag(cell.tag, address, values.length)
-          ? wordsOf(cell.tag)
-          : new Array<number>(tagWidth(cell.tag)).fill(0);
+        // a write covering only part of a 32-bit value keeps the plant's current other word
+        words = coversTag(cell.tag, address, values.length) ? new Array<number>(tagWidth(cell.tag)).fill(0) : wordsOf(cell.tag);
         touched.set(cell.tag, words);
       }
       words[cell.index] = w;

@@ -181,9 +181,14 @@ class PlantServer implements OpcuaPlantServer {
       serverInfo: { applicationUri: `urn:htr-scada:sim:${device.id}`, productUri: "urn:htr-scada:sim" },
     });
     this.server = server;
-    await server.initialize();
-    this.buildAddressSpace(server);
-    await server.start();
+    try {
+      await server.initialize();
+      this.buildAddressSpace(server);
+      await server.start();
+    } catch (err) {
+      await this.takeDown(); // leave it cleanly offline, so a later setOnline(true) starts afresh
+      throw err;
+    }
     this.log.info({ endpoint: this.endpointUrl }, "OPC UA plant server online");
   }
 

@@ -295,22 +295,29 @@ function transport(p: PlantPhysics, line: LinePlcMemory, dtS: number): Transport
   return { speedMpm: v, posM: pos, accelMS2: (v - v0) / 60 / dtS };
 }
 
-/** Writes the loading at the doser into the web segments that passed it during the step. */
+/** Ring slot of the web segment at web coordinate u (u = encoder position − path position; may be < 0). */
+function ringSlot(u: number): number {
+  const seg = Math.floor(u / LOADING_SEGMENT_M);
+  return ((seg % LOADING_SEGMENTS) + LOADING_SEGMENTS) % LOADING_SEGMENTS;
+}
+
+/**
+ * Writes the loading at the doser into the web segments that passed it during the step. The ring is longer
+ * than the doser → rinse distance, so a segment is read at the rinse before the doser overwrites its slot;
+ * web that was already past the doser when the plant started reads 0 (its slots were never written).
+ */
 function depositLoading(ring: readonly number[], pos0: number, pos1: number, loading: number): readonly number[] {
   if (pos1 <= pos0) return ring;
-  const first = Math.max(0, Math.floor((pos0 - DOSER_POSITION_M) / LOADING_SEGMENT_M));
+  const first = Math.floor((pos0 - DOSER_POSITION_M) / LOADING_SEGMENT_M);
   const last = Math.floor((pos1 - DOSER_POSITION_M) / LOADING_SEGMENT_M);
-  if (last < 0) return ring;
   const out = ring.slice();
-  for (let seg = first; seg <= last; seg++) out[seg % LOADING_SEGMENTS] = loading;
+  for (let seg = first; seg <= last; seg++) out[ringSlot(seg * LOADING_SEGMENT_M + LOADING_SEGMENT_M / 2)] = loading;
   return out;
 }
 
-/** Loading of the web segment at the rinse entry, mg/cm² (0 for web that never passed the doser). */
+/** Loading of the web segment at the rinse entry, mg/cm². */
 function loadingAtRinse(ring: readonly number[], pos: number): number {
-  const u = pos - RINSE_ENTRY_POSITION_M;
-  if (u < 0) return 0;
-  return ring[Math.floor(u / LOADING_SEGMENT_M) % LOADING_SEGMENTS] ?? 0;
+  return ring[ringSlot(pos - RINSE_ENTRY_POSITION_M)] ?? 0;
 }
 
 /** Advances the plant's physics and sensor readings by dtS seconds (pure). */

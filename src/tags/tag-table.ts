@@ -1,5 +1,5 @@
 import type { Clock } from "../core/clock.js";
-import { type Quality, type TagUpdate, type TagValue, bad, GOOD } from "../core/tag-value.js";
+import { type Quality, type TagUpdate, type TagValue, bad, GOOD, uncertain } from "../core/tag-value.js";
 import type { TagSink } from "../core/tag-sink.js";
 import type { TagConfig } from "./tag-schema.js";
 import { stalenessQuality, worstQuality } from "./staleness.js";
@@ -107,7 +107,7 @@ export class TagTable implements TagSink {
       const slot = this.slots.get(u.name);
       if (!slot) continue;
       this.updateCount++;
-      const value: TagValue = { value: u.value, quality: u.quality, sourceTs: u.sourceTs, serverTs: u.serverTs };
+      const value: TagValue = { value: u.value, quality: rangeQuality(slot.config, u), sourceTs: u.sourceTs, serverTs: u.serverTs };
       slot.reported = value;
       slot.freshAt = u.serverTs;
       this.publish(slot, value);
@@ -158,6 +158,14 @@ export class TagTable implements TagSink {
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) ls[i]!(change);
   }
+}
+
+/** A Good value outside the tag's engineering range is flagged Uncertain (sensor or scaling suspect). */
+function rangeQuality(config: TagConfig, u: TagUpdate): Quality {
+  const r = config.range;
+  if (!r || u.quality.status !== "Good" || typeof u.value !== "number") return u.quality;
+  if (u.value < r.min || u.value > r.max) return uncertain(`out of range ${r.min}..${r.max} ${config.units}`.trimEnd());
+  return u.quality;
 }
 
 function isChange(config: TagConfig, prev: TagValue, next: TagValue): boolean {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import Modbus from "modbus-serial";
 import { loadConfigOrThrow } from "../../src/config/config-loader.js";
-import type { ModbusTcpDeviceConfig } from "../../src/config/device-schema.js";
+import { modbusRtuDeviceSchema, type ModbusTcpDeviceConfig } from "../../src/config/device-schema.js";
 import { systemClock } from "../../src/core/clock.js";
 import { silentLogger, type Logger } from "../../src/core/logger.js";
 import type { TagScalar, TagUpdate } from "../../src/core/tag-value.js";
@@ -14,7 +14,7 @@ import type { TagSink } from "../../src/drivers/driver-port.js";
 import { encodeValue } from "../../src/drivers/modbus/modbus-codec.js";
 import { ModbusDriver } from "../../src/drivers/modbus/modbus-driver.js";
 import { createModbusPlantServer, type ModbusPlantServer } from "../../src/sim/modbus-plant-server.js";
-import type { TagConfig } from "../../src/tags/tag-schema.js";
+import { tagSchema, type TagConfig } from "../../src/tags/tag-schema.js";
 import { freePort } from "../helpers/free-port.js";
 import { MemoryPlant } from "../helpers/memory-plant.js";
 
@@ -317,6 +317,14 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
       assert.deepEqual(writes, [["feed.web_speed_sp", 2.5]]);
       await c.writeRegister(0, encodeValue("float32", 2.75)[0] ?? 0); // 2.5 and 2.75 differ in the high word only
       assert.deepEqual(writes.at(-1), ["feed.web_speed_sp", 2.75]);
+      // FC15: several coils, one plant write each
+      writes.length = 0;
+      await c.writeCoils(3, [true, false]);
+      assert.deepEqual(writes, [["rinse.pump_on", true], ["rinse.dryer_on", false]]);
+      // a write the plant refuses → exception 4
+      plant.write = (): boolean => false;
+      await expectException(c.writeRegisters(8, encodeValue("float32", 50)), 4);
+      await expectException(c.writeCoil(0, true), 4);
     } finally {
       plant.write = original;
       c.close(() => undefined);
@@ -482,5 +490,39 @@ describe("modbus driver: 16-bit write (FC6)", function () {
     const over = await driver.write(word.name, 400); // raw 40000: beyond int16
     assert.equal(over.ok, false);
     assert.match(over.status, /outside the int16 range/);
+  });
+});
+
+describe("modbus driver: RTU link that cannot open", function () {
+  this.timeout(10_000);
+  let driver: ModbusDriver | undefined;
+
+  after(async () => {
+    await driver?.stop();
+  });
+
+  it("marks its tags Bad with the reason, keeps retrying, never throws", async () => {
+    const device = modbusRtuDeviceSchema.parse({
+      id: "rtu-plc",
+      protocol: "modbus-rtu",
+      path: "/dev/tty-does-not-exist-0",
+      heartbeatTag: "rtu-plc.heartbeat",
+      reconnect: { initialMs: 20, maxMs: 100 },
+    });
+    const tags = [
+      tagSchema.parse({ name: "rtu-plc.heartbeat", device: "rtu-plc", type: "uint16", modbus: { table: "holding", address: 0 }, quantity: "count", units: "", updateMs: 100, writable: true }),
+    ];
+    const sink = new RecordingSink();
+    const logger = new RecordingLogger();
+    driver = new ModbusDriver({ device, tags, sink, clock: systemClock, logger });
+    await driver.start();
+    await waitFor("tag Bad", () => sink.latest.get("rtu-plc.heartbeat")?.quality.status === "Bad", 2000);
+    assert.match(sink.latest.get("rtu-plc.heartbeat")?.quality.reason ?? "", /^not connected: .*tty-does-not-exist-0/);
+    await new Promise((r) => setTimeout(r, 400)); // several retries (20, 40, 80, 100, 100 ms)
+    assert.equal(sink.batches, 1, "an outage marks the tags Bad once, not once per retry");
+    assert.equal(logger.warnings.length, 1, "a down link logs once per interval");
+    assert.equal(driver.health().state, "DOWN");
+    const w = await driver.write("rtu-plc.heartbeat", 1);
+    assert.deepEqual([w.ok, /not connected/.test(w.status)], [false, true]);
   });
 });

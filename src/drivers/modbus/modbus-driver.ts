@@ -4,7 +4,8 @@
  * - Reads are planned by modbus-read-planner into blocks per table and poll group; one timer per group.
  * - Strictly one transaction in flight per link (TransactionQueue); writes jump ahead of queued reads so a
  *   trip write never waits behind a poll cycle. A group whose poll is due while its previous poll is still
- *   queued or running counts an overrun and skips that poll.
+ *   queued or running counts an overrun and skips that poll (polls never pile up); the group's next poll
+ *   then starts as soon as the running one ends.
  * - Every value is delivered Good with sourceTs = serverTs = time of receipt (Modbus has no time stamps).
  *   A failed block read marks that block's tags Bad with the reason; a lost connection marks ALL the
  *   device's tags Bad at once and reconnects forever with capped exponential backoff.
@@ -120,6 +121,8 @@ interface GroupState {
   timer: NodeJS.Timeout | undefined;
   /** A poll of this group is queued or running. */
   busy: boolean;
+  /** A tick found the group busy (an overrun): poll again as soon as the running poll ends. */
+  late: boolean;
 }
 
 export class ModbusDriver implements DeviceDriver {
@@ -169,6 +172,7 @@ export class ModbusDriver implements DeviceDriver {
       group,
       timer: undefined,
       busy: false,
+      late: false,
     }));
     const heartbeat = this.tagsByName.get(options.device.heartbeatTag);
     this.referenceMs = heartbeat?.updateMs ?? Math.min(1000, ...options.tags.map((t) => t.updateMs));
@@ -264,6 +268,9 @@ export class ModbusDriver implements DeviceDriver {
   private tick(g: GroupState): void {
     if (!this.connected || this.stopped) return;
     if (g.busy) {
+      // Overrun: this poll is skipped (never queued behind the running one). The group is marked late
+      // so its next poll starts as soon as the running one ends, instead of idling up to a period.
+      g.late = true;
       this.counters.overruns += 1;
       const n = this.flood.pass(`overrun:${g.group.updateMs}`);
       if (n >= 0) {
@@ -272,8 +279,10 @@ export class ModbusDriver implements DeviceDriver {
       return;
     }
     g.busy = true;
+    g.late = false;
     void this.pollGroup(g.group).finally(() => {
       g.busy = false;
+      if (g.late) this.tick(g);
     });
   }
 
@@ -514,8 +523,16 @@ function destroyQuietly(client: ModbusClient): void {
     emitter.removeAllListeners("error");
     // A late socket error after destroy must not become an unhandled 'error' event.
     client.on("error", () => undefined);
-    client.destroy(() => undefined);
+    // destroy() drops a TCP socket at once and cancels pending transactions; a serial port has no
+    // destroy (modbus-serial then does nothing), so close it.
+    if (client.isOpen && !hasDestroy(client)) client.close(() => undefined);
+    else client.destroy(() => undefined);
   } catch {
     // already closed
   }
+}
+
+function hasDestroy(client: ModbusClient): boolean {
+  const port = (client as unknown as { _port?: { destroy?: unknown } })._port;
+  return typeof port?.destroy === "function";
 }

@@ -264,6 +264,22 @@ describe("sim/plc-program (through the virtual plant)", () => {
       assert.equal(num(plant, "htr.first_out"), FIRST_OUT.none);
     });
 
+    it("first-out is the first trip in time, not the lowest code", () => {
+      const plant = newPlant(1);
+      readyToHeat(plant);
+      set(plant, "htr.heater_enable", true);
+      set(plant, "htr.pulse_start", true);
+      plant.advance(4000);
+      plant.setFault("overcurrent", true);
+      stepUntil(plant, "over-current trip", 100, () => num(plant, "htr.trip_word") !== 0);
+      assert.equal(num(plant, "htr.first_out"), FIRST_OUT.overCurrent);
+      plant.setFault("door-open", true);
+      plant.setFault("estop", true);
+      plant.step();
+      assert.equal(num(plant, "htr.trip_word"), TRIP_BIT.overCurrent | TRIP_BIT.door | TRIP_BIT.estop);
+      assert.equal(num(plant, "htr.first_out"), FIRST_OUT.overCurrent);
+    });
+
     it("a latched trip blocks the next pulse until reset", () => {
       const plant = newPlant(1);
       readyToHeat(plant);

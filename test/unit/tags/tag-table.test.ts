@@ -101,6 +101,18 @@ describe("TagTable", () => {
     assert.equal(table.get("a.t")!.value.value, 1, "keeps the last value for display");
   });
 
+  it("flags a Good value outside the tag's range Uncertain", () => {
+    const t = new TagTable([tag("a.r", { range: { min: 0, max: 100 } })], clock);
+    const put2 = (v: number) => t.onUpdates([{ name: "a.r", value: v, quality: GOOD, sourceTs: 1, serverTs: clock.now() }]);
+    put2(50);
+    assert.equal(t.get("a.r")!.value.quality.status, "Good");
+    put2(120);
+    assert.equal(t.get("a.r")!.value.quality.status, "Uncertain");
+    assert.match(t.get("a.r")!.value.quality.reason, /out of range 0\.\.100 K/);
+    put2(99);
+    assert.equal(t.get("a.r")!.value.quality.status, "Good");
+  });
+
   it("ignores updates for unknown tags and unsubscribes listeners", () => {
     table.onUpdates([{ name: "nope.x", value: 1, quality: GOOD, sourceTs: 0, serverTs: 0 }]);
     assert.equal(changes.length, 0);
