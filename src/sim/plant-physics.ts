@@ -113,6 +113,8 @@ const COOLANT_FLOW_TAU_S = 1;
 const CHILL_PLATE_HEAT_CAPACITY_J_PER_K = 30_000;
 /** Chill plates to the hall, W/K. */
 const CHILL_PLATE_AMBIENT_UA_W_PER_K = 20;
+/** Water boils in the plates above this, K: the latent heat caps the coolant temperature (dry-out not modelled). */
+const COOLANT_BOILING_K = 373;
 /** Water: J/(kg·K), and 1 kg per L. */
 const WATER_CP_J_PER_KG_K = 4186;
 /** Contact + radiation of the web to the chill plates in the quench section, W/(m²·K). */
@@ -367,13 +369,15 @@ export function stepPhysics(state: PlantState, dtS: number): PlantState {
   const coolantFlowLpm = lag(p.coolantFlowLpm, htr.coolantOn && coolantOk ? COOLANT_NOMINAL_LPM : 0, COOLANT_FLOW_TAU_S, dtS);
   const coolantWPerK = (coolantFlowLpm / 60) * WATER_CP_J_PER_KG_K;
   const plateHeatW = (1 - HEATER_EFFICIENCY) * sup.radiatorW + Math.max(0, convectedW);
-  const coolantTempK =
+  const coolantTempK = Math.min(
+    COOLANT_BOILING_K,
     p.coolantTempK +
-    ((plateHeatW -
-      coolantWPerK * (p.coolantTempK - COOLANT_INLET_K) -
-      CHILL_PLATE_AMBIENT_UA_W_PER_K * (p.coolantTempK - AMBIENT_K)) /
-      CHILL_PLATE_HEAT_CAPACITY_J_PER_K) *
-      dtS;
+      ((plateHeatW -
+        coolantWPerK * (p.coolantTempK - COOLANT_INLET_K) -
+        CHILL_PLATE_AMBIENT_UA_W_PER_K * (p.coolantTempK - AMBIENT_K)) /
+        CHILL_PLATE_HEAT_CAPACITY_J_PER_K) *
+        dtS,
+  );
 
   // Web at the quench exit: a moving web arrives at zone temperature and is quenched on the way (NTU);
   // a stopped web sitting between the chill plates is at the coolant's temperature.
