@@ -7,6 +7,8 @@ import { createLogger } from "./core/logger.js";
 
 /** Stop everything within this long after SIGINT / SIGTERM, whatever hangs. */
 const SHUTDOWN_DEADLINE_MS = 4500;
+/** How long start waits for every PLC link before printing its ready line anyway. */
+const READY_WAIT_MS = 10_000;
 
 const env = process.env;
 const defaultConfigDir = (): string => resolve(env.SCADA_CONFIG_DIR || "plc-config");
@@ -77,7 +79,14 @@ program
     onShutdown(() => runtime.stop(), logger);
     try {
       const { url } = await runtime.start();
-      logger.info({ url, sim: opts.sim, config: configDir }, `HTR SCADA ready at ${url} (try ${url}/api/tags)`);
+      // One ready line, once the PLC links are up (or, if they are not, saying which are not).
+      const allOk = await runtime.waitForDevices(READY_WAIT_MS);
+      const devices = runtime.drivers.map((d) => d.health());
+      if (allOk) logger.info({ url, sim: opts.sim, config: configDir }, `HTR SCADA ready at ${url} (try ${url}/api/tags)`);
+      else {
+        const down = devices.filter((d) => d.state !== "OK").map((d) => `${d.deviceId}: ${d.state} (${d.reason})`);
+        logger.warn({ url, devices: down }, `HTR SCADA serving at ${url}, but not every PLC is OK yet: ${down.join("; ")} — see ${url}/readyz`);
+      }
     } catch (err) {
       logger.error({ err }, "could not start");
       await runtime.stop();

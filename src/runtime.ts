@@ -37,6 +37,8 @@ export interface Runtime {
   sim(): VirtualPlantService | undefined;
   /** Starts plant (sim), drivers and HTTP; resolves with the URL. */
   start(): Promise<{ url: string }>;
+  /** Resolves true once every device is OK, false if `timeoutMs` passes first. */
+  waitForDevices(timeoutMs: number): Promise<boolean>;
   /** Stops everything; idempotent. */
   stop(): Promise<void>;
 }
@@ -119,6 +121,14 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       });
       const { port } = srv.address() as AddressInfo;
       return { url: `http://${options.host}:${port}` };
+    },
+    async waitForDevices(timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs;
+      while (!drivers.every((d) => d.health().state === "OK")) {
+        if (Date.now() > deadline || stopping) return false;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return true;
     },
     stop() {
       stopping ??= (async () => {

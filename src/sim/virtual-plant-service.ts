@@ -61,12 +61,12 @@ export async function startVirtualPlant(opts: VirtualPlantOptions): Promise<Virt
           plant,
           port: portOf(device.endpoint),
           dataDir: opts.dataDir,
-          logger: log.child({ device: device.id }),
+          logger: opts.logger,
         });
         servers.push({ deviceId: device.id, setOnline: (on) => srv.setOnline(on), stop: () => srv.stop() });
         endpoints[device.id] = srv.endpointUrl;
       } else if (device.protocol === "modbus-tcp") {
-        const srv = await createModbusPlantServer({ device, tags, plant, host, port: device.port, logger: log.child({ device: device.id }) });
+        const srv = await createModbusPlantServer({ device, tags, plant, host, port: device.port, logger: log });
         servers.push({ deviceId: device.id, setOnline: (on) => srv.setOnline(on), stop: () => srv.stop() });
         endpoints[device.id] = `modbus-tcp://${host}:${srv.port}/${device.unitId}`;
       } else {
