@@ -16,7 +16,7 @@ import { loadConfigOrThrow } from "../src/config/config-loader.js";
 import type { ModbusTcpDeviceConfig } from "../src/config/device-schema.js";
 import { systemClock } from "../src/core/clock.js";
 import { silentLogger } from "../src/core/logger.js";
-import type { TagSink } from "../src/drivers/driver-port.js";
+import type { TagSink } from "../src/core/tag-sink.js";
 import { ModbusDriver } from "../src/drivers/modbus/modbus-driver.js";
 import { planReads, type ReadBlock } from "../src/drivers/modbus/modbus-read-planner.js";
 import { createModbusPlantServer } from "../src/sim/modbus-plant-server.js";

@@ -5,8 +5,8 @@ import {
   modbusRtuDeviceSchema,
   modbusTcpDeviceSchema,
   opcuaDeviceSchema,
-  wordOrderSchema,
 } from "./device-schema.js";
+import { wordOrderSchema } from "../tags/word-order.js";
 import { modbusAddressSchema, QUANTITY_UNITS, scalingSchema, tagSchema, tagsFileSchema } from "../tags/tag-schema.js";
 
 /**

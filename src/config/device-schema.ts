@@ -3,8 +3,6 @@ import { idSchema } from "./line-schema.js";
 
 import { wordOrderSchema } from "../tags/word-order.js";
 
-export { WORD_ORDERS, wordOrderSchema, type WordOrder } from "../tags/word-order.js";
-
 const reconnectSchema = z
   .strictObject({
     initialMs: z.number().int().min(10).default(250),

@@ -2,7 +2,8 @@ import type { DeviceConfig } from "../config/device-schema.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { TagConfig } from "../tags/tag-schema.js";
-import type { DeviceDriver, DriverObserver, TagSink } from "./driver-port.js";
+import type { TagSink } from "../core/tag-sink.js";
+import type { DeviceDriver, DriverObserver } from "./driver-port.js";
 import { ModbusDriver } from "./modbus/modbus-driver.js";
 import { OpcuaDriver } from "./opcua/opcua-driver.js";
 

@@ -1,7 +1,5 @@
 import type { TagScalar } from "../core/tag-value.js";
 
-export type { TagSink } from "../core/tag-sink.js";
-
 export interface WriteResult {
   readonly ok: boolean;
   /** "Good", or what went wrong: an OPC UA status name, a Modbus exception, "timeout", "not connected". */

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { OPCUA_DATA_TYPES } from "../drivers/opcua/opcua-tag-codec.js";
 import {
   DataType,
   DataValue,
@@ -48,15 +49,6 @@ export interface OpcuaPlantServer {
 /** The virtual plant's PLC scan period: the server's publishing and sampling floor. */
 const PLC_SCAN_MS = 10;
 
-const DATA_TYPES: Record<TagType, DataType> = {
-  bool: DataType.Boolean,
-  int16: DataType.Int16,
-  uint16: DataType.UInt16,
-  int32: DataType.Int32,
-  uint32: DataType.UInt32,
-  float32: DataType.Float,
-  float64: DataType.Double,
-};
 
 interface ServedTag {
   readonly tag: TagConfig;
@@ -111,7 +103,7 @@ class PlantServer implements OpcuaPlantServer {
         const plantValue = options.plant.read(tag.name);
         const served: ServedTag = {
           tag,
-          dataType: DATA_TYPES[tag.type],
+          dataType: OPCUA_DATA_TYPES[tag.type],
           dataValue: new DataValue(),
           plantValue,
           variable: undefined,

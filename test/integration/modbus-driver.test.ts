@@ -10,7 +10,7 @@ import { modbusRtuDeviceSchema, type ModbusTcpDeviceConfig } from "../../src/con
 import { systemClock } from "../../src/core/clock.js";
 import { silentLogger, type Logger } from "../../src/core/logger.js";
 import type { TagScalar, TagUpdate } from "../../src/core/tag-value.js";
-import type { TagSink } from "../../src/drivers/driver-port.js";
+import type { TagSink } from "../../src/core/tag-sink.js";
 import { encodeValue } from "../../src/drivers/modbus/modbus-codec.js";
 import { ModbusDriver } from "../../src/drivers/modbus/modbus-driver.js";
 import { createModbusPlantServer, type ModbusPlantServer } from "../../src/sim/modbus-plant-server.js";

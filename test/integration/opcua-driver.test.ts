@@ -8,7 +8,7 @@ import type { OpcuaDeviceConfig } from "../../src/config/device-schema.js";
 import { systemClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { TagUpdate } from "../../src/core/tag-value.js";
-import type { TagSink } from "../../src/drivers/driver-port.js";
+import type { TagSink } from "../../src/core/tag-sink.js";
 import { OpcuaDriver } from "../../src/drivers/opcua/opcua-driver.js";
 import { createOpcuaPlantServer, type OpcuaPlantServer } from "../../src/sim/opcua-plant-server.js";
 import type { TagConfig } from "../../src/tags/tag-schema.js";

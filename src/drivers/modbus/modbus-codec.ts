@@ -10,7 +10,7 @@
  * 16-bit values occupy one register and are not affected by the word order (the config only allows a
  * word order on 32-bit values). A bool in a register is 0 / 1 (any non-zero word reads as true).
  */
-import type { WordOrder } from "../../config/device-schema.js";
+import type { WordOrder } from "../../tags/word-order.js";
 import type { TagScalar } from "../../core/tag-value.js";
 import type { TagConfig, TagType } from "../../tags/tag-schema.js";
 import { toEngineering, toRaw } from "../../tags/scaling.js";

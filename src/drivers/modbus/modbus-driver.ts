@@ -25,9 +25,9 @@ import type {
   DeviceHealth,
   DriverObserver,
   DriverStats,
-  TagSink,
   WriteResult,
 } from "../driver-port.js";
+import type { TagSink } from "../../core/tag-sink.js";
 import { engineeringToWords, wordsToEngineering } from "./modbus-codec.js";
 import { isBitTable, planReads, type PollGroup, type ReadBlock } from "./modbus-read-planner.js";
 

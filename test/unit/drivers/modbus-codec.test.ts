@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { WORD_ORDERS, type WordOrder } from "../../../src/config/device-schema.js";
+import { WORD_ORDERS, type WordOrder } from "../../../src/tags/word-order.js";
 import { tagSchema, type TagConfig } from "../../../src/tags/tag-schema.js";
 import {
   decodeValue,
