@@ -5,6 +5,8 @@ import { type AccessPolicy } from "./access-policy.js";
 import { errorHandler, notFoundHandler } from "./http-errors.js";
 import { type HealthSource, healthRoutes } from "./health-routes.js";
 import { requirePermission } from "./require-permission.js";
+import { type LineControl, lineRoutes } from "./line-routes.js";
+import { type RecipeControl, recipeRoutes } from "./recipe-routes.js";
 import { type SimControl, simRoutes } from "./sim-routes.js";
 import { type TagReader, tagRoutes } from "./tag-routes.js";
 
@@ -14,6 +16,9 @@ export interface AppDeps {
   readonly metrics: Registry;
   readonly policy: AccessPolicy;
   readonly logger: Logger;
+  /** Line control (PackML, interlocks); absent in a tags-only runtime. */
+  readonly line?: LineControl;
+  readonly recipes?: RecipeControl;
   /** Present only when running with the virtual plant. */
   readonly sim?: SimControl;
 }
@@ -29,6 +34,8 @@ export function createApp(deps: AppDeps): Express {
     res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
   });
   app.use(tagRoutes(deps.tags, deps.policy));
+  if (deps.line) app.use(lineRoutes(deps.line, deps.policy));
+  if (deps.recipes) app.use(recipeRoutes(deps.recipes, deps.policy));
   if (deps.sim) app.use(simRoutes(deps.sim, deps.policy));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { z } from "zod";
-import { ScadaError } from "../core/errors.js";
+import { parseBody } from "./parse-body.js";
 import type { AccessPolicy } from "./access-policy.js";
 import { requirePermission } from "./require-permission.js";
 
@@ -25,11 +25,8 @@ export function simRoutes(sim: SimControl, policy: AccessPolicy): Router {
     res.json({ faults: sim.faults() });
   });
   r.post("/api/sim/faults/:name", requirePermission(policy, "sim:control"), (req, res) => {
-    const parsed = faultBody.safeParse(req.body);
-    if (!parsed.success) {
-      throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", 'Body must be {"active": true|false}', parsed.error.issues.map((i) => i.message));
-    }
-    res.json(sim.setFault(String(req.params.name), parsed.data.active));
+    const body = parseBody(faultBody, req.body, 'Body must be {"active": true|false}');
+    res.json(sim.setFault(String(req.params.name), body.active));
   });
   return r;
 }
