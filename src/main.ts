@@ -59,11 +59,12 @@ program
   .command("start")
   .description("run the SCADA (and, with --sim, the virtual plant) and serve the HTTP API")
   .option("--sim", "start the virtual plant in the same process and connect to it", false)
+  .option("--purged", "virtual plant: start with the HTR chamber already purged under argon", false)
   .option("--config <dir>", "plc-config directory (env SCADA_CONFIG_DIR)")
   .option("--data <dir>", "data directory (env SCADA_DATA_DIR)")
   .option("--port <n>", "HTTP port (env PORT, default 8080)", parsePort)
   .option("--host <host>", "HTTP bind address (env HOST, default 127.0.0.1)")
-  .action(async (opts: { sim: boolean; config?: string; data?: string; port?: number; host?: string }) => {
+  .action(async (opts: { sim: boolean; purged: boolean; config?: string; data?: string; port?: number; host?: string }) => {
     const logger = createLogger();
     const configDir = opts.config ? resolve(opts.config) : defaultConfigDir();
     const config = configOrExit(configDir);
@@ -74,6 +75,7 @@ program
       host: opts.host ?? env.HOST ?? "127.0.0.1",
       dataDir: opts.data ? resolve(opts.data) : defaultDataDir(),
       sim: opts.sim,
+      simPurged: opts.purged,
       logger,
     });
     onShutdown(() => runtime.stop(), logger);
@@ -100,12 +102,13 @@ program
   .option("--config <dir>", "plc-config directory (env SCADA_CONFIG_DIR)")
   .option("--data <dir>", "data directory (env SCADA_DATA_DIR)")
   .option("--seed <n>", "random seed of the plant's sensor noise", (v) => Number(v), 1)
+  .option("--purged", "start with the HTR chamber already purged under argon", false)
   .option("--fault <name>", "start with this fault active (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-  .action(async (opts: { config?: string; data?: string; seed: number; fault: string[] }) => {
+  .action(async (opts: { config?: string; data?: string; seed: number; purged: boolean; fault: string[] }) => {
     const logger = createLogger();
     const config = configOrExit(opts.config ? resolve(opts.config) : defaultConfigDir());
     const { startVirtualPlant } = await import("./sim/virtual-plant-service.js");
-    const sim = await startVirtualPlant({ config, dataDir: opts.data ? resolve(opts.data) : defaultDataDir(), logger, seed: opts.seed });
+    const sim = await startVirtualPlant({ config, dataDir: opts.data ? resolve(opts.data) : defaultDataDir(), logger, seed: opts.seed, startPurged: opts.purged });
     onShutdown(() => sim.stop(), logger);
     for (const f of opts.fault) {
       try {

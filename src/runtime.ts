@@ -13,6 +13,15 @@ import { createApp } from "./server/app.js";
 import { createMetrics } from "./server/metrics.js";
 import { type VirtualPlantService, startVirtualPlant } from "./sim/virtual-plant-service.js";
 import { TagTable } from "./tags/tag-table.js";
+import { HeartbeatMonitor } from "./tags/heartbeat-monitor.js";
+import { InterlockService } from "./control/interlock-service.js";
+import { LineService } from "./control/line-service.js";
+import { LineSnapshotStore } from "./control/line-snapshot-store.js";
+import type { TagWrite, WriteOutcome } from "./control/control-io.js";
+import { recipeIoOver } from "./recipes/recipe-io.js";
+import { RecipeService } from "./recipes/recipe-service.js";
+import { RecipeStore } from "./recipes/recipe-store.js";
+import { join } from "node:path";
 
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one (tests). */
@@ -23,6 +32,8 @@ export interface RuntimeOptions {
   /** Start the virtual plant in the same process and serve its fault API. */
   readonly sim: boolean;
   readonly simSeed?: number;
+  /** Virtual plant only: start with the HTR chamber already purged under argon. */
+  readonly simPurged?: boolean;
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly policy?: AccessPolicy;
@@ -33,6 +44,9 @@ export interface Runtime {
   readonly tags: TagTable;
   readonly drivers: readonly DeviceDriver[];
   readonly app: Express;
+  readonly line: LineService;
+  readonly interlocks: InterlockService;
+  readonly recipes: RecipeService;
   /** The virtual plant, once started (sim mode only). */
   sim(): VirtualPlantService | undefined;
   /** Starts plant (sim), drivers and HTTP; resolves with the URL. */
@@ -72,12 +86,63 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     );
   }
 
+  // One router of reads and writes by tag → device → driver, for recipes and control alike.
+  const tagIo = recipeIoOver(drivers, config.tags);
+  const recipes = new RecipeService({ store: new RecipeStore(config.dir), config, io: tagIo, clock, logger });
+  const writeTags = async (writes: readonly TagWrite[]): Promise<WriteOutcome> => {
+    const results = await Promise.all(writes.map(async (w) => ({ w, r: await tagIo.write(w.tag, w.value) })));
+    const failures = results.filter((x) => !x.r.ok).map((x) => `${x.w.tag}: ${x.r.status}`);
+    return { ok: failures.length === 0, failures };
+  };
+  const heartbeats = new HeartbeatMonitor(
+    config.devices.map((d) => ({ id: d.id, heartbeatTag: d.heartbeatTag, periodMs: config.tags.find((t) => t.name === d.heartbeatTag)?.updateMs ?? 100 })),
+  );
+  let line: LineService | undefined;
+  const interlocks = new InterlockService({
+    defs: config.interlocks,
+    tags,
+    write: (tag, value) => tagIo.write(tag, value),
+    line: () => line?.lineInputs() ?? { running: false, heating: false },
+    recipe: () => {
+      if (recipes.status().alloy === null) return null;
+      return { verified: recipes.isVerified(), params: recipes.interlockParams() };
+    },
+    heartbeats,
+    toLine: (event) => line?.send(event),
+    clock,
+    logger,
+  });
+  line = new LineService({
+    tags,
+    io: { writeTags },
+    recipes,
+    interlocks,
+    store: new LineSnapshotStore(join(options.dataDir, "line", "line-snapshot.json")),
+    clock,
+    logger,
+  });
+  const lineService = line;
+
   let simService: VirtualPlantService | undefined;
   const app = createApp({
     tags,
     health: { devices: () => drivers.map((d) => d.health()), now: () => clock.now() },
     metrics: metrics.registry,
     policy: options.policy ?? openAccessPolicy,
+    line: {
+      status: () => lineService.status(),
+      command: (cmd) => lineService.command(cmd),
+      interlocks: () => interlocks.status(),
+      bypass: (id, request) => interlocks.bypass(id, request),
+      resetInterlocks: (by) => interlocks.reset(by),
+    },
+    recipes: {
+      list: () => recipes.list(),
+      get: (alloy) => recipes.get(alloy),
+      status: () => recipes.status(),
+      load: (alloy, by) => lineService.loadRecipe(alloy, by),
+      verify: (by) => recipes.verify(by),
+    },
     logger: logger.child({ module: "http" }),
     ...(options.sim
       ? {
@@ -101,6 +166,9 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     tags,
     drivers,
     app,
+    line: lineService,
+    interlocks,
+    recipes,
     sim: () => simService,
     async start() {
       if (options.sim) {
@@ -109,9 +177,12 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
           dataDir: options.dataDir,
           logger,
           ...(options.simSeed === undefined ? {} : { seed: options.simSeed }),
+          startPurged: options.simPurged ?? false,
         });
       }
       await Promise.all(drivers.map((d) => d.start()));
+      lineService.start();
+      interlocks.start();
       stalenessTimer = setInterval(() => tags.checkStaleness(), STALENESS_CHECK_MS);
       const srv = app.listen(options.port, options.host);
       server = srv;
@@ -133,6 +204,8 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     stop() {
       stopping ??= (async () => {
         if (stalenessTimer) clearInterval(stalenessTimer);
+        lineService.stop();
+        interlocks.stop();
         if (server) {
           const srv = server;
           srv.closeAllConnections();

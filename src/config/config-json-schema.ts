@@ -8,6 +8,19 @@ import {
 } from "./device-schema.js";
 import { wordOrderSchema } from "../tags/word-order.js";
 import { modbusAddressSchema, QUANTITY_UNITS, scalingSchema, tagSchema, tagsFileSchema } from "../tags/tag-schema.js";
+import {
+  bypassPolicySchema,
+  compareConditionSchema,
+  conditionSchema,
+  effectsSchema,
+  INTERLOCK_RECIPE_PARAMETERS,
+  interlockSchema,
+  interlockSettingsSchema,
+  interlocksFileSchema,
+  plcTripSchema,
+  tagWriteSchema,
+  valueRefSchema,
+} from "../interlocks/interlock-schema.js";
 
 /**
  * JSON Schemas for the plc-config YAML files, generated from the zod schemas the loader validates with, so
@@ -18,7 +31,8 @@ import { modbusAddressSchema, QUANTITY_UNITS, scalingSchema, tagSchema, tagsFile
  * checked by `htr-scada check-config`.
  */
 
-type Doc = { title?: string; description?: string };
+/** `id` names a recursive schema's entry under `definitions` (the interlock condition). */
+type Doc = { id?: string; title?: string; description?: string };
 
 /** Titles and descriptions, attached to the zod schemas the config is validated with (without changing them). */
 function documentation(): z.core.$ZodRegistry<Doc> {
@@ -91,6 +105,47 @@ function documentation(): z.core.$ZodRegistry<Doc> {
   add(tag.updateMs, { description: "Expected update period, ms: OPC UA sampling interval, Modbus poll period, staleness reference." });
   add(tag.deadband, { description: "Changes smaller than this (engineering units) are not reported." });
   add(tag.writable, { description: "The SCADA may write this tag (never on discrete inputs or input registers)." });
+  // interlocks.yaml
+  const il = interlockSchema.shape;
+  const settings = interlockSettingsSchema.unwrap().shape;
+  add(interlocksFileSchema.shape.settings, { title: "Settings", description: "Rules common to every interlock." });
+  add(settings.notGoodTripAfterMs, {
+    description: "A trip whose cause depends on a value that is not Good trips after this long, ms (IL-08: 250).",
+  });
+  add(settings.maxBypassMinutes, { description: "No bypass may last longer, minutes." });
+  add(settings.resetWrites, { description: "Written on every interlock reset command, e.g. the PLC's trip-reset bit." });
+  add(interlocksFileSchema.shape.interlocks, { description: "The cause → effect matrix, IL-01 …" });
+  add(interlockSchema, { title: "Interlock" });
+  add(il.id, { description: "Id such as IL-01; unique." });
+  add(il.kind, {
+    description:
+      "trip: latches, writes its effects once and commands the line; reset needs the cause cleared. permissive: blocks a start while its cause holds. trip+permissive: both.",
+  });
+  add(il.while, { description: "The cause counts only while this holds, e.g. heater enabled or line running." });
+  add(il.onDelayMs, { description: "The cause must hold this long before it acts, ms." });
+  add(effectsSchema.shape.writes, { description: "Written to the PLC once, on the trip edge." });
+  add(effectsSchema.shape.line, { description: "Command sent to the line on the trip edge." });
+  add(effectsSchema.shape.blocksStart, { description: "What may not start while a permissive is missing (or a trip+permissive is tripped)." });
+  add(tagWriteSchema, { title: "Write" });
+  // (tag fields share the tag-name schema of tags/*.yaml, which carries its own description.)
+  add(plcTripSchema, { title: "PLC trip", description: "The PLC's own hard trip, which must confirm this one: `tag` is its trip word (an integer tag)." });
+  add(plcTripSchema.shape.bit, { description: "Bit of the trip word the PLC sets for this trip." });
+  add(plcTripSchema.shape.confirmMs, { description: "The bit must come within this long of the PLC's cause, ms; else 'trip not confirmed'." });
+  add(plcTripSchema.shape.cause, { description: "The PLC's own trip condition, when it differs from the interlock's cause." });
+  add(bypassPolicySchema, { title: "Bypass", description: "Whether an operator may bypass it (time-limited, with reason)." });
+  add(bypassPolicySchema.shape.maxMinutes, { description: "Longest bypass, minutes (default and ceiling: settings.maxBypassMinutes)." });
+  add(conditionSchema, {
+    id: "condition",
+    title: "Condition",
+    description:
+      "When the interlock acts (for a permissive: when it is missing). One of: {tag, op, value}; {all: [...]}; {any: [...]}; {not: ...}; {notGood: [tags], forMs}; {heartbeatStale: [devices]}; {recipeNotVerified: true}; {line: running|heating}.",
+  });
+  add(compareConditionSchema, { title: "Comparison" });
+  add(valueRefSchema, {
+    title: "Recipe value",
+    description: `clamp(recipe parameter × times + plus, min, max); fallback without a recipe. Parameters: ${Object.keys(INTERLOCK_RECIPE_PARAMETERS).join(", ")}.`,
+  });
+
   // One schema instance serves every id (line, station, equipment, device), so it gets one description.
   add(idSchema, { description: "Id: lower-case letters, digits and '-', starting with a letter." });
   return docs;
@@ -135,6 +190,21 @@ export function configJsonSchemas(): { "line.schema.json": object; "devices.sche
     "devices.schema.json": generate(devicesFileSchema, "HTR line: devices.yaml", "PLCs and I/O devices (OPC UA, Modbus TCP, Modbus RTU).", docs),
     "tags.schema.json": generate(tagsFileSchema, "HTR line: tags/*.yaml", "Tags of one station: where each value lives and what it means.", docs),
   };
+}
+
+/** The JSON Schema of interlocks.yaml (plc-config/schema/interlocks.schema.json). */
+export function interlocksJsonSchema(): object {
+  return generate(
+    interlocksFileSchema,
+    "HTR line: interlocks.yaml",
+    "Interlocks: cause → effect, trips and permissives, PLC trip confirmation and bypass rules.",
+    documentation(),
+  );
+}
+
+/** Every JSON Schema of plc-config/schema/, keyed by file name (what scripts/gen-config-schema.ts writes). */
+export function allConfigJsonSchemas(): Record<string, object> {
+  return { ...configJsonSchemas(), "interlocks.schema.json": interlocksJsonSchema() };
 }
 
 /** A schema file's text as written to disk: two-space JSON with a trailing newline. */

@@ -8,6 +8,8 @@ import { type DeviceConfig, deviceSchema, devicesFileSchema } from "./device-sch
 import { type TagConfig, tagSchema, tagsFileSchema } from "../tags/tag-schema.js";
 import { checkCrossReferences } from "./config-cross-check.js";
 import type { ConfigProblem, LocatedTag } from "./config-problem.js";
+import { type InterlockDefs, interlocksFileSchema } from "../interlocks/interlock-schema.js";
+import { checkInterlocks } from "../interlocks/interlock-cross-check.js";
 
 export interface ScadaConfig {
   readonly dir: string;
@@ -15,6 +17,8 @@ export interface ScadaConfig {
   readonly stations: LineFile["stations"];
   readonly devices: readonly DeviceConfig[];
   readonly tags: readonly TagConfig[];
+  /** interlocks.yaml: the cause → effect matrix (src/interlocks). */
+  readonly interlocks: InterlockDefs;
 }
 
 export type ConfigResult = { ok: true; config: ScadaConfig } | { ok: false; problems: ConfigProblem[] };
@@ -25,6 +29,7 @@ const FILE_SHAPES = {
   line: "a mapping with 'line' and 'stations'",
   devices: "a mapping with 'devices'",
   tags: "a mapping with 'tags'",
+  interlocks: "a mapping with 'interlocks'",
 } as const;
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -118,14 +123,89 @@ function issueMessage(issue: Issue, fileShape: string): string {
 
 function zodProblems(file: string, fileShape: string, error: z.ZodError): ConfigProblem[] {
   const out: ConfigProblem[] = [];
-  for (const issue of error.issues) {
+  const add = (issue: Issue): void => {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) out.push({ file, path: formatPath([...issue.path, key]), message: "unknown key" });
-    } else {
-      out.push({ file, path: formatPath(issue.path), message: issueMessage(issue, fileShape) });
+      return;
+    }
+    if (issue.code === "invalid_union" && !("discriminator" in issue && typeof issue.discriminator === "string") && !literalUnionValues(issue)) {
+      const input = (issue as { input?: unknown }).input;
+      const branch = closestBranch(issue, input);
+      if (branch) {
+        // Branch issues are relative to the union: put them at their full path, with their input.
+        for (const inner of branch) add({ ...inner, path: [...issue.path, ...inner.path], input: inputAt(input, inner.path) } as Issue);
+        return;
+      }
+      out.push({ file, path: formatPath(issue.path), message: unionMessage(issue, input) });
+      return;
+    }
+    out.push({ file, path: formatPath(issue.path), message: issueMessage(issue, fileShape) });
+  };
+  for (const issue of error.issues) add(issue);
+  return out;
+}
+
+function inputAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const key of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/**
+ * A union of mappings told apart by their keys (e.g. an interlock condition: `{tag, op, value}`, `{all}`,
+ * `{notGood, forMs}` …): the branch the author meant is the one that fits the keys they wrote. Undefined when
+ * the input is no mapping, or shares no key with any branch (then no branch's details would help).
+ */
+function closestBranch(issue: Issue & { code: "invalid_union" }, input: unknown): Issue[] | undefined {
+  if (input === null || typeof input !== "object" || Array.isArray(input)) return undefined;
+  const written = Object.keys(input);
+  let best: Issue[] | undefined;
+  let bestScore = Infinity;
+  for (const branch of issue.errors) {
+    if (!acceptsMapping(branch)) continue;
+    let score = 0;
+    let unknownKeys = 0;
+    for (const inner of branch) {
+      if (inner.code === "unrecognized_keys" && inner.path.length === 0) unknownKeys += inner.keys.length;
+      else if (inner.path.length === 0 || !written.includes(String(inner.path[0]))) score += 1;
+    }
+    if (unknownKeys === written.length) continue; // none of the author's keys belongs to this branch
+    score += unknownKeys;
+    if (score < bestScore) {
+      best = branch;
+      bestScore = score;
     }
   }
-  return out;
+  return best;
+}
+
+/** The branch is a mapping (it did not fail on the type of the value itself). */
+function acceptsMapping(branch: readonly Issue[]): boolean {
+  return !branch.some((i) => i.path.length === 0 && (i.code === "invalid_type" || i.code === "invalid_value"));
+}
+
+/** A union none of whose branches fits: name the forms (from the keys each branch misses) or the types. */
+function unionMessage(issue: Issue & { code: "invalid_union" }, input: unknown): string {
+  if (input === undefined) return "required field missing";
+  if (input !== null && typeof input === "object" && !Array.isArray(input)) {
+    const forms = issue.errors.filter(acceptsMapping).map((branch) => {
+      const keys = branch.flatMap((i) => (i.path.length === 1 && inputAt(input, i.path) === undefined ? [String(i.path[0])] : []));
+      return `{${keys.join(", ")}}`;
+    });
+    const keys = Object.keys(input);
+    const named = keys.map((k) => `'${k}'`).join(", ");
+    const found = keys.length === 0 ? "an empty mapping fits" : keys.length === 1 ? `key ${named} fits` : `keys ${named} fit`;
+    return `${found} none of the forms: ${forms.join(", ")}`;
+  }
+  const expected = issue.errors.flatMap((branch) =>
+    branch.flatMap((i) => (i.code === "invalid_type" && i.path.length === 0 ? [EXPECTED_NAMES[i.expected] ?? i.expected] : [])),
+  );
+  if (expected.length === 0) return issue.message;
+  const list = expected.length === 1 ? expected[0] : `${expected.slice(0, -1).join(", ")} or ${expected[expected.length - 1]}`;
+  return `expected ${list}, found ${describeValue(input)}`;
 }
 
 /** A YAML parser error in one line; a duplicate key is named (the parser only says keys must be unique). */
@@ -232,9 +312,13 @@ function parseListFile<T>(
   return { items, valid: false, allNamed, rejected };
 }
 
-/** Problems of one file together: line.yaml, devices.yaml, then tags/ files in the order they were read. */
+/**
+ * Problems of one file together: line.yaml, devices.yaml, then tags/ files in the order they were read,
+ * then the files that refer to tags (interlocks.yaml).
+ */
 function groupByFile(problems: readonly ConfigProblem[]): ConfigProblem[] {
-  const rank = (file: string): number => (file === "line.yaml" ? 0 : file === "devices.yaml" ? 1 : 2);
+  const rank = (file: string): number =>
+    file === "line.yaml" ? 0 : file === "devices.yaml" ? 1 : file.startsWith("tags/") || file === "tags/" ? 2 : 3;
   // Array.prototype.sort is stable: within a file, problems keep the order they were found in.
   return [...problems].sort((a, b) => rank(a.file) - rank(b.file) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
@@ -296,7 +380,27 @@ export function loadConfig(dir: string): ConfigResult {
       devicePositions: devices.items.map((d) => d.index),
     }),
   );
-  if (problems.length > 0 || !line || !devices.valid) return { ok: false, problems: groupByFile(problems) };
+
+  const interlocks = parseWith(
+    interlocksFileSchema,
+    "interlocks.yaml",
+    FILE_SHAPES.interlocks,
+    readYaml(dir, "interlocks.yaml", FILE_SHAPES.interlocks, problems),
+    problems,
+  );
+  if (interlocks) {
+    problems.push(
+      ...checkInterlocks(interlocks, {
+        tags: located.map((l) => l.tag),
+        deviceIds: deviceList.map((d) => d.id),
+        tagsComplete: tagsAllNamed,
+        invalidTags: rejectedTags,
+        devicesComplete: devices.allNamed,
+        invalidDevices: devices.rejected,
+      }),
+    );
+  }
+  if (problems.length > 0 || !line || !devices.valid || !interlocks) return { ok: false, problems: groupByFile(problems) };
 
   const config: ScadaConfig = {
     dir,
@@ -304,6 +408,7 @@ export function loadConfig(dir: string): ConfigResult {
     stations: line.stations,
     devices: deviceList,
     tags: located.map((l) => l.tag),
+    interlocks,
   };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -22,6 +22,8 @@ export interface SequenceParams {
   readonly minRinseFlow: number;
   /** Continuous-mode web speed, m/min (pulse mode indexes instead). */
   readonly webSpeed: number;
+  /** The recipe's flow setpoints, L/min: the stations write these (not design defaults) when they start. */
+  readonly flowSetpoints?: { readonly arFlowLpm: number; readonly quenchGasFlowLpm: number; readonly rinseWaterFlowLpm: number };
   /** Per-step timeouts, ms. */
   readonly timeouts: {
     readonly flowMs: number;

@@ -313,3 +313,19 @@ export function initialPlantState(seed: number): PlantState {
     },
   };
 }
+
+/** O₂ in a chamber kept under argon (well below the 50 ppm heater permissive), ppm. */
+export const PURGED_O2_PPM = 5;
+
+/**
+ * The plant at rest with the chamber already purged (kept under argon between runs): as
+ * initialPlantState, with O₂ at PURGED_O2_PPM and argon flowing at the default setpoint.
+ */
+export function purgedPlantState(seed: number): PlantState {
+  const s = initialPlantState(seed);
+  return {
+    ...s,
+    physics: { ...s.physics, o2Ppm: PURGED_O2_PPM, arFlowLpm: DEFAULTS.arFlowSpLpm },
+    sensors: { ...s.sensors, o2Ppm: PURGED_O2_PPM, arFlowLpm: DEFAULTS.arFlowSpLpm },
+  };
+}

@@ -5,6 +5,7 @@ import type { Logger } from "../core/logger.js";
 import { createModbusPlantServer } from "./modbus-plant-server.js";
 import { createOpcuaPlantServer } from "./opcua-plant-server.js";
 import { PlantRunner } from "./plant-runner.js";
+import { purgedPlantState } from "./plant-state.js";
 import { VirtualPlant } from "./virtual-plant.js";
 
 interface PlantServer {
@@ -18,6 +19,8 @@ export interface VirtualPlantOptions {
   readonly dataDir: string;
   readonly logger: Logger;
   readonly seed?: number;
+  /** Start with the chamber already purged under argon (kept inerted between runs) instead of full of air. */
+  readonly startPurged?: boolean;
   /** Host the plant's servers bind to (default 127.0.0.1). */
   readonly host?: string;
 }
@@ -47,7 +50,8 @@ function portOf(endpoint: string): number {
 export async function startVirtualPlant(opts: VirtualPlantOptions): Promise<VirtualPlantService> {
   const log = opts.logger.child({ module: "sim" });
   const host = opts.host ?? "127.0.0.1";
-  const plant = new VirtualPlant(opts.config.tags, opts.seed ?? 1);
+  const seed = opts.seed ?? 1;
+  const plant = new VirtualPlant(opts.config.tags, seed, opts.startPurged ? purgedPlantState(seed) : undefined);
   const runner = new PlantRunner(plant);
   const servers: PlantServer[] = [];
   const endpoints: Record<string, string> = {};

@@ -41,3 +41,13 @@ export async function waitFor(what: string, timeoutMs: number, check: () => bool
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Rewrites one recipe of a test config copy (e.g. a short target roll length) and reloads the config. */
+export function editRecipe(tc: TestConfig, alloy: string, edit: (recipe: Record<string, unknown>) => void): void {
+  const file = join(tc.dir, "recipes", `${alloy}.yaml`);
+  const doc = parseDocument(readFileSync(file, "utf8"));
+  const obj = doc.toJS() as Record<string, unknown>;
+  edit(obj);
+  for (const [k, v] of Object.entries(obj)) doc.set(k, v);
+  writeFileSync(file, doc.toString());
+}

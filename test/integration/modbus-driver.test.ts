@@ -241,6 +241,37 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
     await waitFor("uint32 read back", () => sink.latest.get("feed.lot_id")?.value === 4_000_000_001, 2500);
   });
 
+  it("read() is one fresh request per tag: float32 ABCD and CDAB, uint32, coil, scaled input, in engineering units", async () => {
+    const cases: [string, TagScalar][] = [
+      ["feed.web_speed_sp", 3.25],
+      ["rinse.water_flow_sp", 17.5], // CDAB
+      ["feed.lot_id", 4_000_000_123],
+      ["rinse.pump_on", true],
+      ["feed.hopper_level", 42.5], // uint16 raw 4250, scaled
+      ["rinse.conductivity", 123.25], // input register, CDAB
+    ];
+    for (const [name, value] of cases) {
+      plant.set(name, value);
+      const requestsBefore = driver!.stats().requests;
+      const r = await driver!.read(name);
+      assert.deepEqual({ ok: r.ok, value: r.value, status: r.status }, { ok: true, value, status: "Good" }, `read ${name}`);
+      assert.ok(r.roundTripMs > 0 && r.roundTripMs < 500, `round trip ${r.roundTripMs} ms`);
+      assert.ok(driver!.stats().requests > requestsBefore, "a request went to the PLC");
+    }
+    // feed.lot_id is polled once a second: a write read back at once is the PLC's answer, not the poll's cache
+    assert.equal((await driver!.write("feed.lot_id", 12_345_678)).status, "Good");
+    assert.equal((await driver!.read("feed.lot_id")).value, 12_345_678);
+    const unknown = await driver!.read("htr.peak_sp"); // another device's tag
+    assert.deepEqual([unknown.ok, unknown.value, /unknown tag/.test(unknown.status)], [false, null, true]);
+    plant.set("rinse.water_temp", 330, "sensor broken");
+    try {
+      const failed = await driver!.read("rinse.water_temp");
+      assert.deepEqual([failed.ok, failed.value, failed.status], [false, null, "Modbus exception 4 (server device failure)"]);
+    } finally {
+      plant.set("rinse.water_temp", 330);
+    }
+  });
+
   it("refuses writes to read-only, unknown, mistyped and out-of-range tags without touching the plant", async () => {
     const speed = plant.read("feed.web_speed")?.value;
     const ro = await driver!.write("feed.web_speed", 1);
@@ -343,6 +374,8 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
     assert.equal(driver!.health().connected, false);
     const w = await driver!.write("feed.drives_run", true);
     assert.deepEqual([w.ok, /not connected/.test(w.status)], [false, true]);
+    const r = await driver!.read("feed.web_speed_sp");
+    assert.deepEqual([r.ok, r.value, /not connected/.test(r.status)], [false, null, true]);
     // stay down through several reconnect attempts: the down PLC logs once, not once per attempt / poll
     await new Promise((r) => setTimeout(r, 1600));
     const newWarnings = logger.warnings.slice(warningsBefore);

@@ -122,6 +122,27 @@ describe("OpcuaDriver against the virtual HTR PLC (real plc-config)", function (
     assert.ok(driver.stats().requests >= 3);
   });
 
+  it("read() asks the PLC now: what the plant holds, in engineering units, before the subscription reports it", async () => {
+    for (const [name, value] of [["htr.ramp_time_sp", 2.75], ["htr.mode", 1], ["quench.gas_on", true], ["htr.web_temp", 987.5]] as const) {
+      plant.set(name, value);
+      plant.scan(); // the server takes the PLC's values after a scan
+      const r = await driver.read(name);
+      assert.deepEqual({ ok: r.ok, value: r.value, status: r.status }, { ok: true, value, status: "Good" }, `read ${name}`);
+      assert.ok(r.roundTripMs > 0 && r.roundTripMs < 1000, `round trip ${r.roundTripMs} ms`);
+    }
+    // a write then a read-back: the read is the PLC's answer, whatever the subscription has delivered so far
+    assert.equal((await driver.write("htr.hold_time_sp", 6.5)).status, "Good");
+    assert.equal((await driver.read("htr.hold_time_sp")).value, 6.5);
+    const unknown = await driver.read("htr.no_such_tag");
+    assert.deepEqual({ ok: unknown.ok, value: unknown.value, status: unknown.status }, { ok: false, value: null, status: "unknown tag" });
+    plant.set("quench.exit_web_temp", 420, "sensor failure");
+    plant.scan();
+    const failed = await driver.read("quench.exit_web_temp");
+    assert.deepEqual({ ok: failed.ok, status: failed.status }, { ok: false, status: "BadSensorFailure" });
+    plant.set("quench.exit_web_temp", 400);
+    plant.scan();
+  });
+
   it("refuses writes to read-only and unknown tags and bad values, without touching the plant", async () => {
     const before = plant.read("htr.web_temp")!.value;
     const readOnly = await driver.write("htr.web_temp", 500);
@@ -158,6 +179,8 @@ describe("OpcuaDriver against the virtual HTR PLC (real plc-config)", function (
     assert.match(health.reason, /connection lost/);
     const w = await driver.write("htr.peak_sp", 1300);
     assert.deepEqual({ ok: w.ok, status: w.status }, { ok: false, status: "not connected" });
+    const r = await driver.read("htr.peak_sp");
+    assert.deepEqual({ ok: r.ok, value: r.value, status: r.status }, { ok: false, value: null, status: "not connected" });
     assert.ok(ms <= 1000);
   });
 

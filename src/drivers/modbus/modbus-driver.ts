@@ -9,7 +9,9 @@
  * - Every value is delivered Good with sourceTs = serverTs = time of receipt (Modbus has no time stamps).
  *   A failed block read marks that block's tags Bad with the reason; a lost connection marks ALL the
  *   device's tags Bad at once and reconnects forever with capped exponential backoff.
- * - Comm failures never throw: writes resolve `{ ok: false, status }`.
+ * - `read()` is one request for one tag (FC1–FC4 over exactly its coil / registers) through the same queue,
+ *   in the normal lane: a recipe read-back never delays a trip write.
+ * - Comm failures never throw: writes and reads resolve `{ ok: false, status }`.
  */
 import type { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
@@ -25,11 +27,12 @@ import type {
   DeviceHealth,
   DriverObserver,
   DriverStats,
+  ReadResult,
   WriteResult,
 } from "../driver-port.js";
 import type { TagSink } from "../../core/tag-sink.js";
 import { engineeringToWords, wordsToEngineering } from "./modbus-codec.js";
-import { isBitTable, planReads, type PollGroup, type ReadBlock } from "./modbus-read-planner.js";
+import { isBitTable, planReads, tagWidth, type ModbusTable, type PollGroup } from "./modbus-read-planner.js";
 
 /** modbus-serial is CommonJS: its client class is the module's `default` (see TOOLCHAIN.md). */
 const ModbusRTU = Modbus.default;
@@ -263,6 +266,32 @@ export class ModbusDriver implements DeviceDriver {
     }
   }
 
+  async read(tagName: string): Promise<ReadResult> {
+    const t0 = performance.now();
+    const fail = (status: string): ReadResult => ({ ok: false, value: null, status, roundTripMs: performance.now() - t0 });
+    const tag = this.tagsByName.get(tagName);
+    if (tag === undefined || tag.modbus === undefined) return fail(`unknown tag '${tagName}' on device '${this.deviceId}'`);
+    if (!this.connected) return fail(`not connected${this.linkReason ? `: ${this.linkReason}` : ""}`);
+    const { table, address } = tag.modbus;
+    let words: number[];
+    try {
+      words = await this.transact("normal", (c) => readWords(c, table, address, tagWidth(tag)));
+    } catch (e) {
+      const reason = describeModbusError(e);
+      const n = this.flood.pass(`readback:${tagName}`);
+      if (n >= 0) this.logger.warn({ tag: tagName, reason, suppressed: n }, "modbus read failed");
+      return fail(reason);
+    }
+    const ms = performance.now() - t0;
+    this.observer?.roundTrip(this.deviceId, "read", ms);
+    this.lastGoodTs = this.clock.now();
+    try {
+      return { ok: true, value: wordsToEngineering(tag, words, this.device.wordOrder), status: "Good", roundTripMs: ms };
+    } catch (e) {
+      return fail(`cannot decode: ${(e as Error).message}`);
+    }
+  }
+
   // ── polling ─────────────────────────────────────────────────────────────────────────────────────────
 
   private tick(g: GroupState): void {
@@ -293,7 +322,7 @@ export class ModbusDriver implements DeviceDriver {
       const t0 = performance.now();
       let words: number[];
       try {
-        words = await this.transact("normal", (c) => readBlock(c, block));
+        words = await this.transact("normal", (c) => readWords(c, block.table, block.start, block.count));
       } catch (e) {
         if (e instanceof LinkDownError) return; // every tag is Bad already
         const reason = describeModbusError(e);
@@ -499,19 +528,16 @@ export class ModbusDriver implements DeviceDriver {
   }
 }
 
-/** One block read → register words (bits as 0 / 1), exactly `block.count` of them. */
-async function readBlock(c: ModbusClient, block: ReadBlock): Promise<number[]> {
-  if (isBitTable(block.table)) {
-    const res = block.table === "coil" ? await c.readCoils(block.start, block.count) : await c.readDiscreteInputs(block.start, block.count);
-    const bits = new Array<number>(block.count);
-    for (let i = 0; i < block.count; i++) bits[i] = res.data[i] ? 1 : 0;
+/** One read request (a poll block or a single tag) → register words (bits as 0 / 1), exactly `count` of them. */
+async function readWords(c: ModbusClient, table: ModbusTable, start: number, count: number): Promise<number[]> {
+  if (isBitTable(table)) {
+    const res = table === "coil" ? await c.readCoils(start, count) : await c.readDiscreteInputs(start, count);
+    const bits = new Array<number>(count);
+    for (let i = 0; i < count; i++) bits[i] = res.data[i] ? 1 : 0;
     return bits;
   }
-  const res =
-    block.table === "holding"
-      ? await c.readHoldingRegisters(block.start, block.count)
-      : await c.readInputRegisters(block.start, block.count);
-  if (res.data.length < block.count) throw new Error(`short answer: ${res.data.length} of ${block.count} registers`);
+  const res = table === "holding" ? await c.readHoldingRegisters(start, count) : await c.readInputRegisters(start, count);
+  if (res.data.length < count) throw new Error(`short answer: ${res.data.length} of ${count} registers`);
   return res.data;
 }
 

@@ -6,7 +6,7 @@ import { FloodGate, type Logger } from "../../core/logger.js";
 import { bad, type TagScalar, type TagUpdate } from "../../core/tag-value.js";
 import type { TagConfig } from "../../tags/tag-schema.js";
 import { deviceHealth } from "../device-health.js";
-import type { DeviceDriver, DeviceHealth, DriverObserver, DriverStats, WriteResult } from "../driver-port.js";
+import type { DeviceDriver, DeviceHealth, DriverObserver, DriverStats, ReadResult, WriteResult } from "../driver-port.js";
 import type { TagSink } from "../../core/tag-sink.js";
 import { createClientCertificateManager } from "./opcua-client-certificates.js";
 import { openOpcuaLink, type LinkValue, type OpcuaLink } from "./opcua-link.js";
@@ -159,6 +159,39 @@ export class OpcuaDriver implements DeviceDriver {
       const status = err instanceof WriteTimeout ? "timeout" : link === this.link && this.connected ? "BadCommunicationError" : "not connected";
       this.logRepeating("write-failed", "warn", { tag: tagName, status, err: messageOf(err) }, "OPC UA write failed");
       return { ok: false, status, roundTripMs };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A Read service call for one tag (maxAge 0: the server reads its source), decoded to engineering units. */
+  async read(tagName: string): Promise<ReadResult> {
+    const index = this.byName.get(tagName);
+    if (index === undefined) return { ok: false, value: null, status: "unknown tag", roundTripMs: 0 };
+    const tag = this.tags[index]!;
+    const link = this.link;
+    if (!link || !this.connected) return { ok: false, value: null, status: "not connected", roundTripMs: 0 };
+
+    this.counters.requests += 1;
+    const t0 = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new RequestTimeout()), this.device.timeoutMs);
+      });
+      const dataValue = await Promise.race([link.read(tag.nodeId ?? ""), timeout]);
+      const roundTripMs = performance.now() - t0;
+      this.observer?.roundTrip(this.deviceId, "read", roundTripMs);
+      const value = decodeValue(tag, dataValue);
+      const status = dataValue.statusCode;
+      if (status.isGood() && value === null) return { ok: false, value, status: "BadTypeMismatch", roundTripMs };
+      return { ok: status.isGood(), value, status: status.name, roundTripMs };
+    } catch (err) {
+      this.counters.requestErrors += 1;
+      const roundTripMs = performance.now() - t0;
+      const status = err instanceof RequestTimeout ? "timeout" : link === this.link && this.connected ? "BadCommunicationError" : "not connected";
+      this.logRepeating("read-failed", "warn", { tag: tagName, status, err: messageOf(err) }, "OPC UA read failed");
+      return { ok: false, value: null, status, roundTripMs };
     } finally {
       clearTimeout(timer);
     }
@@ -323,6 +356,12 @@ export class OpcuaDriver implements DeviceDriver {
 class WriteTimeout extends Error {
   constructor() {
     super("write timed out");
+  }
+}
+
+class RequestTimeout extends Error {
+  constructor() {
+    super("read timed out");
   }
 }
 

@@ -56,6 +56,8 @@ export interface OpcuaLink {
   /** Tags whose monitored item the server refused (e.g. BadNodeIdUnknown). */
   readonly refused: readonly { readonly index: number; readonly status: StatusCode }[];
   write(nodeId: string, variant: Variant): Promise<StatusCode>;
+  /** Reads the Value attribute from the server (a Read service call, not the subscription's last value). */
+  read(nodeId: string): Promise<DataValue>;
   /** Disconnects (closing the session and its subscription when the server is still there). Never rejects. */
   close(): Promise<void>;
 }
@@ -216,6 +218,12 @@ class Link implements OpcuaLink {
     const session = this.session;
     if (!session || this.broken || this.closing) throw new Error("not connected");
     return session.write({ nodeId: resolveNodeId(nodeId), attributeId: AttributeIds.Value, value: { value: variant } });
+  }
+
+  async read(nodeId: string): Promise<DataValue> {
+    const session = this.session;
+    if (!session || this.broken || this.closing) throw new Error("not connected");
+    return session.read({ nodeId: resolveNodeId(nodeId), attributeId: AttributeIds.Value }, 0);
   }
 
   close(): Promise<void> {

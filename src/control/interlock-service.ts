@@ -1,0 +1,173 @@
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import type { TagScalar, TagValue } from "../core/tag-value.js";
+import {
+  type InterlockAction,
+  type InterlockEvent,
+  type InterlockInputs,
+  type InterlockState,
+  type InterlockStatus,
+  bypass as bypassInterlock,
+  createInterlockState,
+  evaluate,
+  evaluateFor,
+  nextDeadline,
+  permits,
+  reset as resetInterlocks,
+  status as interlockStatus,
+  tagsReadBy,
+} from "../interlocks/interlock-evaluator.js";
+import type { InterlockDefs } from "../interlocks/interlock-schema.js";
+import type { HeartbeatMonitor } from "../tags/heartbeat-monitor.js";
+import type { TagChange } from "../tags/tag-table.js";
+
+/** What the interlock service reads: current tag values and their change events. */
+export interface InterlockTagSource {
+  get(name: string): { readonly value: TagValue } | undefined;
+  onChange(listener: (change: TagChange) => void): () => void;
+}
+
+export interface InterlockServiceDeps {
+  readonly defs: InterlockDefs;
+  readonly tags: InterlockTagSource;
+  /** Issues a PLC write at once (the trip path); the promise only reports the outcome. */
+  readonly write: (tag: string, value: TagScalar) => Promise<{ ok: boolean; status: string }>;
+  /** The line's state as the interlocks need it. */
+  readonly line: () => { running: boolean; heating?: boolean };
+  /** The loaded recipe: verified by read-back, with its parameters (peakTempK …); null when none. */
+  readonly recipe: () => { verified: boolean; params: Readonly<Record<string, number>> } | null;
+  readonly heartbeats: HeartbeatMonitor;
+  /** Trip effects and permissive changes for the line machine. */
+  readonly toLine: (event: { type: "TRIP"; effect: "abort" | "hold"; reason: string } | { type: "PERMISSIVES"; ok: boolean; missing: readonly string[] }) => void;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** How many interlock events the service keeps for the API. */
+const RECENT_EVENTS = 200;
+
+/**
+ * Wires the pure interlock evaluator to the tag table: re-evaluates, synchronously inside the tag change
+ * event, only the interlocks that read the changed tag, and turns its actions into PLC writes (issued in the
+ * same tick, never awaited on the trip path), line commands and events for the audit trail / historian.
+ * `tick()` re-evaluates everything that depends on time, the line state, the recipe and the heartbeats.
+ */
+export class InterlockService {
+  private state: InterlockState;
+  private readonly readers: ReadonlyMap<string, readonly string[]>;
+  private readonly listeners = new Set<(e: InterlockEvent) => void>();
+  private readonly recent: InterlockEvent[] = [];
+  private readonly log: Logger;
+  private unsubscribe: (() => void) | undefined;
+  private lastPermissives = "";
+  /** Trip writes issued and their outcome (for tests and benchmarks). */
+  writesIssued = 0;
+
+  constructor(private readonly deps: InterlockServiceDeps) {
+    this.state = createInterlockState(deps.defs);
+    this.readers = tagsReadBy(deps.defs);
+    this.log = deps.logger.child({ module: "interlocks" });
+  }
+
+  start(): void {
+    this.unsubscribe = this.deps.tags.onChange((c) => this.onTagChange(c));
+    this.tick();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  onEvent(listener: (e: InterlockEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The trip path: called synchronously for every tag change. */
+  onTagChange(change: TagChange): void {
+    const now = this.deps.clock.now();
+    if (this.deps.heartbeats.isHeartbeat(change.name)) this.deps.heartbeats.observe(change.name, change.current, now);
+    const ids = this.readers.get(change.name);
+    if (ids === undefined && now < (nextDeadline(this.state) ?? Infinity)) return;
+    const r = evaluateFor(this.deps.defs, this.state, ids ?? [], this.inputs(), now);
+    this.apply(r.state, r.actions);
+  }
+
+  /** Full evaluation: time-based rules, line state, recipe, heartbeats. Call it periodically. */
+  tick(): void {
+    const r = evaluate(this.deps.defs, this.state, this.inputs(), this.deps.clock.now());
+    this.apply(r.state, r.actions);
+  }
+
+  status(): InterlockStatus & { recentEvents: readonly InterlockEvent[]; heartbeats: Record<string, { stale: boolean; reason: string }> } {
+    return { ...interlockStatus(this.deps.defs, this.state), recentEvents: [...this.recent], heartbeats: this.heartbeatStatus() };
+  }
+
+  /** Is the start of this target permitted now (no missing permissive, no latched trip)? */
+  permits(target: "line" | "heater"): { ok: boolean; blockedBy: string[] } {
+    return permits(this.state, target);
+  }
+
+  bypass(id: string, request: { minutes: number; reason: string; by: string }) {
+    const r = bypassInterlock(this.state, id, request, this.deps.clock.now());
+    if (!r.ok) return r;
+    this.apply(r.state, r.actions);
+    this.tick();
+    return { ok: true as const, bypass: r.bypass };
+  }
+
+  reset(by: string): { reset: readonly string[]; remaining: readonly { id: string; reason: string }[] } {
+    const r = resetInterlocks(this.state, by, this.deps.clock.now(), this.inputs());
+    this.apply(r.state, r.actions);
+    this.tick();
+    return { reset: r.reset, remaining: r.remaining };
+  }
+
+  private heartbeatStatus(): Record<string, { stale: boolean; reason: string }> {
+    return this.deps.heartbeats.status(this.deps.clock.now(), (t) => this.deps.tags.get(t)?.value.quality.status === "Good");
+  }
+
+  private inputs(): InterlockInputs {
+    return {
+      tags: (name) => this.deps.tags.get(name)?.value,
+      line: this.deps.line(),
+      recipe: this.deps.recipe(),
+      heartbeats: this.heartbeatStatus(),
+    };
+  }
+
+  private apply(next: InterlockState, actions: readonly InterlockAction[]): void {
+    this.state = next;
+    for (const a of actions) {
+      if (a.kind === "write") {
+        this.writesIssued++;
+        this.deps.write(a.tag, a.value).then(
+          (res) => {
+            if (!res.ok) this.log.error({ tag: a.tag, value: a.value, interlock: a.interlock, status: res.status }, "interlock write failed");
+          },
+          (err: unknown) => this.log.error({ err, tag: a.tag }, "interlock write threw"),
+        );
+      } else if (a.kind === "line") {
+        this.deps.toLine({ type: "TRIP", effect: a.command, reason: `${a.interlock}: ${a.reason}` });
+      } else {
+        this.recent.push(a.event);
+        if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+        const level = a.event.type === "trip" || a.event.type === "trip-not-confirmed" ? "warn" : "info";
+        this.log[level]({ event: a.event }, `interlock ${a.event.interlock}: ${a.event.type}`);
+        for (const l of this.listeners) l(a.event);
+      }
+    }
+    const p = permits(this.state, "line");
+    const key = `${p.ok}|${p.blockedBy.join(",")}`;
+    if (key !== this.lastPermissives) {
+      this.lastPermissives = key;
+      const entries = new Map(interlockStatus(this.deps.defs, this.state).interlocks.map((e) => [e.id, e]));
+      const missing = p.blockedBy.map((id) => {
+        const e = entries.get(id);
+        return e ? `${id} ${e.title} (${e.state}${e.causeValue ? `: ${e.causeValue.text}` : ""})` : id;
+      });
+      this.deps.toLine({ type: "PERMISSIVES", ok: p.ok, missing });
+    }
+  }
+}
