@@ -9,10 +9,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { allConfigJsonSchemas, formatJsonSchema } from "../src/config/config-json-schema.js";
+import { recipeJsonSchemas } from "../src/recipes/recipe-schema.js";
 
 const outDir = resolve(dirname(fileURLToPath(import.meta.url)), "..", "plc-config", "schema");
 mkdirSync(outDir, { recursive: true });
-for (const [name, schema] of Object.entries(allConfigJsonSchemas())) {
+for (const [name, schema] of Object.entries({ ...allConfigJsonSchemas(), ...recipeJsonSchemas() })) {
   writeFileSync(join(outDir, name), formatJsonSchema(schema));
   console.log(`wrote ${join(outDir, name)}`);
 }

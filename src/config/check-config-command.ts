@@ -1,3 +1,7 @@
+import { formatRecipeProblem } from "../recipes/recipe-problem.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { RECIPES_DIR, RecipeStore } from "../recipes/recipe-store.js";
 import { formatProblem, loadConfig } from "./config-loader.js";
 
 /** Where `check-config` prints: `log` for the verdict on a valid config, `error` for problems. */
@@ -14,8 +18,20 @@ export interface CheckConfigOutput {
 export function runCheckConfig(dir: string, out: CheckConfigOutput): number {
   const result = loadConfig(dir);
   if (result.ok) {
-    const { tags, devices, stations } = result.config;
-    out.log(`config OK: ${tags.length} tags, ${devices.length} devices, ${stations.length} stations (${dir})`);
+    // Recipes are checked against the (valid) line: schema, derived setpoints against equipment limits.
+    // A config without a recipes/ directory (tags only) is valid; recipes that exist must be right.
+    const store = new RecipeStore(dir);
+    const recipeProblems = existsSync(join(dir, RECIPES_DIR)) ? store.problemsFor(result.config) : [];
+    if (recipeProblems.length > 0) {
+      for (const p of recipeProblems) out.error(formatRecipeProblem(p));
+      out.error(`${recipeProblems.length} problem(s) in ${dir}`);
+      return 1;
+    }
+    const { tags, devices, stations, interlocks } = result.config;
+    out.log(
+      `config OK: ${tags.length} tags, ${devices.length} devices, ${stations.length} stations, ` +
+        `${interlocks.interlocks.length} interlocks, ${store.alloys().length} recipes (${dir})`,
+    );
     return 0;
   }
   for (const problem of result.problems) out.error(formatProblem(problem));

@@ -117,4 +117,18 @@ describe("e2e: a BiSb run on the virtual plant", function () {
     const heater = runtime.tags.get("htr.heater_on")!.value.value;
     assert.equal(heater, false, "heater off at the end of the roll");
   });
+
+  it("a setpoint changed in the PLC behind the SCADA's back is caught by the read-back and blocks the start", async () => {
+    assert.equal((await post("/api/line/commands", { command: "reset" })).status, 200);
+    await waitFor("Idle", 30_000, async () => (await line()).state === "Idle", 100);
+    assert.ok(runtime.sim()!.plant.write("htr.peak_sp", 1300), "the plant took the change");
+    await new Promise((r) => setTimeout(r, 100)); // the PLC publishes it on its next scans
+    const r = await post("/api/line/commands", { command: "start", recipe: "BiSb" });
+    assert.equal(r.status, 409);
+    assert.match((r.body.error as { message: string }).message, /not verified in the PLC \(IL-11\): mismatch/);
+    assert.equal((await line()).state, "Idle", "nothing started");
+    const loaded = (await (await fetch(`${url}/api/recipes/loaded`)).json()) as { state: string; setpoints: { tag: string; ok: boolean }[] };
+    assert.equal(loaded.state, "mismatch");
+    assert.deepEqual(loaded.setpoints.filter((sp) => !sp.ok).map((sp) => sp.tag), ["htr.peak_sp"]);
+  });
 });
