@@ -13,6 +13,8 @@ const files = readdirSync(dir)
   .sort();
 
 process.env.LOG_LEVEL ??= "silent";
+// node-opcua logs its warnings (default certificate created, PKCS#1 notes) to stdout: keep stdout JSON only
+process.env.NODEOPCUA_LOG_LEVEL ??= "3";
 let failed = 0;
 for (const f of files) {
   try {

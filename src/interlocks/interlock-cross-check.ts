@@ -123,6 +123,7 @@ export function checkInterlocks(defs: InterlockDefs, refs: InterlockReferences, 
 
     checkCondition(il.cause, at("cause"));
     if (il.while) checkCondition(il.while, at("while"));
+    if (il.resetBlockedWhile) checkCondition(il.resetBlockedWhile, at("resetBlockedWhile"));
     il.effects.writes.forEach((w, j) => checkWrite(w, at(`effects.writes[${j}]`)));
 
     const { effects } = il;
@@ -136,6 +137,7 @@ export function checkInterlocks(defs: InterlockDefs, refs: InterlockReferences, 
       if (effects.writes.length > 0) push(at("effects.writes"), "a permissive does not trip: use kind 'trip+permissive' for writes");
       if (effects.line !== "none") push(at("effects.line"), "a permissive does not trip: use kind 'trip+permissive' for a line command");
       if (il.plcTrip) push(at("plcTrip"), "a permissive has no PLC trip to confirm");
+      if (il.resetBlockedWhile) push(at("resetBlockedWhile"), "a permissive is not reset: resetBlockedWhile is for trips");
     }
     if (il.kind === "trip" && effects.blocksStart.length > 0) {
       push(at("effects.blocksStart"), "only a permissive blocks a start: use kind 'trip+permissive'");

@@ -25,8 +25,10 @@ import {
  * - a trip trips when its cause is true for `onDelayMs`, or not false (true or unknown) for
  *   max(`onDelayMs`, `settings.notGoodTripAfterMs`);
  * - a permissive is missing when its cause is not false for `onDelayMs` — unknown counts as missing at once.
- * Trips latch: they stay until the cause is gone **and** `reset` is called. The first trip since the last
- * full reset is the first-out; later ones are recorded after it.
+ * Trips latch: they stay until the cause is gone **and** `reset` is called (and, with `resetBlockedWhile`, until
+ * that condition is false too). The first trip since the last full reset is the first-out; later ones are
+ * recorded after it. An interlock with `plcTrip` also trips on the rising edge of the PLC's trip bit (the
+ * SCADA mirrors the PLC's trip word), even when it never saw the cause itself.
  *
  * Incremental evaluation (the trip path): `tagsReadBy(defs)` maps each tag to the interlocks that read it;
  * on a tag change the caller runs `evaluateFor` on those only (it adds the interlocks whose time-based rules
@@ -106,6 +108,8 @@ export interface InterlockRecord {
   readonly bypass: BypassInfo | null;
   /** The PLC's hard-trip cause was seen true at the last evaluation. */
   readonly hard: boolean;
+  /** The PLC's trip bit for this interlock was set at the last evaluation (a rising edge trips: the mirror). */
+  readonly plcBit: boolean;
   /** Waiting since then for the PLC's trip bit. */
   readonly confirmSince: number | null;
   /** Earliest time the verdict may change with no input changing (0 before the first evaluation). */
@@ -212,6 +216,8 @@ interface CompiledInterlock {
   readonly cause: Compiled;
   /** The PLC's hard-trip cause (plcTrip.cause, else the cause); null without plcTrip. */
   readonly hardCause: Compiled | null;
+  /** resetBlockedWhile; null without it. */
+  readonly resetBlock: Compiled | null;
   readonly trip: boolean;
   readonly permissive: boolean;
 }
@@ -235,7 +241,8 @@ function compileDefs(defs: InterlockDefs): CompiledDefs {
   const list: CompiledInterlock[] = defs.interlocks.map((def, index) => {
     const cause = compileCondition(def.while ? { all: [def.while, def.cause] } : def.cause);
     const hardCause = def.plcTrip ? (def.plcTrip.cause ? compileCondition(def.plcTrip.cause) : cause) : null;
-    return { def, index, cause, hardCause, trip: isTripKind(def.kind), permissive: isPermissiveKind(def.kind) };
+    const resetBlock = def.resetBlockedWhile ? compileCondition(def.resetBlockedWhile) : null;
+    return { def, index, cause, hardCause, resetBlock, trip: isTripKind(def.kind), permissive: isPermissiveKind(def.kind) };
   });
   const readers = new Map<string, string[]>();
   for (const { def } of list) {
@@ -492,6 +499,7 @@ export function createInterlockState(defs: InterlockDefs): InterlockState {
       snapshot: null,
       bypass: null,
       hard: false,
+      plcBit: false,
       confirmSince: null,
       dueAt: 0,
     });
@@ -562,6 +570,8 @@ export function dueInterlocks(state: InterlockState, now: number): string[] {
 interface PendingTrip {
   readonly ci: CompiledInterlock;
   readonly viaNotGood: boolean;
+  /** Tripped because the PLC reported its own trip (the bit's rising edge), not on the SCADA's reading of the cause. */
+  readonly viaPlc?: { readonly tag: string; readonly bit: number; readonly word: TagScalar };
 }
 
 /**
@@ -597,9 +607,15 @@ export function evaluateFor(
   if (pending.length > 0) {
     pending.sort((a, b) => Number(a.viaNotGood) - Number(b.viaNotGood) || a.ci.index - b.ci.index);
     const recs = (records ??= new Map(state.records));
-    for (const { ci, viaNotGood } of pending) {
+    for (const { ci, viaNotGood, viaPlc } of pending) {
       const { def } = ci;
-      const cause = snapshotOf(def.cause, def.while, inputs, notGoodSince, now);
+      const seen = snapshotOf(def.cause, def.while, inputs, notGoodSince, now);
+      const cause: CauseSnapshot = viaPlc
+        ? {
+            text: `PLC trip: ${viaPlc.tag} = ${fmt(viaPlc.word)}, bit ${viaPlc.bit} set (SCADA reading: ${seen.text})`,
+            readings: [{ tag: viaPlc.tag, value: viaPlc.word, quality: "Good" }, ...seen.readings.filter((r) => r.tag !== viaPlc.tag)],
+          }
+        : seen;
       const firstOut = trips.length === 0;
       trips = [...trips, { interlock: def.id, title: def.title, at: now, cause, viaNotGood }];
       const rec = recs.get(def.id);
@@ -654,7 +670,7 @@ function step(
   const trueSince = raw === T ? (rec.cause === "present" && rec.trueSince !== null ? rec.trueSince : now) : null;
   const unsafeSince = raw !== F ? (rec.cause !== "absent" && rec.unsafeSince !== null ? rec.unsafeSince : now) : null;
   const delay = def.onDelayMs;
-  let { latched, missing, since, snapshot, bypass, hard, confirmSince } = rec;
+  let { latched, missing, since, snapshot, bypass, hard, confirmSince, plcBit } = rec;
   const describe = (): CauseSnapshot => snapshotOf(def.cause, def.while, ctx.inputs, ctx.draft ?? ctx.base, now);
   const emit = (event: InterlockEvent): void => {
     events.push({ kind: "event", event });
@@ -668,6 +684,16 @@ function step(
   let due = ctx.due;
   if (bypass) due = Math.min(due, bypass.until);
 
+  // The mirror of the PLC's own trip word: the bit's rising edge trips the interlock even when the SCADA never
+  // saw the cause (a transient the PLC cut within its scan, e.g. an over-current spike between two samples).
+  let plcEdge: PendingTrip["viaPlc"];
+  if (def.plcTrip) {
+    const word = ctx.inputs.tags(def.plcTrip.tag);
+    const set = isGoodValue(word) && typeof word.value === "number" && Math.floor(word.value / 2 ** def.plcTrip.bit) % 2 === 1;
+    if (set && !rec.plcBit) plcEdge = { tag: def.plcTrip.tag, bit: def.plcTrip.bit, word: word.value };
+    plcBit = set;
+  }
+
   if (ci.trip) {
     const definite = raw === T && now - trueSince! >= delay;
     const viaNotGood = !definite && raw !== F && now - unsafeSince! >= Math.max(delay, grace);
@@ -675,8 +701,8 @@ function step(
       if (raw === T) due = Math.min(due, trueSince! + delay);
       if (raw !== F) due = Math.min(due, unsafeSince! + Math.max(delay, grace));
     }
-    if ((definite || viaNotGood) && !latched && !bypass) {
-      pending.push({ ci, viaNotGood });
+    if ((definite || viaNotGood || plcEdge) && !latched && !bypass) {
+      pending.push({ ci, viaNotGood: viaNotGood && !plcEdge, ...(plcEdge && !definite ? { viaPlc: plcEdge } : {}) });
       latched = true;
       since = now;
     } else if (latched && raw === F && rec.cause !== "absent") {
@@ -739,12 +765,13 @@ function step(
     snapshot === rec.snapshot &&
     bypass === rec.bypass &&
     hard === rec.hard &&
+    plcBit === rec.plcBit &&
     confirmSince === rec.confirmSince &&
     due === rec.dueAt
   ) {
     return rec;
   }
-  return { id: rec.id, cause, trueSince, unsafeSince, latched, missing, since, snapshot, bypass, hard, confirmSince, dueAt: due };
+  return { id: rec.id, cause, trueSince, unsafeSince, latched, missing, since, snapshot, bypass, hard, confirmSince, plcBit, dueAt: due };
 }
 
 // ── Operator commands ───────────────────────────────────────────────────────────────────────────────────
@@ -818,25 +845,37 @@ export interface ResetResult {
 
 /**
  * The operator's reset: every latched trip whose cause is gone (or that is bypassed) is reset; the others
- * stay, with the reason. When none stays, the trip record and first-out are cleared. Give `inputs` to
- * describe the present causes in the reasons.
+ * stay, with the reason. A trip with `resetBlockedWhile` also stays while that condition holds or cannot be
+ * decided (always, without `inputs`): its own effect may have switched its `while` off with the fault still
+ * there. When none stays, the trip record and first-out are cleared. Give `inputs` to describe the present
+ * causes in the reasons.
  */
 export function reset(state: InterlockState, by: string, now: number, inputs?: InterlockInputs): ResetResult {
   const actions: InterlockAction[] = state.defs.settings.resetWrites.map((w) => ({ kind: "write", tag: w.tag, value: w.value, interlock: null }));
   const done: string[] = [];
   const remaining: { id: string; reason: string }[] = [];
   const records = new Map(state.records);
+  const compiled = compiledOf(state.defs);
   for (const def of state.defs.interlocks) {
     const rec = state.records.get(def.id);
     if (!rec || !rec.latched) continue;
-    if (rec.cause === "absent" || rec.bypass) {
+    const resetBlock = compiled.byId.get(def.id)?.resetBlock ?? null;
+    const blocked =
+      resetBlock !== null && !rec.bypass && (inputs === undefined || resetBlock({ inputs, now, base: state.notGoodSince, draft: null, due: Infinity }) !== F);
+    if ((rec.cause === "absent" && !blocked) || rec.bypass) {
       records.set(def.id, { ...rec, latched: false, since: now });
       done.push(def.id);
       actions.push({ kind: "event", event: { type: "reset", interlock: def.id, at: now, by } });
       continue;
     }
-    let reason = rec.cause === "present" ? "cause still present" : "cause not known to be clear (an input is not Good)";
-    if (inputs) reason += `: ${snapshotOf(def.cause, def.while, inputs, state.notGoodSince, now).text}`;
+    let reason: string;
+    if (rec.cause === "absent") {
+      reason = "the fault is still there";
+      if (inputs && def.resetBlockedWhile) reason += `: ${snapshotOf(def.resetBlockedWhile, undefined, inputs, state.notGoodSince, now).text}`;
+    } else {
+      reason = rec.cause === "present" ? "cause still present" : "cause not known to be clear (an input is not Good)";
+      if (inputs) reason += `: ${snapshotOf(def.cause, def.while, inputs, state.notGoodSince, now).text}`;
+    }
     remaining.push({ id: def.id, reason });
     actions.push({ kind: "event", event: { type: "reset-refused", interlock: def.id, at: now, by, reason } });
   }

@@ -166,6 +166,13 @@ export const interlockSchema = z.strictObject({
   cause: conditionSchema,
   /** The cause counts only while this holds (e.g. heater enabled, line running). */
   while: conditionSchema.optional(),
+  /**
+   * The operator reset is refused while this holds (or cannot be decided: an input not Good), besides the
+   * cause being gone. For trips whose `while` their own effect switches off (heater off, line no longer
+   * running): what still shows the fault itself (tension still low, coolant not flowing with its valve
+   * open, O₂ high with the argon on), so that a reset cannot pretend the cause cleared.
+   */
+  resetBlockedWhile: conditionSchema.optional(),
   /** The cause must hold this long before it takes effect, ms. */
   onDelayMs: z.number().int().min(0).max(600_000).default(0),
   effects: effectsSchema,

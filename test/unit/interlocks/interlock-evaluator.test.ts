@@ -271,12 +271,12 @@ describe("interlock evaluator", () => {
       assert.deepEqual(tripIds(stopped.advance(200)), ["IL-06"]);
     });
 
-    it("IL-07 door open: heater off, heater may not start; no line command", () => {
+    it("IL-07 door open: heater off, heater may not start; hold", () => {
       const rig = new Rig();
       const a = rig.set("htr.door_closed", false);
       assert.deepEqual(tripIds(a), ["IL-07"]);
       assert.deepEqual(writes(a), ["htr.heater_enable=false (IL-07)"]);
-      assert.deepEqual(lineCommands(a), []);
+      assert.deepEqual(lineCommands(a), ["hold (IL-07)"]);
       assert.deepEqual(permits(rig.state, "heater").blockedBy, ["IL-07"]);
     });
 
@@ -318,12 +318,12 @@ describe("interlock evaluator", () => {
       assert.deepEqual(tripIds(missing.context()), ["IL-08"], "a device without heartbeat news counts as stale");
     });
 
-    it("IL-09 supply over-current: heater off only", () => {
+    it("IL-09 supply over-current: heater off, hold", () => {
       const rig = new Rig();
       const a = rig.set("htr.supply_current", 560);
       assert.deepEqual(tripIds(a), ["IL-09"]);
       assert.deepEqual(writes(a), ["htr.heater_enable=false (IL-09)"]);
-      assert.deepEqual(lineCommands(a), []);
+      assert.deepEqual(lineCommands(a), ["hold (IL-09)"]);
     });
 
     it("IL-10 rinse tank high-high for 1 s: rinse pump off, hold", () => {
@@ -422,6 +422,53 @@ describe("interlock evaluator", () => {
       assert.deepEqual(done.remaining, []);
       assert.equal(rig.stateOf("IL-07"), "healthy");
       assert.equal(permits(rig.state, "heater").ok, true);
+    });
+
+    it("regression: IL-06 web break cannot be reset while the web is still broken, though the stopped line ends its `while`", () => {
+      const rig = new Rig();
+      rig.set("feed.web_tension", 0);
+      rig.set("rinse.rewind_tension", 0);
+      rig.advance(300);
+      assert.deepEqual(status(defs, rig.state).tripped, ["IL-06"]);
+      // The abort stops the line: the cause (tension low *while running*) reads absent, the web is still torn.
+      rig.line = { running: false, heating: false };
+      rig.context();
+      const refused = rig.reset();
+      assert.deepEqual(refused.reset, []);
+      assert.equal(refused.remaining[0]?.id, "IL-06");
+      assert.match(refused.remaining[0]!.reason, /the fault is still there: feed\.web_tension = 0 < 10/);
+      assert.deepEqual(permits(rig.state, "line").blockedBy, ["IL-06"], "start stays refused");
+      rig.set("feed.web_tension", 50);
+      rig.set("rinse.rewind_tension", 51);
+      assert.deepEqual(rig.reset().reset, ["IL-06"], "reset once the web is whole again");
+    });
+
+    it("regression: IL-05 coolant loss cannot be reset while the coolant is commanded on and not flowing", () => {
+      const rig = new Rig({ ...HEALTHY, "quench.gas_on": true, "quench.coolant_on": true });
+      rig.set("quench.coolant_flow", 0);
+      rig.advance(600);
+      assert.deepEqual(status(defs, rig.state).tripped, ["IL-05"]);
+      rig.set("htr.heater_enable", false); // the trip's own write: the `while` ends
+      assert.deepEqual(rig.reset().remaining.map((r) => r.id), ["IL-05"]);
+      // A stopped quench (valves closed) is no fault: the reset goes through (no deadlock after a stop).
+      rig.set("quench.coolant_on", false);
+      rig.set("quench.gas_on", false);
+      rig.set("quench.gas_flow", 0);
+      assert.deepEqual(rig.reset().reset, ["IL-05"]);
+    });
+
+    it("regression: a resetBlockedWhile that cannot be decided (no inputs) keeps the trip latched", () => {
+      const rig = new Rig({ ...HEALTHY, "quench.gas_on": true, "quench.coolant_on": true });
+      rig.set("quench.coolant_flow", 0);
+      rig.advance(600);
+      rig.set("quench.coolant_flow", 10);
+      assert.deepEqual(reset(rig.state, "op1", rig.now).remaining.map((r) => r.id), ["IL-05"]);
+      assert.deepEqual(rig.reset().reset, ["IL-05"]);
+    });
+
+    it("regression: IL-07 door and IL-09 over-current hold the line (a PLC heater trip in Execute would leave it standing in Execute)", () => {
+      assert.deepEqual(lineCommands(new Rig().set("htr.door_closed", false)), ["hold (IL-07)"]);
+      assert.deepEqual(lineCommands(new Rig().set("htr.supply_current", 600)), ["hold (IL-09)"]);
     });
 
     it("a trip fires its writes once, on the edge", () => {
@@ -552,6 +599,24 @@ describe("interlock evaluator", () => {
         cause: undefined,
       });
       assert.deepEqual(rig.advance(10_000).filter((x) => x.kind === "event"), [], "reported once");
+    });
+
+    it("regression: mirrors the PLC's trip word — a trip bit the SCADA never saw the cause of trips the interlock (over-current spike between samples)", () => {
+      const rig = new Rig();
+      // The PLC cut the power within its scan: the SCADA's samples of the current never exceeded 550 A.
+      const a = rig.set("htr.trip_word", 0b1_0000);
+      assert.deepEqual(tripIds(a), ["IL-09"]);
+      assert.deepEqual(writes(a), ["htr.heater_enable=false (IL-09)"]);
+      assert.deepEqual(lineCommands(a), ["hold (IL-09)"]);
+      const s = status(defs, rig.state);
+      assert.equal(s.firstOut?.interlock, "IL-09");
+      assert.match(s.firstOut!.cause.text, /^PLC trip: htr\.trip_word = 16, bit 4 set \(SCADA reading: htr\.supply_current = 300, not > 550\)/);
+      assert.equal(s.firstOut!.viaNotGood, false);
+      // The cause (current) is gone: the reset goes through; the bit, still set until the PLC takes the reset, trips nothing again.
+      assert.deepEqual(rig.reset().reset, ["IL-09"]);
+      assert.deepEqual(tripIds(rig.set("htr.trip_word", 0b1_0000)), [], "no re-trip on a bit already seen");
+      assert.deepEqual(tripIds(rig.set("htr.trip_word", 0)), []);
+      assert.deepEqual(tripIds(rig.set("htr.trip_word", 0b1_0000)), ["IL-09"], "a new PLC trip trips again");
     });
 
     it("says nothing when the bit comes in time, or was set already", () => {

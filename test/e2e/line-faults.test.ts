@@ -1,0 +1,294 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { silentLogger } from "../../src/core/logger.js";
+import { type Runtime, createRuntime } from "../../src/runtime.js";
+import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+
+interface LineJson {
+  state: string;
+  stopReason: { code: string; message: string } | null;
+  starved: { reason: string } | null;
+  stations: { step: string } | null;
+  interlocks: { firstOut: { interlock: string } | null; tripped: string[] };
+}
+interface InterlocksJson {
+  firstOut: { interlock: string; viaNotGood: boolean } | null;
+  trips: { interlock: string; viaNotGood: boolean }[];
+  tripped: string[];
+  interlocks: { id: string; state: string; cause: string }[];
+}
+interface TagJson {
+  value: unknown;
+  quality: string;
+}
+
+/** What a fault must lead to, derived from plc-config/interlocks.yaml and the PackML table. */
+interface FaultCase {
+  readonly fault: string;
+  /** Wait until a pulse is heating (htr.heater_on) before injecting. */
+  readonly heating: boolean;
+  readonly state: "Aborted" | "Held" | "Suspended";
+  /** The interlock that must be first-out (null: no interlock is involved). */
+  readonly firstOut: string | null;
+  /** htr.heater_on must be false in the end state. */
+  readonly heaterOff: boolean;
+  /** The interlock(s) that must stay latched on a reset while the fault is active. */
+  readonly latched: readonly string[];
+  /** Why the resume / restart is refused while the fault is active. */
+  readonly refusedBecause: RegExp;
+  /** The communication with the device is lost: /api/tags cannot show the heater; the plant is asked. */
+  readonly commLoss?: boolean;
+  /**
+   * Aborted with the fault active, Clear cannot reach Stopped (no write reaches the PLC, or no pyrometer to
+   * confirm the web cooled): the clear → reset → start refusal is not tried.
+   */
+  readonly noClearWhileActive?: boolean;
+  /**
+   * Where the case leaves the line (default Execute). Idle goes through Stopping, whose rinse flush can take
+   * minutes after a few pulses (NaCl in the tank), so no case uses it to keep the run short.
+   */
+  readonly recoverTo?: "Execute" | "Idle";
+}
+
+/**
+ * The fault table (PROCESS.md "faults to inject", interlocks IL-01 … IL-11):
+ * - e-stop: IL-01 (trip, line abort) → Aborted, heater off (PLC and SCADA).
+ * - web break: tension 0 → IL-06 (trip while running, abort) → Aborted, heater off.
+ * - coolant loss: coolant flow < 5 L/min while the heater is enabled → IL-05 (hold) → Held, heater off.
+ * - pyrometer bad: htr.web_temp not Good > 250 ms → IL-08 (fail safe, hold) first-out; IL-02 (over-temperature,
+ *   abort) cannot be decided without the pyrometer and trips "via not Good" after it (interlocks.yaml: anything
+ *   not Good is unsafe) → Aborted, heater off.
+ * - HTR PLC communication loss: heartbeat stale → IL-08 first-out; every interlock reading an HTR PLC tag trips
+ *   via not Good (IL-01, IL-02 abort) and no heater-off write can reach the PLC → Aborted. The PLC itself ends
+ *   the running pulse (no new pulse without the SCADA): the plant's heater goes off by the end of the pulse.
+ * - over-current: supply current > 550 A → IL-09 (PLC hard trip, heater off; hold) → Held, heater off.
+ * - hopper empty: starvation → SEQ.STARVED → Suspending → Suspended (heater off by the suspend sequence); no
+ *   interlock.
+ * - argon loss: the gas knife runs on the same argon supply, so its flow falls first (τ 0.2 s) → IL-05 (gas flow
+ *   low while the heater is enabled, 500 ms) → Held, heater off, before O₂ can reach IL-03's 1000 ppm.
+ * - door open: IL-07 (trip + permissive, PLC hard trip; hold) → Held, heater off.
+ */
+const CASES: readonly FaultCase[] = [
+  { fault: "estop", heating: true, state: "Aborted", firstOut: "IL-01", heaterOff: true, latched: ["IL-01"], refusedBecause: /IL-01/ },
+  { fault: "web-break", heating: true, state: "Aborted", firstOut: "IL-06", heaterOff: true, latched: ["IL-06"], refusedBecause: /IL-06/ },
+  { fault: "coolant-loss", heating: true, state: "Held", firstOut: "IL-05", heaterOff: true, latched: ["IL-05"], refusedBecause: /permissive missing: .*IL-05/ },
+  { fault: "pyrometer-bad", heating: true, state: "Aborted", firstOut: "IL-08", heaterOff: true, latched: ["IL-08", "IL-02"], refusedBecause: /IL-08/, noClearWhileActive: true },
+  {
+    fault: "htr-plc-comm-loss",
+    heating: true,
+    state: "Aborted",
+    firstOut: "IL-08",
+    heaterOff: true,
+    latched: ["IL-08", "IL-01"],
+    refusedBecause: /start is not allowed in state Aborted/,
+    commLoss: true,
+    noClearWhileActive: true,
+  },
+  // The short shows only with voltage applied: with the heater off the cause is gone, so the reset goes through (latched: []).
+  { fault: "overcurrent", heating: true, state: "Held", firstOut: "IL-09", heaterOff: true, latched: [], refusedBecause: /permissive missing: .*IL-09/ },
+  { fault: "hopper-empty", heating: false, state: "Suspended", firstOut: null, heaterOff: true, latched: [], refusedBecause: /still starved/ },
+  { fault: "argon-loss", heating: true, state: "Held", firstOut: "IL-05", heaterOff: true, latched: ["IL-05"], refusedBecause: /permissive missing: .*IL-05/ },
+  { fault: "door-open", heating: true, state: "Held", firstOut: "IL-07", heaterOff: true, latched: ["IL-07"], refusedBecause: /permissive missing: .*IL-07/ },
+];
+
+/** Bounded waits (ms). */
+const TO_EXECUTE_MS = 90_000;
+const TO_HEATING_MS = 40_000;
+const TO_END_STATE_MS = 20_000;
+const TO_RECOVER_MS = 60_000;
+
+/**
+ * Every fault of PROCESS.md injected while the line runs BiSb on the virtual plant, through the REST API: the
+ * right PackML state, the right first-out, the heater off, no restart while the fault is active, and back to
+ * production once it is cleared and reset. One runtime for all cases (the chamber starts purged).
+ */
+describe("e2e: faults injected while running", function () {
+  this.timeout(180_000);
+  let tc: TestConfig;
+  let runtime: Runtime;
+  let url: string;
+  let dataDir: string;
+  /** Last time the SCADA saw htr.heater_on go false / the plant's power stage went off. */
+  let scadaHeaterOffAt = 0;
+  let plantHeaterOffAt = 0;
+  const report: string[] = [];
+
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(url + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const command = (c: string, recipe?: string) => post("/api/line/commands", { command: c, ...(recipe ? { recipe } : {}) });
+  const line = async () => (await (await fetch(`${url}/api/line`)).json()) as LineJson;
+  const interlocks = async () => (await (await fetch(`${url}/api/interlocks`)).json()) as InterlocksJson;
+  const tag = async (name: string) => (await (await fetch(`${url}/api/tags/${name}`)).json()) as TagJson;
+  const setFault = async (name: string, active: boolean) => {
+    const r = await post(`/api/sim/faults/${name}`, { active });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+  const plantHeaterOn = () => runtime.sim()!.plant.state.htr.heaterOn;
+  const message = (body: Record<string, unknown>) => (body.error as { message?: string } | undefined)?.message ?? JSON.stringify(body);
+
+  /** From any state to Execute (or Idle): interlock reset, clear, reset, start BiSb / unhold / unsuspend. */
+  async function recover(target: "Execute" | "Idle"): Promise<void> {
+    let seen = "";
+    const t0 = Date.now();
+    await waitFor(`line ${target}`, TO_RECOVER_MS + TO_EXECUTE_MS, async () => {
+      const l = await line();
+      const now = `${l.state} | ${l.stations?.step}`;
+      if (process.env.FAULTS_DEBUG && now !== seen) console.log(`        recover ${Date.now() - t0} ms: ${(seen = now)}`);
+      switch (l.state) {
+        case "Aborted":
+          await post("/api/interlocks/reset", {});
+          await command("clear");
+          return false;
+        case "Stopped":
+        case "Complete":
+          await command("reset");
+          return false;
+        case "Idle":
+          if (target === "Idle") return true;
+          await command("start", "BiSb");
+          return false;
+        case "Held":
+          await post("/api/interlocks/reset", {});
+          await command(target === "Idle" ? "stop" : "unhold");
+          return false;
+        case "Suspended":
+          await command(target === "Idle" ? "stop" : "unsuspend");
+          return false;
+        case "Execute":
+          if (target === "Execute") return true;
+          await command("stop");
+          return false;
+        default:
+          return false; // acting states: wait
+      }
+    }, 250);
+  }
+
+  before(async () => {
+    tc = await realConfigOnFreePorts();
+    const { loadConfigOrThrow } = await import("../../src/config/config-loader.js");
+    dataDir = mkdtempSync(join(tmpdir(), "scada-faults-"));
+    runtime = createRuntime(loadConfigOrThrow(tc.dir), { port: 0, host: "127.0.0.1", dataDir, sim: true, simPurged: true, logger: silentLogger() });
+    runtime.tags.onChange((c) => {
+      if (c.name === "htr.heater_on" && c.current.value === false && c.previous?.value !== false) scadaHeaterOffAt = Date.now();
+    });
+    ({ url } = await runtime.start());
+    let wasOn = false;
+    runtime.sim()!.plant.onScan(() => {
+      const on = plantHeaterOn();
+      if (wasOn && !on) plantHeaterOffAt = Date.now();
+      wasOn = on;
+    });
+    await waitFor("all tags Good", 15_000, () => runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
+    await waitFor("safe boot outputs written", 5000, () => runtime.line.bootOutputsWritten());
+  });
+
+  // A failed case must not leave its fault behind for the next one.
+  afterEach(async () => {
+    for (const f of runtime.sim()?.faults() ?? []) if (f.active) await setFault(f.name, false);
+  });
+
+  after(async () => {
+    if (report.length > 0) {
+      console.log("      fault               → state      first-out  heater   fault→state  fault→heater off (plant / SCADA)");
+      for (const r of report) console.log(`      ${r}`);
+    }
+    await runtime?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(tc.dir, { recursive: true, force: true });
+  });
+
+  for (const c of CASES) {
+    it(`${c.fault} → ${c.state}, first-out ${c.firstOut ?? "none"}${c.heaterOff ? ", heater off" : ""}; no restart until cleared and reset`, async () => {
+      // ── Running: Execute (and a pulse heating where the fault needs it).
+      await recover("Execute");
+      if (c.heating) {
+        try {
+          await waitFor("a pulse heating (htr.heater_on)", TO_HEATING_MS, () => plantHeaterOn() && runtime.tags.get("htr.heater_on")?.value.value === true, 20);
+        } catch (err) {
+          const l = await line();
+          throw new Error(`${(err as Error).message}: line ${l.state}, step ${l.stations?.step}, ${JSON.stringify((l.stations as unknown as { stations: unknown } | null)?.stations)}`);
+        }
+      }
+      assert.equal((await interlocks()).firstOut, null, "no trip before the fault");
+
+      // ── Inject and wait for the end state.
+      const t0 = Date.now();
+      plantHeaterOffAt = 0;
+      scadaHeaterOffAt = 0;
+      await setFault(c.fault, true);
+      let stateAt = 0;
+      let l: LineJson | undefined;
+      try {
+        stateAt = t0 + (await waitFor(`${c.state} after ${c.fault}`, TO_END_STATE_MS, async () => (l = await line()).state === c.state, 20));
+      } catch (err) {
+        const il = await interlocks();
+        throw new Error(
+          `${(err as Error).message}: line ${l?.state} (step ${l?.stations?.step}, stop reason ${l?.stopReason?.message}), first-out ${il.firstOut?.interlock}, trips ${il.trips.map((t) => t.interlock).join(",")}`,
+        );
+      }
+      if (c.heaterOff) await waitFor("heater off in the plant", c.commLoss ? 15_000 : 5000, () => !plantHeaterOn(), 20);
+      const plantOffMs = c.heating && plantHeaterOffAt > 0 ? plantHeaterOffAt - t0 : NaN;
+      const scadaOffMs = c.heating && scadaHeaterOffAt > 0 ? scadaHeaterOffAt - t0 : NaN;
+
+      // ── First-out and heater.
+      const il = await interlocks();
+      assert.equal(il.firstOut?.interlock ?? null, c.firstOut, `first-out (trips: ${JSON.stringify(il.trips.map((t) => [t.interlock, t.viaNotGood]))})`);
+      if (c.firstOut) assert.equal((await line()).interlocks.firstOut?.interlock, c.firstOut, "first-out in /api/line");
+      if (c.heaterOff && !c.commLoss) {
+        let h: TagJson | undefined;
+        await waitFor("htr.heater_on false in /api/tags", 2000, async () => (h = await tag("htr.heater_on")).quality === "Good" && h.value === false, 20).catch(() => {
+          assert.deepEqual([h?.quality, h?.value], ["Good", false], "htr.heater_on from /api/tags");
+        });
+      }
+      if (c.heaterOff) assert.equal(plantHeaterOn(), false, "the plant's power stage is off");
+
+      // ── No restart while the fault is active: refused before the reset; the interlock reset keeps the trip
+      // latched while its cause (or the fault it watches) is there, and the resume stays refused.
+      const resumeCommand = c.state === "Held" ? "unhold" : c.state === "Suspended" ? "unsuspend" : "start";
+      const early = await command(resumeCommand, resumeCommand === "start" ? "BiSb" : undefined);
+      assert.equal(early.status, 409, `${resumeCommand} refused before any reset`);
+      assert.match(message(early.body), c.state === "Aborted" ? /start is not allowed in state Aborted/ : c.refusedBecause);
+      const reset = (await post("/api/interlocks/reset", {})).body as { remaining: { id: string }[] };
+      for (const id of c.latched) assert.ok(reset.remaining.some((r) => r.id === id), `${id} stays latched: ${JSON.stringify(reset)}`);
+      if (c.state === "Aborted") {
+        const start = await command("start", "BiSb");
+        assert.equal(start.status, 409);
+        assert.match(message(start.body), /start is not allowed in state Aborted/);
+      }
+      if (c.state === "Aborted" && !c.noClearWhileActive) {
+        // Even cleared and reset in PackML, start stays refused while the trip's cause holds.
+        assert.equal((await command("clear")).status, 200);
+        await waitFor("Stopped", TO_END_STATE_MS, async () => (await line()).state === "Stopped", 100);
+        assert.equal((await command("reset")).status, 200);
+        await waitFor("Idle", TO_END_STATE_MS, async () => (await line()).state === "Idle", 100);
+        const again = await command("start", "BiSb");
+        assert.equal(again.status, 409, "start refused while the fault is active");
+        assert.match(message(again.body), c.refusedBecause);
+      } else if (c.state !== "Aborted" && (c.latched.length > 0 || c.state === "Suspended")) {
+        const resume = await command(resumeCommand);
+        assert.equal(resume.status, 409, `${c.state === "Held" ? "unhold" : "unsuspend"} refused while the fault is active`);
+        assert.match(message(resume.body), c.refusedBecause);
+        assert.equal((await line()).state, c.state);
+      }
+      if (c.heaterOff) assert.equal(plantHeaterOn(), false, "the heater stayed off");
+
+      report.push(
+        `${c.fault.padEnd(19)} → ${c.state.padEnd(10)} ${(il.firstOut?.interlock ?? "—").padEnd(10)} ${(c.heaterOff ? "off" : "—").padEnd(8)} ${String(stateAt - t0).padStart(6)} ms   ${Number.isNaN(plantOffMs) ? "—" : `${plantOffMs} ms`} / ${Number.isNaN(scadaOffMs) ? "—" : `${scadaOffMs} ms`}`,
+      );
+
+      // ── Clear the fault, reset, recover.
+      await setFault(c.fault, false);
+      await waitFor("trips reset once the cause is gone", TO_RECOVER_MS, async () => {
+        const r = (await post("/api/interlocks/reset", {})).body as { remaining: unknown[] };
+        return r.remaining.length === 0;
+      }, 250);
+      assert.equal((await interlocks()).firstOut, null, "first-out cleared by the reset");
+      await recover(c.recoverTo ?? "Execute");
+    });
+  }
+});
