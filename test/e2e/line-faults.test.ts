@@ -178,6 +178,17 @@ describe("e2e: faults injected while running", function () {
     });
     ({ url } = await runtime.start());
     let wasOn = false;
+    if (process.env.FAULTS_DEBUG) {
+      let last = "";
+      runtime.sim()!.plant.onScan(() => {
+        const h = runtime.sim()!.plant.state.htr;
+        const now = `phase ${h.phase} count ${h.pulseCount} enable ${h.heaterEnable} mode ${h.mode} trip ${h.tripWord} hold ${h.holdCompleted} start ${h.pulseStart}`;
+        if (now !== last) console.log(`        plant ${Date.now() % 100000}: ${(last = now)}`);
+      });
+      runtime.tags.onChange((c) => {
+        if (["htr.profile_phase", "htr.pulse_count", "htr.heater_enable"].includes(c.name)) console.log(`        scada ${Date.now() % 100000}: ${c.name}=${String(c.current.value)}`);
+      });
+    }
     runtime.sim()!.plant.onScan(() => {
       const on = plantHeaterOn();
       if (wasOn && !on) plantHeaterOffAt = Date.now();
@@ -211,7 +222,10 @@ describe("e2e: faults injected while running", function () {
           await waitFor("a pulse heating (htr.heater_on)", TO_HEATING_MS, () => plantHeaterOn() && runtime.tags.get("htr.heater_on")?.value.value === true, 20);
         } catch (err) {
           const l = await line();
-          throw new Error(`${(err as Error).message}: line ${l.state}, step ${l.stations?.step}, ${JSON.stringify((l.stations as unknown as { stations: unknown } | null)?.stations)}`);
+          const il = await interlocks();
+          throw new Error(
+            `${(err as Error).message}: line ${l.state}, step ${l.stations?.step}, stop reason ${JSON.stringify(l.stopReason)}, first-out ${JSON.stringify(il.firstOut)}, trips ${JSON.stringify(il.trips)}, ${JSON.stringify((l.stations as unknown as { stations: unknown } | null)?.stations)}`,
+          );
         }
       }
       assert.equal((await interlocks()).firstOut, null, "no trip before the fault");

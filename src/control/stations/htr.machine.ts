@@ -137,6 +137,11 @@ function purgeTimeoutReason(params: SequenceParams | undefined, view: ProcessVie
 /** How long phase 0 may be seen before the pulse count moves (the count is sampled every 100 ms). */
 export const PULSE_COUNT_GRACE_MS = 1000;
 
+/** How long a requested pulse may take to start: with an earlier pulse still cooling, its cool-down too. */
+function pulseStartTimeoutMs(params: SequenceParams | undefined, phaseSeen: number): number {
+  return phaseSeen === HTR_PHASE.cool ? pulseRunningTimeoutMs(params) : timeoutOf(params, "heatMs");
+}
+
 function pulseRunningTimeoutMs(params: SequenceParams | undefined): number {
   return timeoutOf(params, "heatMs") + timeoutOf(params, "coolMs");
 }
@@ -359,6 +364,13 @@ export function createHtrMachine(io: ControlIO) {
                     { guard: "plcTripped", target: "#htr.tripped", actions: "noteTrip" },
                     { guard: "enableDropped", target: "#htr.tripped", actions: "noteEnableDropped" },
                     {
+                      // The earlier pulse finished cooling: the PLC takes pulse_start only in phase 0 (and clears it
+                      // every scan), so the request made during the cool-down is made again.
+                      guard: ({ context, event }) => context.phaseSeen === HTR_PHASE.cool && phaseOf(event.view) === HTR_PHASE.off,
+                      target: "requesting",
+                      actions: assign({ phaseSeen: HTR_PHASE.off }),
+                    },
+                    {
                       // Already counted (a pulse shorter than a TICK period): done.
                       guard: ({ context, event }) => {
                         const count = readNumber(event.view, HTR_TAGS.pulseCount);
@@ -368,9 +380,12 @@ export function createHtrMachine(io: ControlIO) {
                       actions: assign({ pulses: ({ context }) => context.pulses + 1 }),
                     },
                     {
+                      // Only ramp or hold show that this pulse started: a cool phase here is an earlier pulse the
+                      // PLC aborted (heater off on a hold or suspend) still cooling down; the PLC starts the
+                      // requested pulse once it is back in phase 0.
                       guard: ({ event }) => {
                         const phase = phaseOf(event.view);
-                        return phase === HTR_PHASE.ramp || phase === HTR_PHASE.hold || phase === HTR_PHASE.cool;
+                        return phase === HTR_PHASE.ramp || phase === HTR_PHASE.hold;
                       },
                       target: "running",
                       actions: assign({
@@ -387,14 +402,21 @@ export function createHtrMachine(io: ControlIO) {
                           timeoutReason(
                             "pulse start",
                             `phase ${phaseName(phaseOf(event.view))}`,
-                            timeoutOf(context.params, "heatMs"),
+                            pulseStartTimeoutMs(context.params, context.phaseSeen),
                             "phase 1 (ramp); the PLC starts a pulse only with the heater enabled, no trip, the door closed, O₂ below its permissive and the quench ready",
                           ),
                       }),
                     },
                     {
                       actions: assign({
-                        deadline: ({ context, event }) => armedDeadline(context.deadline, event.now, timeoutOf(context.params, "heatMs")),
+                        // An earlier pulse still cooling when this one is requested: its cool-down comes first.
+                        phaseSeen: ({ context, event }) => (phaseOf(event.view) === HTR_PHASE.cool ? HTR_PHASE.cool : context.phaseSeen),
+                        deadline: ({ context, event }) =>
+                          armedDeadline(
+                            context.deadline,
+                            event.now,
+                            pulseStartTimeoutMs(context.params, phaseOf(event.view) === HTR_PHASE.cool ? HTR_PHASE.cool : context.phaseSeen),
+                          ),
                         countAtPulse: ({ context, event }) => context.countAtPulse ?? readNumber(event.view, HTR_TAGS.pulseCount),
                         enableSeen: ({ context, event }) => enableSeenNow(context.enableSeen, event.view),
                       }),

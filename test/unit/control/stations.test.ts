@@ -444,6 +444,50 @@ describe("htr station", () => {
     assert.match(h.detail, /1 pulses done/);
   });
 
+  // Regression (virtual plant under load): a suspend aborted a pulse in its ramp; the unsuspend requested the
+  // next pulse while the PLC was still in the aborted pulse's cool phase, which was taken for the new pulse
+  // running, and its return to phase 0 without a count for an aborted pulse.
+  it("pulse: requested while an aborted pulse still cools → waits for it, then runs the new pulse", async () => {
+    const h = await htrReady(PULSE_PARAMS);
+    await h.send({ type: "STATION.HEAT" });
+    h.view["htr.profile_phase"] = 3;
+    h.io.clear();
+    await h.send({ type: "STATION.PULSE" });
+    await h.tick(0);
+    await h.tick(5000);
+    assert.deepEqual(h.io.log, ["htr.pulse_start=true"], "requested once while cooling");
+    h.view["htr.profile_phase"] = 0;
+    await h.tick(5010);
+    assert.deepEqual(h.io.log, ["htr.pulse_start=true", "htr.pulse_start=true"], "the PLC took no start while cooling: asked again in phase 0");
+    await h.tick(5020);
+    await h.tick(5010 + 2 * PULSE_COUNT_GRACE_MS);
+    assert.equal(h.io.log.length, 2, "asked again once only");
+    assert.equal(h.status, "pulsing", "the cool-down of the earlier pulse is not this pulse");
+    assert.match(h.detail, /pulse 1: requested/);
+    for (const [t, phase] of [[7100, 1], [10_100, 2], [17_100, 3]] as const) {
+      h.view["htr.profile_phase"] = phase;
+      await h.tick(t);
+    }
+    h.view["htr.profile_phase"] = 0;
+    h.view["htr.pulse_count"] = (h.view["htr.pulse_count"] as number) + 1;
+    await h.tick(22_100);
+    assert.equal(h.status, "heating");
+    assert.match(h.detail, /1 pulses done/);
+  });
+
+  it("pulse: an earlier pulse cooling extends the start deadline by the cool-down, no further", async () => {
+    const h = await htrReady(PULSE_PARAMS);
+    await h.send({ type: "STATION.HEAT" });
+    h.view["htr.profile_phase"] = 3;
+    await h.send({ type: "STATION.PULSE" });
+    await h.tick(0);
+    await h.tick(29_000);
+    assert.equal(h.status, "pulsing", "heat 10 s + cool 20 s");
+    await h.tick(30_000);
+    assert.equal(h.status, "fault");
+    assert.match(h.detail, /^pulse start timed out: phase 3 \(cool\) after 30 s/);
+  });
+
   it("pulse: a pulse the PLC never starts times out with the PLC's start conditions", async () => {
     const h = await htrReady(PULSE_PARAMS);
     await h.send({ type: "STATION.HEAT" });
