@@ -13,6 +13,10 @@ const forTests = process.argv.includes("--test");
 
 /** Debian packages, with how to tell they are there. */
 const SYSTEM_PACKAGES = [
+  // npm start runs the historian on a managed local influxd; without it (and not root to install it) the
+  // line still runs, history spools to disk and an alarm says so: `optional` for start, required for tests.
+  { pkg: "influxdb", why: "the historian's managed local InfluxDB (influxd)", present: () => existsSync("/usr/bin/influxd"), tests: false, optional: true },
+  { pkg: "influxdb-client", why: "the influx CLI, the tests' independent reader of the history", present: () => existsSync("/usr/bin/influx"), tests: true },
   { pkg: "mbpoll", why: "independent Modbus client in the tests", present: () => existsSync("/usr/bin/mbpoll"), tests: true },
   {
     pkg: "python3-pymodbus",
@@ -42,10 +46,15 @@ if (!nodeModulesCurrent()) {
   run("npm", existsSync(join(root, "package-lock.json")) ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"]);
 }
 
-const missing = SYSTEM_PACKAGES.filter((p) => (forTests || !p.tests) && !p.present());
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+const wanted = SYSTEM_PACKAGES.filter((p) => (forTests || !p.tests) && !p.present());
+// Starting the line as a normal user: an optional package that is missing is reported, not required.
+const missing = wanted.filter((p) => forTests || isRoot || !p.optional);
+for (const p of wanted.filter((w) => !missing.includes(w))) {
+  console.warn(`ensure-deps: ${p.pkg} is not installed (${p.why}); history will spool to disk. To install: sudo apt-get install -y ${p.pkg}`);
+}
 if (missing.length > 0) {
   const names = missing.map((p) => p.pkg);
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (!isRoot) {
     console.error("ensure-deps: missing Debian packages:");
     for (const p of missing) console.error(`  ${p.pkg} — ${p.why}`);

@@ -96,6 +96,8 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   };
   const heartbeats = new HeartbeatMonitor(
     config.devices.map((d) => ({ id: d.id, heartbeatTag: d.heartbeatTag, periodMs: config.tags.find((t) => t.name === d.heartbeatTag)?.updateMs ?? 100 })),
+    // The line tick looks every 50 ms: a gap of 250 ms is the SCADA stalled, not the PLC.
+    { observerStallMs: 250 },
   );
   let line: LineService | undefined;
   const interlocks = new InterlockService({

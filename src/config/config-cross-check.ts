@@ -95,6 +95,7 @@ export function checkCrossReferences(
       push(file, at("range"), `range min (${tag.range.min}) must be below max (${tag.range.max})`);
     }
     if (tag.deadband !== undefined && tag.type === "bool") push(file, at("deadband"), "a bool tag cannot have a deadband");
+    for (const [field, message] of historyProblems(tag)) push(file, at(`history.${field}`), message);
 
     const device = deviceById.get(tag.device);
     if (!device) {
@@ -175,3 +176,19 @@ export function checkCrossReferences(
 }
 
 export type { TagConfig };
+
+/** Per-tag history settings that cannot be honoured: [field, message]. */
+function historyProblems(tag: TagConfig): [string, string][] {
+  const h = tag.history;
+  if (h === undefined) return [];
+  const out: [string, string][] = [];
+  if (h.mode === "period" && h.periodMs === undefined) out.push(["periodMs", "required field missing (history mode 'period')"]);
+  if (h.mode !== "period" && h.periodMs !== undefined) out.push(["periodMs", `periodMs applies to history mode 'period' only (mode is '${h.mode}')`]);
+  if (h.mode !== "change" && h.deadband !== undefined) out.push(["deadband", `deadband applies to history mode 'change' only (mode is '${h.mode}')`]);
+  if (h.mode !== "change" && h.maxRateHz !== undefined) out.push(["maxRateHz", `maxRateHz applies to history mode 'change' only (mode is '${h.mode}')`]);
+  if (h.deadband !== undefined && tag.type === "bool") out.push(["deadband", "a bool tag cannot have a history deadband"]);
+  if (h.periodMs !== undefined && h.periodMs < tag.updateMs) {
+    out.push(["periodMs", `history period ${h.periodMs} ms is shorter than the tag's update period ${tag.updateMs} ms`]);
+  }
+  return out;
+}

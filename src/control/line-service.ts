@@ -11,6 +11,7 @@ import type { LineSnapshotStore } from "./line-snapshot-store.js";
 import type { PackmlCommand, PackmlState } from "./packml-states.js";
 import { createSequencerMachine, sequencerStatus } from "./sequencer.machine.js";
 import type { SequenceParams } from "./sequencer-protocol.js";
+import { type StateTransition, stateTransitions } from "./state-transition.js";
 
 /** What the line service needs from the recipe service (kept narrow: control does not import adapters). */
 export interface LineRecipes {
@@ -74,6 +75,8 @@ export class LineService {
   private bootOutputs: "pending" | "writing" | "done" = "pending";
   private readonly log: Logger;
   private readonly machine: LineMachine;
+  private lastStates: Record<string, string> = {};
+  private transitionListeners: ((t: StateTransition) => void)[] = [];
 
   constructor(private readonly deps: LineServiceDeps) {
     this.log = deps.logger.child({ module: "line" });
@@ -87,7 +90,10 @@ export class LineService {
     const input = restoreSafely(persisted, this.deps.clock.now());
     const actor = createActor(this.machine, { input });
     actor.subscribe({
-      next: () => this.persist(false),
+      next: () => {
+        this.persist(false);
+        this.emitTransitions();
+      },
       error: (err) => this.log.error({ err }, "line actor failed"),
     });
     this.actor = actor;
@@ -104,6 +110,14 @@ export class LineService {
       this.persist(true);
       this.actor.stop();
     }
+  }
+
+  /** Every change of the line's PackML state and of each station's state (the first call reports the boot states). */
+  onTransition(listener: (t: StateTransition) => void): () => void {
+    this.transitionListeners.push(listener);
+    return () => {
+      this.transitionListeners = this.transitionListeners.filter((l) => l !== listener);
+    };
   }
 
   /** For the interlock service: trips and permissives. */
@@ -203,6 +217,27 @@ export class LineService {
       },
       loadedRecipe: this.deps.recipes.status(),
     };
+  }
+
+  private emitTransitions(): void {
+    if (!this.actor || this.transitionListeners.length === 0) return;
+    const snap = this.actor.getSnapshot();
+    const seq = snap.children.sequencer?.getSnapshot();
+    const status = seq ? sequencerStatus(seq) : null;
+    const now: Record<string, { state: string; detail: string }> = { line: { state: lineState(snap), detail: status?.step ?? "" } };
+    for (const [id, st] of Object.entries(status?.stations ?? {})) if (st) now[id] = { state: st.state, detail: st.detail };
+    const changes = stateTransitions(this.lastStates, now, this.deps.clock.now());
+    if (changes.length === 0) return;
+    for (const c of changes) this.lastStates[c.scope] = c.to;
+    for (const c of changes) {
+      for (const l of this.transitionListeners) {
+        try {
+          l(c);
+        } catch (err) {
+          this.log.error({ err }, "state transition listener failed");
+        }
+      }
+    }
   }
 
   private writeBootOutputs(): void {

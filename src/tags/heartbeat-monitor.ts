@@ -16,11 +16,25 @@ interface Beat {
  * Good, or when the counter has not moved for HEARTBEAT_STALE_PERIODS periods — a PLC whose program stopped
  * still answers polls with Good, unchanging values.
  */
+export interface HeartbeatMonitorOptions {
+  /**
+   * When status() is looked at periodically (the interlock tick): a gap between two looks longer than this
+   * means the SCADA itself was stalled (GC, an overloaded host), not the PLC. The stalled time does not count
+   * towards a heartbeat's age, so the counter gets its full 5 periods of observed time to show it moved —
+   * the notifications queued during the stall arrive right after it. Unset: no credit (tests with jumps).
+   */
+  readonly observerStallMs?: number;
+}
+
 export class HeartbeatMonitor {
   private readonly beats = new Map<string, Beat>();
   private readonly byTag = new Map<string, Beat>();
+  private lastLookAt: number | null = null;
 
-  constructor(devices: readonly { id: string; heartbeatTag: string; periodMs: number }[]) {
+  constructor(
+    devices: readonly { id: string; heartbeatTag: string; periodMs: number }[],
+    private readonly options: HeartbeatMonitorOptions = {},
+  ) {
     for (const d of devices) {
       const beat: Beat = { device: d.id, tag: d.heartbeatTag, periodMs: d.periodMs, lastValue: null, lastChangeAt: null };
       this.beats.set(d.id, beat);
@@ -44,6 +58,12 @@ export class HeartbeatMonitor {
 
   /** Per device: stale or not, with the reason. `good(tag)` tells whether the tag is Good now. */
   status(now: number, good: (tag: string) => boolean): Record<string, { stale: boolean; reason: string }> {
+    const stallMs = this.options.observerStallMs;
+    if (stallMs !== undefined && this.lastLookAt !== null && now - this.lastLookAt > stallMs) {
+      const credit = now - this.lastLookAt;
+      for (const b of this.beats.values()) if (b.lastChangeAt !== null) b.lastChangeAt = Math.min(now, b.lastChangeAt + credit);
+    }
+    this.lastLookAt = Math.max(this.lastLookAt ?? now, now);
     const out: Record<string, { stale: boolean; reason: string }> = {};
     for (const b of this.beats.values()) {
       if (!good(b.tag)) out[b.device] = { stale: true, reason: `${b.tag} not Good` };

@@ -67,6 +67,19 @@ export const tagSchema = z.strictObject({
   /** Changes smaller than this (engineering units) are not reported. */
   deadband: z.number().min(0).optional(),
   writable: z.boolean().default(false),
+  /** What the historian stores of this tag (default: every change the table reports). */
+  history: z
+    .strictObject({
+      /** change: on change beyond the deadband; period: the current value every periodMs; off: not stored. */
+      mode: z.enum(["change", "period", "off"]).default("change"),
+      /** change mode: a move smaller than this since the last stored value is not stored (engineering units). */
+      deadband: z.number().min(0).optional(),
+      /** period mode: the sampling period, ms. */
+      periodMs: z.number().int().min(10).max(86_400_000).optional(),
+      /** change mode: at most this many points per second; the latest held-back value is stored at the end of the interval. */
+      maxRateHz: z.number().positive().max(1000).optional(),
+    })
+    .optional(),
 });
 
 export const tagsFileSchema = z.strictObject({ tags: z.array(tagSchema) });

@@ -35,4 +35,18 @@ describe("HeartbeatMonitor", () => {
     assert.equal(m.isHeartbeat("plc.hb"), true);
     assert.equal(m.isHeartbeat("plc.other"), false);
   });
+
+  // Regression (CI on a loaded 2-core host): the SCADA's own event loop stalled for > 500 ms; the first look
+  // after the stall found the counter "frozen" before the queued notifications were processed.
+  it("with observerStallMs: time the SCADA itself was stalled does not count towards the age", () => {
+    const m = new HeartbeatMonitor([{ id: "plc", heartbeatTag: "plc.hb", periodMs: 100 }], { observerStallMs: 250 });
+    m.observe("plc.hb", v(1), 0);
+    for (let t = 50; t <= 300; t += 50) assert.equal(m.status(t, allGood).plc!.stale, false);
+    assert.equal(m.status(1300, allGood).plc!.stale, false, "1 s stall: not the PLC's fault");
+    m.observe("plc.hb", v(2), 1310);
+    assert.equal(m.status(1350, allGood).plc!.stale, false);
+    // A PLC that really froze is still found: 5 periods of observed time after its last beat.
+    for (let t = 1400; t <= 1800; t += 50) assert.equal(m.status(t, allGood).plc!.stale, false, `at ${t}`);
+    assert.equal(m.status(1850, allGood).plc!.stale, true);
+  });
 });
