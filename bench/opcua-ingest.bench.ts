@@ -183,6 +183,7 @@ export async function run(): Promise<BenchFigure[]> {
     protocol: "opcua",
     endpoint: `opc.tcp://127.0.0.1:${port}`,
     heartbeatTag: "bench.v000",
+    heartbeatPeriodMs: 100,
     publishingIntervalMs: SAMPLING_MS,
   });
   const tags = Array.from({ length: TAGS }, (_, i) => {

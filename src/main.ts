@@ -76,6 +76,7 @@ program
       dataDir: opts.data ? resolve(opts.data) : defaultDataDir(),
       sim: opts.sim,
       simPurged: opts.purged,
+      ...(env.INFLUX_URL ? { influxUrl: env.INFLUX_URL } : {}),
       logger,
     });
     onShutdown(() => runtime.stop(), logger);
@@ -84,10 +85,12 @@ program
       // One ready line, once the PLC links are up (or, if they are not, saying which are not).
       const allOk = await runtime.waitForDevices(READY_WAIT_MS);
       const devices = runtime.drivers.map((d) => d.health());
-      if (allOk) logger.info({ url, sim: opts.sim, config: configDir }, `HTR SCADA ready at ${url} (try ${url}/api/tags)`);
+      const h = runtime.historian?.status();
+      const history = h ? { historian: `${h.mode}: ${h.target}` } : {};
+      if (allOk) logger.info({ url, sim: opts.sim, config: configDir, ...history }, `HTR SCADA ready at ${url} (try ${url}/api/tags)`);
       else {
         const down = devices.filter((d) => d.state !== "OK").map((d) => `${d.deviceId}: ${d.state} (${d.reason})`);
-        logger.warn({ url, devices: down }, `HTR SCADA serving at ${url}, but not every PLC is OK yet: ${down.join("; ")} — see ${url}/readyz`);
+        logger.warn({ url, devices: down, ...history }, `HTR SCADA serving at ${url}, but not every PLC is OK yet: ${down.join("; ")} — see ${url}/readyz`);
       }
     } catch (err) {
       logger.error({ err }, "could not start");

@@ -22,6 +22,13 @@ import { recipeIoOver } from "./recipes/recipe-io.js";
 import { RecipeService } from "./recipes/recipe-service.js";
 import { RecipeStore } from "./recipes/recipe-store.js";
 import { join } from "node:path";
+import { AlarmService } from "./control/alarm-service.js";
+import { HistorianService, HistorianUnavailableError } from "./historian/historian-service.js";
+import { alarmEventPoint, interlockEventPoint, stateTransitionPoint } from "./historian/historian-measurements.js";
+import type { ResampleOptions } from "./historian/historian-schema.js";
+import { computeAlarmKpis } from "./alarms/alarm-kpis.js";
+import { type AlarmDefs, alarmSettingsSchema } from "./alarms/alarm-schema.js";
+import { ScadaError } from "./core/errors.js";
 
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one (tests). */
@@ -37,6 +44,23 @@ export interface RuntimeOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly policy?: AccessPolicy;
+  /**
+   * Where history goes: "auto" (INFLUX_URL given as influxUrl, else a managed local influxd when installed,
+   * else the disk spool only) or "off" (no historian at all: tests of other things).
+   */
+  readonly historian?: "auto" | "off";
+  /** INFLUX_URL: an external InfluxDB 1.x, http://user:pass@host:port/db. */
+  readonly influxUrl?: string;
+  /** Managed influxd HTTP port (0 or unset: a free one). */
+  readonly influxPort?: number;
+  /** Historian tuning for tests: continuous-query resampling, CQ run interval, spool bound, flush interval. */
+  readonly historianTuning?: {
+    readonly cq1s?: ResampleOptions;
+    readonly cq1m?: ResampleOptions;
+    readonly cqRunInterval?: string;
+    readonly spoolMaxBytes?: number;
+    readonly flushIntervalMs?: number;
+  };
 }
 
 export interface Runtime {
@@ -47,6 +71,9 @@ export interface Runtime {
   readonly line: LineService;
   readonly interlocks: InterlockService;
   readonly recipes: RecipeService;
+  readonly alarms: AlarmService;
+  /** The historian, unless options.historian is "off". */
+  readonly historian: HistorianService | null;
   /** The virtual plant, once started (sim mode only). */
   sim(): VirtualPlantService | undefined;
   /** Starts plant (sim), drivers and HTTP; resolves with the URL. */
@@ -70,7 +97,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   const deviceReferenceMs = new Map<string, number>();
   for (const d of config.devices) {
     const hb = config.tags.find((t) => t.name === d.heartbeatTag);
-    if (d.protocol === "opcua" && hb) deviceReferenceMs.set(d.id, hb.updateMs);
+    if (d.protocol === "opcua" && hb) deviceReferenceMs.set(d.id, d.heartbeatPeriodMs);
   }
   const tags = new TagTable(config.tags, clock, { deviceReferenceMs });
 
@@ -95,7 +122,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     return { ok: failures.length === 0, failures };
   };
   const heartbeats = new HeartbeatMonitor(
-    config.devices.map((d) => ({ id: d.id, heartbeatTag: d.heartbeatTag, periodMs: config.tags.find((t) => t.name === d.heartbeatTag)?.updateMs ?? 100 })),
+    config.devices.map((d) => ({ id: d.id, heartbeatTag: d.heartbeatTag, periodMs: d.heartbeatPeriodMs })),
     // The line tick looks every 50 ms: a gap of 250 ms is the SCADA stalled, not the PLC.
     { observerStallMs: 250 },
   );
@@ -125,10 +152,113 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   });
   const lineService = line;
 
+  const historian =
+    options.historian === "off"
+      ? null
+      : new HistorianService({
+          tags: config.tags,
+          tagSource: tags,
+          line: config.line.id,
+          dataDir: options.dataDir,
+          ...(options.influxUrl ? { influxUrl: options.influxUrl } : {}),
+          ...(options.influxPort ? { managedPort: options.influxPort } : {}),
+          ...options.historianTuning,
+          clock,
+          logger,
+        });
+  const alarmDefs: AlarmDefs = config.alarms ?? { settings: alarmSettingsSchema.parse({}), alarms: [] };
+  const alarms = new AlarmService({
+    defs: alarmDefs,
+    tags,
+    interlocks,
+    line: lineService,
+    devices: () => drivers.map((d) => d.health()),
+    historian: () => historian?.status() ?? null,
+    targets: (): Record<string, number> => {
+      // Deviation from the recipe profile: the peak while the PLC holds it (pulse hold, continuous at temperature).
+      const peak = recipes.interlockParams().peakTempK;
+      const phase = tags.get("htr.profile_phase")?.value;
+      return peak !== undefined && phase?.quality.status === "Good" && (phase.value === 2 || phase.value === 4) ? { "htr.web_temp": peak } : {};
+    },
+    clock,
+    logger,
+  });
+  if (historian) {
+    const lineId = config.line.id;
+    lineService.onTransition((t) => historian.write(stateTransitionPoint(t, lineId)));
+    interlocks.onEvent((e) => historian.write(interlockEventPoint(e, lineId)));
+    alarms.onEvent((e) => historian.write(alarmEventPoint(e, lineId)));
+  }
+  const requireHistorian = (): HistorianService => {
+    if (!historian) throw new ScadaError("SCADA_ERR_HISTORIAN_UNAVAILABLE", "this runtime runs without a historian");
+    return historian;
+  };
+  /** Historian queries: a historian that cannot answer is a 503 / 502 with the reason, never a crash. */
+  const query = async <T>(run: (h: HistorianService) => Promise<T>): Promise<T> => {
+    const h = requireHistorian();
+    try {
+      return await run(h);
+    } catch (err) {
+      if (err instanceof ScadaError) throw err;
+      if (err instanceof HistorianUnavailableError) throw new ScadaError("SCADA_ERR_HISTORIAN_UNAVAILABLE", err.message);
+      throw new ScadaError("SCADA_ERR_HISTORIAN_QUERY_FAILED", `historian query failed: ${(err as Error).message}`);
+    }
+  };
+
   let simService: VirtualPlantService | undefined;
   const app = createApp({
     tags,
-    health: { devices: () => drivers.map((d) => d.health()), now: () => clock.now() },
+    health: {
+      devices: () => drivers.map((d) => d.health()),
+      now: () => clock.now(),
+      ...(historian ? { historian: () => historian.status() } : {}),
+    },
+    alarms: {
+      list: () => alarms.list(),
+      exists: (id) => alarms.get(id) !== undefined,
+      ack: (id, user) => alarms.ack(id, user),
+      reset: (id, user) => alarms.reset(id, user),
+      shelve: (id, minutes, reason, user) => alarms.shelve(id, minutes, reason, user),
+      unshelve: (id, user) => alarms.unshelve(id, user),
+      history: (f) =>
+        query(async (h) => ({
+          events: await h.events("alarm", {
+            fromMs: f.fromMs,
+            toMs: f.toMs,
+            limit: f.limit,
+            order: "desc",
+            where: {
+              ...(f.priority ? { priority: f.priority } : {}),
+              ...(f.station ? { station: f.station } : {}),
+              ...(f.state ? { to: f.state } : {}),
+              ...(f.alarm ? { alarm: f.alarm } : {}),
+            },
+          }),
+        })),
+      kpis: (range) =>
+        query(async (h) => {
+          // Stale alarms need activations from before the range: look back a week more.
+          const rows = await h.events("alarm", { fromMs: range.fromMs - 7 * 86_400_000, toMs: range.toMs, limit: 100_000 });
+          const events = rows.map((r) => ({
+            alarmId: String(r.values.alarm),
+            at: r.t,
+            transition: String(r.values.transition) as never,
+            to: String(r.values.to) as never,
+          }));
+          return computeAlarmKpis(events, alarmDefs, { from: range.fromMs, to: range.toMs });
+        }),
+    },
+    ...(historian
+      ? {
+          history: {
+            knownTag: (name: string) => tags.get(name) !== undefined,
+            history: (q: { tags: string[]; fromMs: number; toMs: number; points: number }) => query((h) => h.history(q)),
+            csv: (result: unknown) => historian.historyCsv(result as never),
+            states: (q: { fromMs: number; toMs: number; scope?: string; limit: number }) =>
+              query((h) => h.events("state", { fromMs: q.fromMs, toMs: q.toMs, limit: q.limit, order: "desc", ...(q.scope ? { where: { scope: q.scope } } : {}) })),
+          },
+        }
+      : {}),
     metrics: metrics.registry,
     policy: options.policy ?? openAccessPolicy,
     line: {
@@ -171,6 +301,8 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     line: lineService,
     interlocks,
     recipes,
+    alarms,
+    historian,
     sim: () => simService,
     async start() {
       if (options.sim) {
@@ -182,9 +314,12 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
           startPurged: options.simPurged ?? false,
         });
       }
+      // The historian first: it records from the first value on (or spools it).
+      if (historian) await historian.start();
       await Promise.all(drivers.map((d) => d.start()));
       lineService.start();
       interlocks.start();
+      alarms.start();
       stalenessTimer = setInterval(() => tags.checkStaleness(), STALENESS_CHECK_MS);
       const srv = app.listen(options.port, options.host);
       server = srv;
@@ -206,6 +341,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     stop() {
       stopping ??= (async () => {
         if (stalenessTimer) clearInterval(stalenessTimer);
+        alarms.stop();
         lineService.stop();
         interlocks.stop();
         if (server) {
@@ -215,6 +351,8 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
         }
         await Promise.allSettled(drivers.map((d) => d.stop()));
         for (const d of config.devices) tags.markDevice(d.id, bad("SCADA stopped"));
+        // Last: the historian takes the final Bad values and flushes them (to InfluxDB or the spool).
+        if (historian) await historian.stop();
         if (simService) await simService.stop();
         metrics.stop();
       })();

@@ -21,6 +21,7 @@ import {
   tagWriteSchema,
   valueRefSchema,
 } from "../interlocks/interlock-schema.js";
+import { alarmsFileSchema } from "../alarms/alarm-schema.js";
 
 /**
  * JSON Schemas for the plc-config YAML files, generated from the zod schemas the loader validates with, so
@@ -202,9 +203,19 @@ export function interlocksJsonSchema(): object {
   );
 }
 
+/** The JSON Schema of alarms.yaml (plc-config/schema/alarms.schema.json). */
+export function alarmsJsonSchema(): object {
+  return generate(
+    alarmsFileSchema,
+    "HTR line: alarms.yaml",
+    "Alarms (ISA-18.2): analog limits, deviation from the recipe, rate, discrete, interlock, PLC trip, link and historian alarms.",
+    documentation(),
+  );
+}
+
 /** Every JSON Schema of plc-config/schema/, keyed by file name (what scripts/gen-config-schema.ts writes). */
 export function allConfigJsonSchemas(): Record<string, object> {
-  return { ...configJsonSchemas(), "interlocks.schema.json": interlocksJsonSchema() };
+  return { ...configJsonSchemas(), "interlocks.schema.json": interlocksJsonSchema(), "alarms.schema.json": alarmsJsonSchema() };
 }
 
 /** A schema file's text as written to disk: two-space JSON with a trailing newline. */

@@ -10,6 +10,8 @@ import { checkCrossReferences } from "./config-cross-check.js";
 import type { ConfigProblem, LocatedTag } from "./config-problem.js";
 import { type InterlockDefs, interlocksFileSchema } from "../interlocks/interlock-schema.js";
 import { checkInterlocks } from "../interlocks/interlock-cross-check.js";
+import { type AlarmDefs, alarmsFileSchema } from "../alarms/alarm-schema.js";
+import { checkAlarms } from "../alarms/alarm-cross-check.js";
 
 export interface ScadaConfig {
   readonly dir: string;
@@ -19,6 +21,8 @@ export interface ScadaConfig {
   readonly tags: readonly TagConfig[];
   /** interlocks.yaml: the cause → effect matrix (src/interlocks). */
   readonly interlocks: InterlockDefs;
+  /** alarms.yaml (optional: a line without it runs with no configured alarms). */
+  readonly alarms: AlarmDefs | null;
 }
 
 export type ConfigResult = { ok: true; config: ScadaConfig } | { ok: false; problems: ConfigProblem[] };
@@ -30,6 +34,7 @@ const FILE_SHAPES = {
   devices: "a mapping with 'devices'",
   tags: "a mapping with 'tags'",
   interlocks: "a mapping with 'interlocks'",
+  alarms: "a mapping with 'settings' and 'alarms'",
 } as const;
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -400,7 +405,28 @@ export function loadConfig(dir: string): ConfigResult {
       }),
     );
   }
-  if (problems.length > 0 || !line || !devices.valid || !interlocks) return { ok: false, problems: groupByFile(problems) };
+  let alarms: AlarmDefs | null = null;
+  const alarmsFile = existsSync(join(dir, "alarms.yaml")) ? "alarms.yaml" : existsSync(join(dir, "alarms.yml")) ? "alarms.yml" : null;
+  let alarmsValid = true;
+  if (alarmsFile) {
+    const parsed = parseWith(alarmsFileSchema, alarmsFile, FILE_SHAPES.alarms, readYaml(dir, alarmsFile, FILE_SHAPES.alarms, problems), problems);
+    alarmsValid = parsed !== undefined;
+    if (parsed) {
+      alarms = parsed;
+      // Tags rejected by their own schema are reported there: do not report them again as unknown here.
+      const alarmProblems = checkAlarms(parsed, located.map((l) => l.tag), alarmsFile, {
+        ...(interlocks
+          ? { interlockIds: interlocks.interlocks.map((i) => i.id), plcTripInterlockIds: interlocks.interlocks.filter((i) => i.plcTrip).map((i) => i.id) }
+          : {}),
+        ...(devices.allNamed ? { deviceIds: deviceList.map((d) => d.id) } : {}),
+        ...(line ? { stations: line.stations.map((st) => st.id) } : {}),
+        invalidTags: rejectedTags,
+      });
+      // A tag file that could not be read whole: its tags are unknown here, and reported there.
+      problems.push(...alarmProblems.filter((p) => tagsAllNamed || !/unknown tag/.test(p.message)));
+    }
+  }
+  if (problems.length > 0 || !line || !devices.valid || !interlocks || !alarmsValid) return { ok: false, problems: groupByFile(problems) };
 
   const config: ScadaConfig = {
     dir,
@@ -409,6 +435,7 @@ export function loadConfig(dir: string): ConfigResult {
     devices: deviceList,
     tags: located.map((l) => l.tag),
     interlocks,
+    alarms,
   };
   return { ok: true, config: deepFreeze(config) };
 }

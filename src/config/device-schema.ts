@@ -15,6 +15,11 @@ const common = {
   description: z.string().default(""),
   /** Tag name of the PLC's heartbeat counter (increments every 100 ms). */
   heartbeatTag: z.string().min(1),
+  /**
+   * How often the PLC increments its heartbeat counter, ms: staleness is judged against it. Sample the
+   * heartbeat tag faster (updateMs ≤ half of it) so every count is seen and history can prove none is lost.
+   */
+  heartbeatPeriodMs: z.number().int().min(10).max(60_000).default(100),
   /** Every request times out after this long. */
   timeoutMs: z.number().int().min(10).max(60_000).default(1000),
   reconnect: reconnectSchema,

@@ -13,7 +13,11 @@ export type Permission =
   | "interlocks:bypass"
   | "interlocks:reset"
   | "recipes:read"
-  | "recipes:load";
+  | "recipes:load"
+  | "alarms:read"
+  | "alarms:ack"
+  | "alarms:shelve"
+  | "history:read";
 
 /** Decides whether a request may use a permission; returns a reason when it may not. */
 export interface AccessPolicy {

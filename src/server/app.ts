@@ -9,6 +9,8 @@ import { type LineControl, lineRoutes } from "./line-routes.js";
 import { type RecipeControl, recipeRoutes } from "./recipe-routes.js";
 import { type SimControl, simRoutes } from "./sim-routes.js";
 import { type TagReader, tagRoutes } from "./tag-routes.js";
+import { type AlarmControl, alarmRoutes } from "./alarm-routes.js";
+import { type HistoryControl, historyRoutes } from "./history-routes.js";
 
 export interface AppDeps {
   readonly tags: TagReader;
@@ -19,6 +21,8 @@ export interface AppDeps {
   /** Line control (PackML, interlocks); absent in a tags-only runtime. */
   readonly line?: LineControl;
   readonly recipes?: RecipeControl;
+  readonly alarms?: AlarmControl;
+  readonly history?: HistoryControl;
   /** Present only when running with the virtual plant. */
   readonly sim?: SimControl;
 }
@@ -36,6 +40,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(tagRoutes(deps.tags, deps.policy));
   if (deps.line) app.use(lineRoutes(deps.line, deps.policy));
   if (deps.recipes) app.use(recipeRoutes(deps.recipes, deps.policy));
+  if (deps.alarms) app.use(alarmRoutes(deps.alarms, deps.policy, () => deps.health.now()));
+  if (deps.history) app.use(historyRoutes(deps.history, deps.policy, () => deps.health.now()));
   if (deps.sim) app.use(simRoutes(deps.sim, deps.policy));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

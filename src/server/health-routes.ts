@@ -6,6 +6,8 @@ import { requirePermission } from "./require-permission.js";
 export interface HealthSource {
   devices(): readonly DeviceHealth[];
   now(): number;
+  /** The historian: not ready while it cannot write (history then spools to disk). */
+  historian?(): { readonly online: boolean; readonly mode: string; readonly target: string; readonly spoolFraction: number; readonly lastError: string | null };
 }
 
 /** `/healthz`: the process answers. `/readyz`: 200 only when every device is OK, else 503 with reasons. */
@@ -23,9 +25,13 @@ export function healthRoutes(source: HealthSource, policy: AccessPolicy): Router
       lastGoodAgeMs: d.lastGoodTs === null ? null : Math.max(0, now - d.lastGoodTs),
       reason: d.reason,
     }));
-    const ready = devices.every((d) => d.state === "OK");
+    const historian = source.historian?.();
     const reasons = devices.filter((d) => d.state !== "OK").map((d) => `${d.id}: ${d.state} (${d.reason})`);
-    res.status(ready ? 200 : 503).json({ ready, reasons, devices });
+    if (historian && !historian.online) {
+      reasons.push(`historian: DOWN (${historian.mode}, ${historian.target}${historian.lastError ? `: ${historian.lastError}` : ""}; spool ${(historian.spoolFraction * 100).toFixed(1)} % full)`);
+    }
+    const ready = reasons.length === 0;
+    res.status(ready ? 200 : 503).json({ ready, reasons, devices, ...(historian ? { historian } : {}) });
   });
   return r;
 }

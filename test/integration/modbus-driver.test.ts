@@ -540,6 +540,7 @@ describe("modbus driver: RTU link that cannot open", function () {
       protocol: "modbus-rtu",
       path: "/dev/tty-does-not-exist-0",
       heartbeatTag: "rtu-plc.heartbeat",
+      heartbeatPeriodMs: 100,
       reconnect: { initialMs: 20, maxMs: 100 },
     });
     const tags = [

@@ -126,6 +126,7 @@ describe("modbus driver ↔ pymodbus (third-party server)", function () {
       wordOrder: "ABCD",
       timeoutMs: 1000,
       heartbeatTag: "peer.counter",
+      heartbeatPeriodMs: 100,
       reconnect: { initialMs: 100, maxMs: 1000 },
     });
     driver = new ModbusDriver({
@@ -189,6 +190,7 @@ describe("modbus driver ↔ pymodbus (third-party server)", function () {
       host: "127.0.0.1",
       port,
       heartbeatTag: "peer.counter",
+      heartbeatPeriodMs: 100,
     });
     const own = new Map<string, TagUpdate>();
     const tags = [peerTag("counter", "uint16", "input", 2), peerTag("missing", "uint16", "holding", 500)];

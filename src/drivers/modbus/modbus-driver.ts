@@ -177,8 +177,8 @@ export class ModbusDriver implements DeviceDriver {
       busy: false,
       late: false,
     }));
-    const heartbeat = this.tagsByName.get(options.device.heartbeatTag);
-    this.referenceMs = heartbeat?.updateMs ?? Math.min(1000, ...options.tags.map((t) => t.updateMs));
+    // The health reference: how often the PLC's heartbeat moves (it is polled faster to see every count).
+    this.referenceMs = options.device.heartbeatPeriodMs ?? Math.min(1000, ...options.tags.map((t) => t.updateMs));
   }
 
   /** The planned poll groups (for diagnostics and the benchmark). */

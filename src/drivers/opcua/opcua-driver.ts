@@ -82,8 +82,8 @@ export class OpcuaDriver implements DeviceDriver {
     this.observer = options.observer;
     this.dataDir = options.dataDir;
     this.floodGate = new FloodGate(LOG_INTERVAL_MS, () => this.clock.now());
-    const heartbeat = this.tags.find((t) => t.name === options.device.heartbeatTag);
-    this.referenceMs = heartbeat?.updateMs ?? DEFAULT_REFERENCE_MS;
+    // The health reference: how often the PLC's heartbeat moves (it is sampled faster to see every count).
+    this.referenceMs = options.device.heartbeatPeriodMs ?? DEFAULT_REFERENCE_MS;
     const publishing = options.device.publishingIntervalMs;
     // keep-alives at least once per health reference period, so an idle device still counts as fresh
     const keepAliveMs = Math.max(publishing, Math.min(this.referenceMs, options.device.timeoutMs / 2));

@@ -175,6 +175,7 @@ describe("config loader", () => {
       wordOrder: "ABCD",
       maxGap: 8,
       heartbeatTag: "plc.a",
+      heartbeatPeriodMs: 100,
       timeoutMs: 1000,
       reconnect: { initialMs: 250, maxMs: 5000 },
     };

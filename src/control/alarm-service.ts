@@ -1,0 +1,189 @@
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import type { TagValue } from "../core/tag-value.js";
+import type { AlarmDefs, AlarmLineState } from "../alarms/alarm-schema.js";
+import { type AlarmEvent, AlarmEvaluator, type AlarmInput, type OperatorResult } from "../alarms/alarm-evaluator.js";
+import type { InterlockEvent } from "../interlocks/interlock-evaluator.js";
+import type { TagChange } from "../tags/tag-table.js";
+import type { StateTransition } from "./state-transition.js";
+
+export interface AlarmServiceDeps {
+  readonly defs: AlarmDefs;
+  readonly tags: {
+    onChange(listener: (change: TagChange) => void): () => void;
+    all(): readonly { readonly config: { readonly name: string }; readonly value: TagValue }[];
+  };
+  /** Interlock events (trips, resets, unconfirmed PLC trips) and the currently tripped ids. */
+  readonly interlocks: { onEvent(listener: (e: InterlockEvent) => void): () => void; status(): { tripped: readonly string[]; missingPermissives: readonly string[] } };
+  /** Line and station transitions (the line's PackML state drives suppression by design). */
+  readonly line: { onTransition(listener: (t: StateTransition) => void): () => void };
+  /** Each PLC link: up when its driver's health is OK. */
+  readonly devices: () => readonly { readonly deviceId: string; readonly state: string }[];
+  /** The historian's state (offline, spool filling); null when there is none to watch. */
+  readonly historian: () => { readonly online: boolean; readonly spoolFraction: number } | null;
+  /** Deviation targets now, per tag (e.g. the recipe's peak while the HTR profile holds). */
+  readonly targets: () => Readonly<Record<string, number>>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How often delays, shelve expiries, device links and the historian are looked at, ms. */
+  readonly tickMs?: number;
+}
+
+/**
+ * The alarm engine in operation: feeds the pure ISA-18.2 evaluator from the tag table, the interlocks, the
+ * line's state, the device links and the historian; ticks its timers; hands every alarm event to its
+ * listeners (the historian writes them to `alarm`); carries out operator actions.
+ */
+export class AlarmService {
+  private readonly evaluator: AlarmEvaluator;
+  private readonly log: Logger;
+  private listeners: ((e: AlarmEvent) => void)[] = [];
+  private unsubscribe: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastDevices = new Map<string, boolean>();
+  private lastHistorian = "";
+  private lastTargets = "";
+  /** Recent events, newest last, for the API while the historian is away. */
+  private readonly recent: AlarmEvent[] = [];
+
+  constructor(private readonly deps: AlarmServiceDeps) {
+    this.evaluator = new AlarmEvaluator(deps.defs);
+    this.log = deps.logger.child({ module: "alarms" });
+  }
+
+  start(): void {
+    const now = this.deps.clock.now();
+    for (const e of this.deps.tags.all()) this.feed(tagInput(e.config.name, e.value), now);
+    const il = this.deps.interlocks.status();
+    for (const id of new Set([...il.tripped, ...il.missingPermissives])) this.feed({ type: "interlock", id, tripped: true }, now);
+    this.unsubscribe.push(
+      this.deps.tags.onChange((c) => this.feed(tagInput(c.name, c.current), this.deps.clock.now())),
+      this.deps.interlocks.onEvent((e) => this.onInterlockEvent(e)),
+      this.deps.line.onTransition((t) => {
+        if (t.scope === "line") this.feed({ type: "line-state", state: t.to as AlarmLineState }, t.at);
+      }),
+    );
+    this.poll();
+    this.timer = setInterval(() => this.poll(), this.deps.tickMs ?? 100);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+  }
+
+  onEvent(listener: (e: AlarmEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  list() {
+    return { alarms: this.evaluator.list(), counts: this.evaluator.counts() };
+  }
+
+  get(id: string) {
+    return this.evaluator.get(id);
+  }
+
+  recentEvents(): readonly AlarmEvent[] {
+    return this.recent;
+  }
+
+  ack(id: string, user: string): OperatorResult {
+    return this.operate(() => this.evaluator.ack(id, user, this.tickNow()));
+  }
+
+  reset(id: string, user: string): OperatorResult {
+    return this.operate(() => this.evaluator.reset(id, user, this.tickNow()));
+  }
+
+  shelve(id: string, minutes: number, reason: string, user: string): OperatorResult {
+    return this.operate(() => this.evaluator.shelve(id, minutes, reason, user, this.tickNow()));
+  }
+
+  unshelve(id: string, user: string): OperatorResult {
+    return this.operate(() => this.evaluator.unshelve(id, user, this.tickNow()));
+  }
+
+  /** Delays and expiries first, so an operator acts on the alarm as it is now. Returns the time. */
+  private tickNow(): number {
+    const now = this.deps.clock.now();
+    this.emit(this.evaluator.tick(now));
+    return now;
+  }
+
+  private operate(action: () => OperatorResult): OperatorResult {
+    const r = action();
+    if (r.ok) this.emit(r.events);
+    return r;
+  }
+
+  private onInterlockEvent(e: InterlockEvent): void {
+    if (e.type === "trip") this.feed({ type: "interlock", id: e.interlock, tripped: true }, e.at);
+    else if (e.type === "reset" || e.type === "clear") {
+      const il = this.deps.interlocks.status();
+      const stillTripped = il.tripped.includes(e.interlock) || il.missingPermissives.includes(e.interlock);
+      this.feed({ type: "interlock", id: e.interlock, tripped: stillTripped }, e.at);
+      if (!stillTripped) this.feed({ type: "plc-trip", key: e.interlock, unconfirmed: false }, e.at);
+    } else if (e.type === "trip-not-confirmed") this.feed({ type: "plc-trip", key: e.interlock, unconfirmed: true }, e.at);
+    else if (e.type === "permissive-lost") this.feed({ type: "interlock", id: e.interlock, tripped: true }, e.at);
+    else if (e.type === "permissive-restored") this.feed({ type: "interlock", id: e.interlock, tripped: false }, e.at);
+  }
+
+  /** The periodic look: links, historian, targets, then the evaluator's timers. */
+  private poll(): void {
+    const now = this.deps.clock.now();
+    for (const d of this.deps.devices()) {
+      const up = d.state === "OK";
+      if (this.lastDevices.get(d.deviceId) !== up) {
+        this.lastDevices.set(d.deviceId, up);
+        this.feed({ type: "device", id: d.deviceId, up }, now);
+      }
+    }
+    const h = this.deps.historian();
+    if (h) {
+      const key = `${h.online}|${h.spoolFraction.toFixed(3)}`;
+      if (key !== this.lastHistorian) {
+        this.lastHistorian = key;
+        this.feed({ type: "historian", online: h.online, spoolFraction: h.spoolFraction }, now);
+      }
+    }
+    const targets = this.deps.targets();
+    const tkey = JSON.stringify(targets);
+    if (tkey !== this.lastTargets) {
+      this.lastTargets = tkey;
+      this.feed({ type: "targets", targets }, now);
+    }
+    this.emit(this.evaluator.tick(now));
+  }
+
+  private feed(input: AlarmInput, now: number): void {
+    try {
+      this.emit(this.evaluator.apply(input, now));
+    } catch (err) {
+      this.log.error({ err, input: input.type }, "alarm evaluation failed");
+    }
+  }
+
+  private emit(events: readonly AlarmEvent[]): void {
+    for (const e of events) {
+      this.recent.push(e);
+      if (this.recent.length > 1000) this.recent.shift();
+      for (const l of this.listeners) {
+        try {
+          l(e);
+        } catch (err) {
+          this.log.error({ err }, "alarm event listener failed");
+        }
+      }
+    }
+  }
+}
+
+function tagInput(name: string, v: TagValue): AlarmInput {
+  return { type: "tag", name, value: v.value, quality: v.quality, sourceTs: v.sourceTs };
+}

@@ -1,0 +1,58 @@
+/**
+ * What each measurement of the historian schema (ARCHITECTURE.md) holds, built from the domain's events
+ * (pure). `process`: tags line, station, tag; fields value (numbers; booleans as 1 / 0, so trends and
+ * down-sampling treat them alike), quality (0 Good, 1 Uncertain, 2 Bad: max = worst) and, when not Good,
+ * reason (built by historian-point.ts). `state`: line, station and interlock transitions (tags line, scope, kind; fields from, to,
+ * detail). `alarm`: every alarm transition (tags line, alarm, station, priority, transition; fields from,
+ * to, value, user, reason, message).
+ */
+import type { StateTransition } from "../control/state-transition.js";
+import type { InterlockEvent } from "../interlocks/interlock-evaluator.js";
+import type { TagSample } from "./tag-history-policy.js";
+import { type HistorianPoint, processPoint } from "./historian-point.js";
+import type { AlarmEvent } from "../alarms/alarm-evaluator.js";
+
+/** A tag's stored value as a `process` point (historian-point.ts builds it), with the reason when not Good; Bad: no value. */
+export function tagSamplePoint(sample: TagSample, line: string): HistorianPoint {
+  // A Bad value is not a reading (the table keeps the last one for display): stored without a value.
+  const v = sample.value.quality.status === "Bad" ? { ...sample.value, value: null } : sample.value;
+  const p = processPoint({ line, station: sample.config.station ?? "line", tag: sample.name }, v, v.sourceTs > 0 ? v.sourceTs : v.serverTs);
+  return v.quality.status !== "Good" && v.quality.reason !== "" ? { ...p, fields: { ...p.fields, reason: v.quality.reason } } : p;
+}
+
+export function stateTransitionPoint(t: StateTransition, line: string): HistorianPoint {
+  return {
+    measurement: "state",
+    tags: { line, scope: t.scope, kind: t.scope === "line" ? "line" : "station" },
+    fields: { from: t.from ?? "", to: t.to, detail: t.detail },
+    timeMs: t.at,
+  };
+}
+
+/** An interlock's trip, clear, reset, bypass … as a `state` point of scope = the interlock id. */
+export function interlockEventPoint(e: InterlockEvent, line: string): HistorianPoint {
+  const fields: Record<string, string | number> = { to: e.type, from: "" };
+  if ("cause" in e) fields.detail = e.cause.text;
+  if ("by" in e) fields.user = e.by;
+  if ("reason" in e) fields.reason = e.reason;
+  if (e.type === "trip") {
+    fields.firstOut = e.firstOut ? 1 : 0;
+    fields.viaNotGood = e.viaNotGood ? 1 : 0;
+  }
+  if ("until" in e) fields.until = e.until;
+  return { measurement: "state", tags: { line, scope: e.interlock, kind: "interlock" }, fields, timeMs: e.at };
+}
+
+export function alarmEventPoint(e: AlarmEvent, line: string): HistorianPoint {
+  const fields: Record<string, string | number> = { from: e.from, to: e.to, user: e.user, message: e.message };
+  if (typeof e.value === "number") fields.value = e.value;
+  else if (typeof e.value === "boolean") fields.value = e.value ? 1 : 0;
+  if (e.reason !== undefined) fields.reason = e.reason;
+  if (e.shelvedUntil !== undefined) fields.shelvedUntil = e.shelvedUntil;
+  return {
+    measurement: "alarm",
+    tags: { line, alarm: e.alarmId, station: e.station, priority: e.priority, transition: e.transition },
+    fields,
+    timeMs: e.at,
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * A private InfluxDB 1.x (`influxd run -config FILE -pidfile FILE`) as a child process: loopback only,
+ * data under one directory, the config written by us (TOOLCHAIN.md "A private config that works").
+ * `start()` resolves when GET /ping answers 204; `stop()` sends SIGTERM and waits (SIGKILL after a
+ * timeout); `kill()` is SIGKILL (tests). Starting again on the same directory reuses the same ports and data.
+ * An influxd left running by a previous process of ours (same pidfile, its command line naming our config)
+ * is killed before starting, so a crashed SCADA restarts cleanly.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { delimiter, join } from "node:path";
+import type { Logger } from "../core/logger.js";
+import { pingInflux } from "./influx-line-client.js";
+
+export interface ManagedInfluxdOptions {
+  /** Everything lives here: influxd.conf, influxd.pid, meta/, data/, wal/. */
+  readonly dataDir: string;
+  /** HTTP port on 127.0.0.1; 0 picks a free one (kept across restarts). */
+  readonly httpPort?: number;
+  /** RPC (backup/restore) port on 127.0.0.1; 0 picks a free one. */
+  readonly rpcPort?: number;
+  /** How often the continuous-query service looks for work: "10s" in production, "1s" in tests. */
+  readonly cqRunInterval?: string;
+  /** influxd executable (default: `findInfluxd()`). */
+  readonly influxdPath?: string;
+  readonly startTimeoutMs?: number;
+  readonly stopTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/** The `influxd` on PATH, or null. */
+export function findInfluxd(pathEnv: string = process.env.PATH ?? ""): string | null {
+  for (const dir of pathEnv.split(delimiter)) {
+    if (dir === "") continue;
+    const file = join(dir, "influxd");
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function pickFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function influxdConfig(o: { dataDir: string; httpPort: number; rpcPort: number; cqRunInterval: string }): string {
+  const q = (s: string) => JSON.stringify(s);
+  return [
+    "reporting-enabled = false",
+    `bind-address = ${q(`127.0.0.1:${o.rpcPort}`)}`,
+    "",
+    "[meta]",
+    `  dir = ${q(join(o.dataDir, "meta"))}`,
+    "",
+    "[data]",
+    `  dir = ${q(join(o.dataDir, "data"))}`,
+    `  wal-dir = ${q(join(o.dataDir, "wal"))}`,
+    "  query-log-enabled = false",
+    "",
+    "[monitor]",
+    "  store-enabled = false",
+    "",
+    "[http]",
+    "  enabled = true",
+    `  bind-address = ${q(`127.0.0.1:${o.httpPort}`)}`,
+    "  log-enabled = false",
+    "",
+    "[logging]",
+    '  level = "warn"',
+    "  suppress-logo = true",
+    "",
+    "[continuous_queries]",
+    "  enabled = true",
+    `  run-interval = ${q(o.cqRunInterval)}`,
+    "",
+  ].join("\n");
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class ManagedInfluxd {
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private output = "";
+  private stopping = false;
+  private readonly exitListeners = new Set<(e: { code: number | null; signal: string | null; expected: boolean }) => void>();
+  private httpPortValue: number;
+  private rpcPortValue: number;
+  readonly dataDir: string;
+  readonly configFile: string;
+  readonly pidFile: string;
+
+  constructor(private readonly opts: ManagedInfluxdOptions) {
+    this.dataDir = opts.dataDir;
+    this.configFile = join(opts.dataDir, "influxd.conf");
+    this.pidFile = join(opts.dataDir, "influxd.pid");
+    this.httpPortValue = opts.httpPort ?? 0;
+    this.rpcPortValue = opts.rpcPort ?? 0;
+  }
+
+  /** The HTTP port (known after the first `start()` when 0 was asked for). */
+  get port(): number {
+    return this.httpPortValue;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPortValue}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last few KB of influxd's stdout + stderr. */
+  logTail(): string {
+    return this.output;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const exe = this.opts.influxdPath ?? findInfluxd();
+    if (!exe) throw new Error("influxd is not installed (Debian: apt-get install -y influxdb)");
+    mkdirSync(this.dataDir, { recursive: true });
+    await this.killLeftover();
+    if (this.httpPortValue === 0) this.httpPortValue = await pickFreePort();
+    if (this.rpcPortValue === 0) this.rpcPortValue = await pickFreePort();
+    writeFileSync(
+      this.configFile,
+      influxdConfig({ dataDir: this.dataDir, httpPort: this.httpPortValue, rpcPort: this.rpcPortValue, cqRunInterval: this.opts.cqRunInterval ?? "10s" }),
+    );
+    this.output = "";
+    this.stopping = false;
+    // Its own process group: a Ctrl-C at the terminal reaches the app only, which flushes the history into
+    // influxd and then stops it (a left-over influxd after a kill -9 of the app is found by its pidfile).
+    const child = spawn(exe, ["run", "-config", this.configFile, "-pidfile", this.pidFile], {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    this.child = child;
+    const keep = (d: Buffer) => {
+      this.output = (this.output + d.toString()).slice(-8000);
+    };
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    this.exited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        if (this.child === child) this.child = null;
+        const expected = this.stopping;
+        if (expected) this.opts.logger?.info({ code, signal }, "influxd exited");
+        else this.opts.logger?.error({ code, signal, output: this.output.slice(-2000) }, "influxd exited unexpectedly");
+        for (const l of this.exitListeners) l({ code, signal, expected });
+        resolve();
+      });
+      child.once("error", (err) => {
+        keep(Buffer.from(String(err)));
+        if (this.child === child) this.child = null;
+        resolve();
+      });
+    });
+    const deadline = Date.now() + (this.opts.startTimeoutMs ?? 30_000);
+    for (;;) {
+      if (this.child !== child) throw new Error(`influxd exited during start-up:\n${this.output}`);
+      if (await pingInflux("127.0.0.1", this.httpPortValue, 500)) break;
+      if (Date.now() > deadline) {
+        await this.kill();
+        throw new Error(`influxd did not answer /ping on port ${this.httpPortValue} in time:\n${this.output}`);
+      }
+      await sleep(20);
+    }
+    this.opts.logger?.info({ port: this.httpPortValue, dataDir: this.dataDir }, "influxd started");
+  }
+
+  /** SIGTERM, then SIGKILL after `stopTimeoutMs` (default 10 s); resolves when the process is gone. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = this.exited;
+    this.stopping = true;
+    child.kill("SIGTERM");
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      exited.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.opts.stopTimeoutMs ?? 10_000))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.opts.logger?.warn({ pid: child.pid }, "influxd ignored SIGTERM; killing it");
+      child.kill("SIGKILL");
+      await exited;
+    }
+  }
+
+  /** SIGKILL (a crash, for tests); resolves when the process is gone. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = this.exited;
+    this.stopping = true;
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  /** Called whenever influxd exits; `expected` is false for a crash (not stop() / kill()). */
+  onExit(listener: (e: { code: number | null; signal: string | null; expected: boolean }) => void): () => void {
+    this.exitListeners.add(listener);
+    return () => this.exitListeners.delete(listener);
+  }
+
+  /** Kills an influxd a previous process of ours started on this directory and could not stop. */
+  private async killLeftover(): Promise<void> {
+    if (!existsSync(this.pidFile)) return;
+    const pid = Number(readFileSync(this.pidFile, "utf8").trim());
+    rmSync(this.pidFile, { force: true });
+    if (!Number.isInteger(pid) || pid <= 0) return;
+    let cmdline = "";
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    } catch {
+      return; // not running (or no /proc)
+    }
+    if (!cmdline.includes("influxd") || !cmdline.includes(this.configFile)) return;
+    this.opts.logger?.warn({ pid }, "killing an influxd left running on this data directory");
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      return;
+    }
+    const until = Date.now() + 5000;
+    while (Date.now() < until && existsSync(`/proc/${pid}`)) {
+      // a zombie keeps /proc/<pid>; its state is Z
+      try {
+        if (/\)\s+Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) break;
+      } catch {
+        break;
+      }
+      await sleep(20);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { Router } from "express";
+import { z } from "zod";
+import { ScadaError } from "../core/errors.js";
+import type { AccessPolicy } from "./access-policy.js";
+import { parseBody } from "./parse-body.js";
+import { requestActor } from "./request-actor.js";
+import { requirePermission } from "./require-permission.js";
+
+export type AlarmActionOutcome = { readonly ok: true; readonly events: readonly unknown[] } | { readonly ok: false; readonly reason: string };
+
+/** What the alarm routes need from the alarm service and the historian. */
+export interface AlarmControl {
+  list(): unknown;
+  exists(id: string): boolean;
+  ack(id: string, user: string): AlarmActionOutcome;
+  shelve(id: string, minutes: number, reason: string, user: string): AlarmActionOutcome;
+  unshelve(id: string, user: string): AlarmActionOutcome;
+  reset(id: string, user: string): AlarmActionOutcome;
+  /** Alarm events from the historian (filters already validated). */
+  history(filter: AlarmHistoryFilter): Promise<unknown>;
+  kpis(range: { fromMs: number; toMs: number }): Promise<unknown>;
+}
+
+export interface AlarmHistoryFilter {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly priority?: string;
+  readonly station?: string;
+  /** The state the alarm went to (unack-active, normal, shelved …). */
+  readonly state?: string;
+  readonly alarm?: string;
+  readonly limit: number;
+}
+
+const shelveBody = z.strictObject({
+  minutes: z.number().int().min(1).max(1440),
+  reason: z.string().trim().min(3, "a reason is required").max(500),
+});
+const emptyBody = z.strictObject({});
+
+/** A time in a query: epoch ms, an ISO date, or relative to now (`-1h`, `-30m`, `now`). */
+export function parseTime(text: string | undefined, now: number, fallback: number, name: string): number {
+  if (text === undefined || text === "") return fallback;
+  if (text === "now") return now;
+  const rel = /^-(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text);
+  if (rel) return now - Number(rel[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as "ms"];
+  if (/^\d{10,16}$/.test(text)) return Number(text);
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", `${name}: '${text}' is not a time (epoch ms, ISO 8601, or -15m / -2h / now)`);
+  return t;
+}
+
+const queryText = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+export function alarmRoutes(alarms: AlarmControl, policy: AccessPolicy, now: () => number): Router {
+  const r = Router();
+  const known = (id: string): string => {
+    if (!alarms.exists(id)) throw new ScadaError("SCADA_ERR_ALARM_UNKNOWN", `Unknown alarm '${id}'`);
+    return id;
+  };
+  const outcome = (action: string, id: string, o: AlarmActionOutcome) => {
+    if (!o.ok) throw new ScadaError("SCADA_ERR_ALARM_ACTION_REFUSED", `${action} ${id} refused: ${o.reason}`);
+    return { ok: true, alarm: id, events: o.events };
+  };
+
+  r.get("/api/alarms", requirePermission(policy, "alarms:read"), (_req, res) => {
+    res.json(alarms.list());
+  });
+  r.get("/api/alarms/history", requirePermission(policy, "alarms:read"), async (req, res) => {
+    const t = now();
+    const fromMs = parseTime(queryText(req.query.from), t, t - 24 * 3_600_000, "from");
+    const toMs = parseTime(queryText(req.query.to), t, t, "to");
+    if (toMs <= fromMs) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "to must be after from");
+    const limitText = queryText(req.query.limit);
+    const limit = limitText === undefined ? 1000 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "limit must be an integer 1 … 100000");
+    const extra: Record<string, string> = {};
+    for (const key of ["priority", "station", "state", "alarm"] as const) {
+      const v = queryText(req.query[key]);
+      if (v === undefined) continue;
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v)) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", `${key}: '${v}' is not a valid filter value`);
+      extra[key] = v;
+    }
+    const filter: AlarmHistoryFilter = { fromMs, toMs, limit, ...extra };
+    res.json(await alarms.history(filter));
+  });
+  r.get("/api/alarms/kpis", requirePermission(policy, "alarms:read"), async (req, res) => {
+    const t = now();
+    const fromMs = parseTime(queryText(req.query.from), t, t - 24 * 3_600_000, "from");
+    const toMs = parseTime(queryText(req.query.to), t, t, "to");
+    if (toMs <= fromMs) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "to must be after from");
+    res.json(await alarms.kpis({ fromMs, toMs }));
+  });
+  r.post("/api/alarms/:id/ack", requirePermission(policy, "alarms:ack"), (req, res) => {
+    parseBody(emptyBody, req.body, "Body must be empty ({})");
+    const id = known(String(req.params.id));
+    res.json(outcome("ack", id, alarms.ack(id, requestActor(req))));
+  });
+  r.post("/api/alarms/:id/reset", requirePermission(policy, "alarms:ack"), (req, res) => {
+    parseBody(emptyBody, req.body, "Body must be empty ({})");
+    const id = known(String(req.params.id));
+    res.json(outcome("reset", id, alarms.reset(id, requestActor(req))));
+  });
+  r.post("/api/alarms/:id/shelve", requirePermission(policy, "alarms:shelve"), (req, res) => {
+    const body = parseBody(shelveBody, req.body, 'Body must be {"minutes": 1…1440, "reason": "why"}');
+    const id = known(String(req.params.id));
+    res.json(outcome("shelve", id, alarms.shelve(id, body.minutes, body.reason, requestActor(req))));
+  });
+  r.post("/api/alarms/:id/unshelve", requirePermission(policy, "alarms:shelve"), (req, res) => {
+    parseBody(emptyBody, req.body, "Body must be empty ({})");
+    const id = known(String(req.params.id));
+    res.json(outcome("unshelve", id, alarms.unshelve(id, requestActor(req))));
+  });
+  return r;
+}
