@@ -41,6 +41,7 @@ export class AlarmService {
   private unsubscribe: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastDevices = new Map<string, boolean>();
+  private readonly lastInterlocks = new Map<string, boolean>();
   private lastHistorian = "";
   private lastTargets = "";
   /** Recent events, newest last, for the API while the historian is away. */
@@ -54,8 +55,7 @@ export class AlarmService {
   start(): void {
     const now = this.deps.clock.now();
     for (const e of this.deps.tags.all()) this.feed(tagInput(e.config.name, e.value), now);
-    const il = this.deps.interlocks.status();
-    for (const id of new Set([...il.tripped, ...il.missingPermissives])) this.feed({ type: "interlock", id, tripped: true }, now);
+    this.syncInterlocks(now);
     this.unsubscribe.push(
       this.deps.tags.onChange((c) => this.feed(tagInput(c.name, c.current), this.deps.clock.now())),
       this.deps.interlocks.onEvent((e) => this.onInterlockEvent(e)),
@@ -122,21 +122,32 @@ export class AlarmService {
     return r;
   }
 
+  /**
+   * Interlock alarms follow the interlock's state, not its event stream: active while tripped (latched) or,
+   * for a permissive, missing. Looked at on every interlock event and on every poll, changes only.
+   */
   private onInterlockEvent(e: InterlockEvent): void {
-    if (e.type === "trip") this.feed({ type: "interlock", id: e.interlock, tripped: true }, e.at);
-    else if (e.type === "reset" || e.type === "clear") {
-      const il = this.deps.interlocks.status();
-      const stillTripped = il.tripped.includes(e.interlock) || il.missingPermissives.includes(e.interlock);
-      this.feed({ type: "interlock", id: e.interlock, tripped: stillTripped }, e.at);
-      if (!stillTripped) this.feed({ type: "plc-trip", key: e.interlock, unconfirmed: false }, e.at);
-    } else if (e.type === "trip-not-confirmed") this.feed({ type: "plc-trip", key: e.interlock, unconfirmed: true }, e.at);
-    else if (e.type === "permissive-lost") this.feed({ type: "interlock", id: e.interlock, tripped: true }, e.at);
-    else if (e.type === "permissive-restored") this.feed({ type: "interlock", id: e.interlock, tripped: false }, e.at);
+    if (e.type === "trip-not-confirmed") this.feed({ type: "plc-trip", key: e.interlock, unconfirmed: true }, e.at);
+    this.syncInterlocks(e.at);
+  }
+
+  private syncInterlocks(now: number): void {
+    const il = this.deps.interlocks.status();
+    const active = new Set([...il.tripped, ...il.missingPermissives]);
+    for (const id of new Set([...active, ...this.lastInterlocks.keys()])) {
+      const on = active.has(id);
+      if (this.lastInterlocks.get(id) === on) continue;
+      this.lastInterlocks.set(id, on);
+      this.feed({ type: "interlock", id, tripped: on }, now);
+      // The PLC's confirmation matters only while the trip stands.
+      if (!il.tripped.includes(id)) this.feed({ type: "plc-trip", key: id, unconfirmed: false }, now);
+    }
   }
 
   /** The periodic look: links, historian, targets, then the evaluator's timers. */
   private poll(): void {
     const now = this.deps.clock.now();
+    this.syncInterlocks(now);
     for (const d of this.deps.devices()) {
       const up = d.state === "OK";
       if (this.lastDevices.get(d.deviceId) !== up) {

@@ -161,6 +161,42 @@ describe("e2e: historian on the virtual plant, InfluxDB stopped and started unde
     );
   });
 
+  it("spool full during an outage: HIST-SPOOL-FILLING rises at 80 %, new points are counted as dropped (never silently), the spool drains after", async () => {
+    await runtime?.stop();
+    const sc = await realConfigOnFreePorts();
+    const dir = mkdtempSync(join(tmpdir(), "scada-spoolfull-"));
+    const small = createRuntime(sc.config, {
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: dir,
+      sim: true,
+      simPurged: true,
+      influxUrl: `${influx.url}/htr`,
+      historianTuning: { spoolMaxBytes: 256 * 1024, flushIntervalMs: 200 },
+      logger: silentLogger(),
+    });
+    runtime = small;
+    try {
+      ({ url } = await small.start());
+      await waitFor("historian online", 15_000, async () => (await readyz()).historian?.online === true, 100);
+      await influx.stop();
+      const fullMs = await waitFor("spool full", 60_000, () => small.historian!.status().spoolFull, 100);
+      await waitFor("HIST-SPOOL-FILLING active", 5000, async () => (await alarm("HIST-SPOOL-FILLING")) === "unack-active", 100);
+      await waitFor("points counted as dropped", 5000, async () => ((await readyz()).historian as { droppedPoints: number }).droppedPoints > 0, 100);
+      const h = small.historian!.status();
+      assert.ok(h.spoolBytes <= 256 * 1024, `the spool stays within its bound (${h.spoolBytes} B)`);
+      await influx.start();
+      await waitFor("spool drained", 30_000, () => small.historian!.status().spoolBytes === 0 && small.historian!.status().online, 100);
+      await waitFor("HIST-SPOOL-FILLING back to normal (unacknowledged)", 5000, async () => (await alarm("HIST-SPOOL-FILLING")) === "rtn-unack", 100);
+      console.log(`      spool of 256 KiB full after ${(fullMs / 1000).toFixed(1)} s of outage; ${small.historian!.status().droppedPoints} points dropped and counted`);
+    } finally {
+      await small.stop();
+      runtime = undefined;
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(sc.dir, { recursive: true, force: true });
+    }
+  });
+
   it("kill -9 of the SCADA during an outage: the next start replays the spool; the PLC heartbeat seen before the kill is all there", async function () {
     // The plant in its own process (as real PLCs are): it keeps counting while the SCADA dies and restarts.
     await runtime?.stop();
