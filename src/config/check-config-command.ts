@@ -27,10 +27,10 @@ export function runCheckConfig(dir: string, out: CheckConfigOutput): number {
       out.error(`${recipeProblems.length} problem(s) in ${dir}`);
       return 1;
     }
-    const { tags, devices, stations, interlocks } = result.config;
+    const { tags, devices, stations, interlocks, alarms } = result.config;
     out.log(
       `config OK: ${tags.length} tags, ${devices.length} devices, ${stations.length} stations, ` +
-        `${interlocks.interlocks.length} interlocks, ${store.alloys().length} recipes (${dir})`,
+        `${interlocks.interlocks.length} interlocks, ${alarms?.alarms.length ?? 0} alarms, ${store.alloys().length} recipes (${dir})`,
     );
     return 0;
   }

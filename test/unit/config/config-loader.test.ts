@@ -80,7 +80,7 @@ describe("config loader", () => {
       assert.equal(runCheckConfig(plcConfig, out), 0);
       assert.deepEqual(errors, []);
       assert.deepEqual(logs, [
-        `config OK: ${config.tags.length} tags, 2 devices, ${config.stations.length} stations, 11 interlocks, 8 recipes (${plcConfig})`,
+        `config OK: ${config.tags.length} tags, 2 devices, ${config.stations.length} stations, 11 interlocks, ${config.alarms?.alarms.length} alarms, 8 recipes (${plcConfig})`,
       ]);
     });
   });
@@ -99,7 +99,7 @@ describe("config loader", () => {
       assert.equal(config.tags.find((t) => t.name === "htr.web_temp")?.writable, false);
       const { out, logs, errors } = captured();
       assert.equal(runCheckConfig(validFixture, out), 0);
-      assert.deepEqual(logs, [`config OK: 10 tags, 2 devices, 2 stations, 4 interlocks, 0 recipes (${validFixture})`]);
+      assert.deepEqual(logs, [`config OK: 10 tags, 2 devices, 2 stations, 4 interlocks, 0 alarms, 0 recipes (${validFixture})`]);
       assert.deepEqual(errors, []);
     });
 
