@@ -26,7 +26,7 @@
  */
 import { Agent, request } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { InfluxDB } from "influx";
@@ -63,6 +63,8 @@ const LAG_MS = 10_000;
 const LAG_FLUSH_MS = [1000, 100] as const;
 /** Idle time before each raw lag-baseline request (the socket idles between flushes in our writer too). */
 const RAW_LAG_GAP_MS = 20;
+/** At most this many of our batch sizes (evenly spaced) are replayed by the raw writer. */
+const RAW_LAG_SAMPLES = 100;
 
 const TIMEOUT_MS = 60_000;
 
@@ -204,16 +206,22 @@ async function until(what: string, cond: () => boolean, everyMs = 1, status?: ()
   }
 }
 
-/** Feeds the points to `write()`, keeping at most HIGH_WATER queued. */
+/** Feeds the points to `write()`, FEED_CHUNK per event-loop turn, keeping at most HIGH_WATER queued (else it waits 1 ms). */
 async function feed(writer: HistorianWriter, points: readonly HistorianPoint[]): Promise<void> {
   let i = 0;
   while (i < points.length) {
     if (writer.status().queuedPoints < HIGH_WATER) {
       const end = Math.min(points.length, i + FEED_CHUNK);
       for (; i < end; i++) writer.write(points[i]!);
-    }
-    await tick();
+      await tick();
+    } else await sleep(1);
   }
+}
+
+/** Node CPU time (user + system, ms) since `from`. */
+function cpuMs(from: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1000;
 }
 
 function checkClean(s: HistorianStatus, what: string): void {
@@ -240,8 +248,8 @@ function quantile(sorted: Float64Array | readonly number[], q: number): number {
 }
 
 async function sustainedWrite(db: TestInfluxd, influx: InfluxDB, ranges: TimeRanges): Promise<BenchFigure> {
-  const raw = { points: 0, ms: 0, encodeMs: 0, requests: 0 };
-  const ours = { points: 0, ms: 0, spooled: 0 };
+  const raw = { points: 0, ms: 0, encodeMs: 0, requests: 0, cpuMs: 0 };
+  const ours = { points: 0, ms: 0, spooled: 0, cpuMs: 0 };
   const rangesWritten: [number, number][] = [];
   const rawWriter = new RawWriter(db.port);
   try {
@@ -252,7 +260,9 @@ async function sustainedWrite(db: TestInfluxd, influx: InfluxDB, ranges: TimeRan
       const te = performance.now();
       const bodies = encodeBodies(rawPoints, BATCH);
       raw.encodeMs += performance.now() - te;
+      const rc = process.cpuUsage();
       raw.ms += await rawWriter.postAll(bodies);
+      raw.cpuMs += cpuMs(rc);
       raw.points += SUSTAINED_N;
       raw.requests += bodies.length;
       rangesWritten.push([rt0, rt0 + SUSTAINED_N * STEP_MS]);
@@ -263,10 +273,12 @@ async function sustainedWrite(db: TestInfluxd, influx: InfluxDB, ranges: TimeRan
       const o = await openOurs(db.port);
       try {
         o.writer.start();
+        const oc = process.cpuUsage();
         const t0 = performance.now();
         await feed(o.writer, points);
         await until("sustained write", () => o.writer.status().writtenPoints >= SUSTAINED_N, 1, () => o.writer.status());
         ours.ms += performance.now() - t0;
+        ours.cpuMs += cpuMs(oc);
         ours.points += SUSTAINED_N;
         const s = o.writer.status();
         checkClean(s, "sustained");
@@ -304,6 +316,9 @@ async function sustainedWrite(db: TestInfluxd, influx: InfluxDB, ranges: TimeRan
       rawEncodeMsNotTimed: Math.round(raw.encodeMs),
       rawPointsPerSecIncludingEncode: Math.round(perSecond(raw.points, raw.ms + raw.encodeMs)),
       oursBatchesReplayedFromSpool: ours.spooled,
+      oursNodeCpuMs: Math.round(ours.cpuMs),
+      rawNodeCpuMs: Math.round(raw.cpuMs),
+      cpus: availableParallelism(),
       storedPoints: stored,
       expectedStoredPoints: raw.points + ours.points,
     },
@@ -455,7 +470,10 @@ async function pointLag(db: TestInfluxd, flushMs: number): Promise<BenchFigure> 
   try {
     const t0 = Date.now();
     let k = 0;
-    for (const size of batchSizes) {
+    const step = Math.max(1, batchSizes.length / RAW_LAG_SAMPLES);
+    const sizes: number[] = [];
+    for (let x = 0; Math.floor(x) < batchSizes.length; x += step) sizes.push(batchSizes[Math.floor(x)]!);
+    for (const size of sizes) {
       const pts = new Array<HistorianPoint>(size);
       for (let i = 0; i < size; i++, k++) pts[i] = makePoint(k, t0 + k * (1000 / LAG_RATE));
       const [body] = encodeBodies(pts, size);
@@ -490,6 +508,7 @@ async function pointLag(db: TestInfluxd, flushMs: number): Promise<BenchFigure> 
       oursMaxMs: r1(quantile(ours, 1)),
       batches: batchSizes.length,
       meanBatchPoints: Math.round(total / batchSizes.length),
+      rawRequests: rawLat.length,
       rawRequestP50Ms: r1(quantile(rawLat, 0.5)),
       rawRequestP99Ms: r1(baseline),
       rawRequestMaxMs: r1(quantile(rawLat, 1)),

@@ -102,16 +102,15 @@ describe("historian point: same-millisecond points never merge", () => {
     assert.equal(s.stampUs("a", T + 10), (T + 10) * 1000 + 1);
   });
 
-  it("is bounded: remembers at most maxSeries series, least recently used forgotten", () => {
+  it("is bounded: remembers at most maxSeries series, the first seen forgotten first", () => {
     const s = new SeriesTimestamper(3);
     s.stampUs("a", T);
     s.stampUs("b", T);
     s.stampUs("c", T);
-    s.stampUs("a", T); // a is now the most recent
-    s.stampUs("d", T); // evicts b
+    s.stampUs("d", T); // evicts a
     assert.equal(s.size, 3);
-    assert.equal(s.stampUs("a", T), T * 1000 + 2);
-    assert.equal(s.stampUs("b", T), T * 1000); // forgotten: starts over
+    assert.equal(s.stampUs("b", T), T * 1000 + 1, "b still remembered");
+    assert.equal(s.stampUs("a", T), T * 1000, "a forgotten: starts over");
   });
 
   it("toLineProtocol with a stamper uniquifies across a batch", () => {
