@@ -30,7 +30,8 @@ describe("e2e: restart safety", function () {
   });
 
   after(async () => {
-    for (const c of children) await c.kill();
+    // SIGTERM: each SCADA stops its managed influxd (a SIGKILL would leave it running).
+    for (const c of [...children].reverse()) await c.kill("SIGTERM");
     for (const d of [plantData, scadaData, tc.dir]) rmSync(d, { recursive: true, force: true });
   });
 

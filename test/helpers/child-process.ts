@@ -6,7 +6,7 @@ export interface Child {
   output(): string;
   /** Waits until the output contains `text`. */
   waitForOutput(text: string, timeoutMs: number): Promise<void>;
-  /** SIGKILL if still running; resolves when gone. */
+  /** Sends `signal` (default SIGKILL) if still running; resolves when gone (SIGKILL after 15 s if it hangs). */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -29,7 +29,11 @@ export function spawnScada(args: string[], env: Record<string, string>): Child {
     kill: (signal = "SIGKILL") =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-        proc.once("exit", () => resolve());
+        const hard = signal === "SIGKILL" ? undefined : setTimeout(() => proc.kill("SIGKILL"), 15_000);
+        proc.once("exit", () => {
+          if (hard) clearTimeout(hard);
+          resolve();
+        });
         proc.kill(signal);
       }),
   };
