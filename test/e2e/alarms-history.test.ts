@@ -155,15 +155,18 @@ describe("e2e: alarms from injected faults, their history and KPIs; trends from 
     assert.equal(h.status, 200, JSON.stringify(h.body));
     for (const s of h.body.series) {
       assert.ok(s.points.length >= 32 && s.points.length <= 48, `${s.tag}: ${s.points.length} points for 40 asked (${JSON.stringify({ ...h.body, series: undefined })})`);
-      const p = s.points.find((x) => x.value !== null)!;
-      assert.ok(p.min! <= p.value! && p.value! <= p.max!, "min ≤ mean ≤ max");
+      // min ≤ mean ≤ max in every bucket (the mean of equal values may differ from them in the last bit).
+      const eps = (x: number) => Math.abs(x) * 1e-9;
+      for (const p of s.points.filter((x) => x.value !== null)) {
+        assert.ok(p.min! - eps(p.min!) <= p.value! && p.value! <= p.max! + eps(p.max!), `${s.tag}: min ≤ mean ≤ max in ${JSON.stringify(p)}`);
+      }
     }
-    const csv = await fetch(`${url}/api/history?tags=htr.web_temp&from=${t0}&points=10&format=csv`);
+    const csv = await fetch(`${url}/api/history?tags=htr.web_temp&from=${tData}&points=10&format=csv`);
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get("content-type") ?? "", /text\/csv/);
     const lines = (await csv.text()).trim().split("\n");
     assert.match(lines[0]!, /^tag,time,t_ms,value,min,max,quality/);
-    assert.ok(lines.length >= 6);
+    assert.ok(lines.length >= 9, `header + about 10 buckets: ${lines.length} lines`);
     const states = await get<{ transitions: EventRowJson[] }>(`/api/line/history?from=${t0}&scope=IL-01`);
     assert.ok(states.body.transitions.some((t) => t.values.to === "trip"), JSON.stringify(states.body).slice(0, 300));
     assert.equal((await get("/api/history?tags=no.such_tag")).status, 404);
