@@ -10,7 +10,8 @@ import type { z } from "zod";
 import type { TagConfig } from "../tags/tag-schema.js";
 import { type RecipeLine, recipeFileOf } from "./recipe-derivation.js";
 import { checkRecipe } from "./recipe-limits.js";
-import { type RecipeProblem, formatRecipeProblem, zodProblems } from "./recipe-problem.js";
+import { type RecipeProblem, formatRecipeProblem } from "./recipe-problem.js";
+import { zodProblems } from "../core/zod-problems.js";
 import { ALLOY_NAME, type EquipmentLimits, type Recipe, equipmentLimitsSchema, recipeSchema } from "./recipe-schema.js";
 
 export const RECIPES_DIR = "recipes";
