@@ -1,0 +1,61 @@
+/**
+ * Roles and the permission table: the one place that says who may do what (pure, deny by default).
+ *
+ * Every REST route and every socket event names one permission; `roleCan` decides. A permission that is
+ * not in a role's row is refused. Stop and Abort have their own permission (`line:stop`) that every role
+ * allowed to operate holds, so nothing but a missing login (or a viewer's role) blocks them.
+ */
+export const ROLES = ["viewer", "operator", "engineer", "qa", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  "metrics:read",
+  "tags:read",
+  "line:read",
+  /** reset, start, hold, unhold, suspend, unsuspend, clear. */
+  "line:command",
+  /** stop and abort: never blocked by anything but a missing login. */
+  "line:stop",
+  "interlocks:read",
+  "interlocks:reset",
+  "interlocks:bypass",
+  "recipes:read",
+  "recipes:load",
+  "alarms:read",
+  "alarms:ack",
+  "alarms:shelve",
+  "history:read",
+  "audit:read",
+  "users:read",
+  "users:manage",
+  "sim:read",
+  "sim:control",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const VIEW: readonly Permission[] = ["tags:read", "line:read", "interlocks:read", "recipes:read", "alarms:read", "history:read", "sim:read"];
+const OPERATE: readonly Permission[] = [...VIEW, "line:command", "line:stop", "alarms:ack", "alarms:shelve", "interlocks:reset", "recipes:load"];
+
+/** The table. Read it as: a role holds exactly these permissions and no other. */
+export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+  viewer: new Set(VIEW),
+  operator: new Set(OPERATE),
+  /** Process engineer: operates, bypasses interlocks (signed), drives the virtual plant's faults, reads the audit trail. */
+  engineer: new Set([...OPERATE, "interlocks:bypass", "sim:control", "audit:read", "metrics:read"]),
+  /** Quality assurance / management: reads everything, including the audit trail; operates nothing. */
+  qa: new Set([...VIEW, "audit:read", "metrics:read", "users:read"]),
+  admin: new Set(PERMISSIONS),
+};
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
+}
+
+/** Deny by default: an unknown role or a permission not in the role's row is refused. */
+export function roleCan(role: string, permission: Permission): boolean {
+  return isRole(role) && ROLE_PERMISSIONS[role].has(permission);
+}
+
+export function permissionsOf(role: Role): Permission[] {
+  return PERMISSIONS.filter((p) => ROLE_PERMISSIONS[role].has(p));
+}
