@@ -28,14 +28,20 @@ export const AUDIT_ACTIONS = [
   "setpoint.write",
   "alarm.ack",
   "alarm.shelve",
+  "alarm.unshelve",
+  "alarm.reset",
   "interlock.reset",
   "interlock.bypass",
   "recipe.load",
+  "recipe.verify",
+  "sim.fault",
   "login",
   "logout",
   "login.failed",
   "user.change",
   "config.load",
+  /** A request refused before it reached a domain: no session, missing permission, CSRF, unknown operation. */
+  "access.denied",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
