@@ -4,7 +4,7 @@
  * it showing).
  *
  * Each record's `hash` is sha256(prevHash + "\n" + canonical(content)), where content is every field except
- * `hash` and `signature`, and `prevHash` is the previous record's hash (GENESIS_HASH for sequence 1). So
+ * `hash` — for a signed record including the signature's name, meaning and time (not its own `hash`) — and `prevHash` is the previous record's hash (GENESIS_HASH for sequence 1). So
  * editing, deleting, inserting or reordering any record breaks the chain at that point, and re-hashing an
  * edited record breaks it at the next one. What a chain alone cannot show is the loss (or re-hashing) of its
  * TAIL: that needs an anchor kept elsewhere (the historian's `audit` measurement holds sequence + hash).
@@ -13,10 +13,15 @@
  * prints them), so the hash does not depend on how a record was built, stored or read back.
  *
  * Electronic signature (§11.50, §11.70): `signature` names the signer, the meaning and the time, and carries
- * the hash of the record it was applied to, so it cannot be moved onto another record without showing. It is
- * outside the content hash — a signature is a manifestation ON a record, not part of what was done. Note
- * that this binds the signature to the record, not the signer's name to the signature: protecting the
- * name/meaning themselves needs a key (HMAC or a real signature), which is a later step.
+ * the hash of the record it was applied to. The name, meaning and time are part of the hashed content, so
+ * altering the signer, the meaning or the signing time breaks the chain at that record (hash-mismatch), and
+ * the signature's `hash` (= the record's hash) shows a signature moved onto another record
+ * (signature-unbound). A record is therefore signed as it is made (`nextRecord` with `entry.signature`, or
+ * `signRecord` before it is chained on): signing a record after others follow it re-hashes it and breaks the
+ * link to its successor — a later review signature is a record of its own. Like every field, the signature
+ * is protected by the chain, not by a key: someone who can rewrite the journal's tail and its successors
+ * can re-hash them, which only an anchor kept elsewhere shows (see above). An HMAC or a real signature
+ * per record is a later step.
  *
  * Pure: no I/O, no clock (the caller passes `now`); node:crypto's sha256 is deterministic.
  */
@@ -143,10 +148,16 @@ export function canonicalJson(value: unknown, seen: object[] = []): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k], inner)}`).join(",")}}`;
 }
 
-/** The content the hash covers: every field but `hash` and `signature`. */
-function content(r: AuditRecord): Omit<AuditRecord, "hash" | "signature"> {
-  const { sequence, serverTime, user, role, clientAddress, action, target, oldValue, newValue, reason, result, resultReason, prevHash } = r;
-  return { sequence, serverTime, user, role, clientAddress, action, target, oldValue, newValue, reason, result, resultReason, prevHash };
+type SignatureContent = Omit<AuditSignature, "hash">;
+
+/**
+ * The content the hash covers: every field but `hash`; of a signature, its name, meaning and time (its
+ * `hash` is the result). An unsigned record has no `signature` key, so its hash is what it always was.
+ */
+function content(r: AuditRecord): Omit<AuditRecord, "hash" | "signature"> & { signature?: SignatureContent } {
+  const { sequence, serverTime, user, role, clientAddress, action, target, oldValue, newValue, reason, result, resultReason, prevHash, signature } = r;
+  const base = { sequence, serverTime, user, role, clientAddress, action, target, oldValue, newValue, reason, result, resultReason, prevHash };
+  return signature ? { ...base, signature: { name: signature.name, meaning: signature.meaning, time: signature.time } } : base;
 }
 
 /** sha256(prevHash + "\n" + canonical(content)) of a record, whatever its `hash` field says. */
@@ -182,16 +193,29 @@ export function nextRecord(prev: AuditRecord | null, entry: AuditEntry, now: num
     prevHash: prev ? prev.hash : GENESIS_HASH,
     hash: "",
   };
-  const record = { ...unsigned, hash: auditRecordHash(unsigned) };
-  return entry.signature ? signRecord(record, entry.signature) : record;
+  const record = entry.signature ? signRecord(unsigned, entry.signature) : { ...unsigned, hash: auditRecordHash(unsigned) };
+  // A record that would not read back (an action or result outside the lists, a non-string user …) is refused
+  // before anything is written: one such line would make the whole journal unreadable.
+  const parsed = auditRecordSchema.safeParse(record);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TypeError(`audit entry refused: ${issue?.path.join(".") || "record"}: ${issue?.message}`);
+  }
+  return record;
 }
 
-/** The record with an electronic signature bound to its hash. A record carries at most one signature. */
+/**
+ * The record signed: the signer's name, the meaning and the time become part of its hashed content, so the
+ * record is re-hashed and the signature carries that new hash. Sign a record before anything is chained on
+ * it (the successor's prevHash would no longer match). A record carries at most one signature.
+ */
 export function signRecord(record: AuditRecord, by: Omit<AuditSignature, "hash">): AuditRecord {
   if (record.signature) throw new Error(`audit record ${record.sequence} is already signed`);
   if (!by.name || !by.meaning) throw new Error("a signature needs the signer's name and its meaning");
   if (!Number.isFinite(by.time)) throw new TypeError(`signature time must be epoch ms, got ${by.time}`);
-  return { ...record, signature: { name: by.name, meaning: by.meaning, time: by.time, hash: record.hash } };
+  const signed: AuditRecord = { ...record, signature: { name: by.name, meaning: by.meaning, time: by.time, hash: "" } };
+  const hash = auditRecordHash(signed);
+  return { ...signed, hash, signature: { name: by.name, meaning: by.meaning, time: by.time, hash } };
 }
 
 export type ChainBreakReason = "malformed" | "sequence-gap" | "sequence-duplicate" | "prev-hash-mismatch" | "hash-mismatch" | "signature-unbound";
@@ -224,8 +248,12 @@ export function checkLink(prev: ChainLink, value: unknown): ChainBreak | null {
   if (r.sequence < expected) return { sequence: expected, reason: "sequence-duplicate", detail: `expected ${expected}, found ${r.sequence} again` };
   if (r.prevHash !== prev.hash)
     return { sequence: expected, reason: "prev-hash-mismatch", detail: `prevHash does not match the hash of record ${prev.sequence}: that record was altered, or this link was` };
-  if (auditRecordHash(r) !== r.hash) return { sequence: expected, reason: "hash-mismatch", detail: "content does not match its hash: altered after it was written" };
+  // A signature carrying another hash was applied to another record (or the record's hash was replaced).
   if (r.signature && r.signature.hash !== r.hash) return { sequence: expected, reason: "signature-unbound", detail: "the signature was applied to another record" };
+  if (auditRecordHash(r) !== r.hash) {
+    const what = r.signature ? "content or signature (signer, meaning, time)" : "content";
+    return { sequence: expected, reason: "hash-mismatch", detail: `${what} does not match its hash: altered after it was written` };
+  }
   return null;
 }
 

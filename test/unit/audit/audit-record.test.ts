@@ -188,47 +188,108 @@ describe("audit record chain", () => {
     assert.deepEqual(v.ok === false && [v.sequence, v.reason], [5, "sequence-gap"]);
   });
 
-  describe("electronic signature", () => {
+  describe("electronic signature (bound into the hash)", () => {
     const by = { name: "Alice Smith", meaning: "approval", time: T0 + 5 };
+    const k = 5;
+    /** A chain of n whose record k was signed as it was made. */
+    function signedChain(n: number): AuditRecord[] {
+      const out: AuditRecord[] = [];
+      for (let i = 0; i < n; i++) out.push(nextRecord(out.at(-1) ?? null, i + 1 === k ? { ...entry(i), signature: by } : entry(i), T0 + i * 1000));
+      return out;
+    }
 
-    it("is bound to the record's hash and does not change the hash", () => {
-      const records = chain(5);
-      const signed = signRecord(records[2]!, by);
-      assert.deepEqual(signed.signature, { ...by, hash: records[2]!.hash });
-      assert.equal(signed.hash, records[2]!.hash);
-      assert.equal(auditRecordHash(signed), signed.hash);
-      assert.deepEqual(verifyChain(records.map((r) => (r.sequence === 3 ? signed : r))), { ok: true, count: 5 });
+    it("signed as it is made: the signature carries the record's hash, and the hash covers the name, meaning and time", () => {
+      const records = signedChain(10);
+      const r = records[k - 1]!;
+      assert.deepEqual(r.signature, { ...by, hash: r.hash });
+      assert.equal(auditRecordHash(r), r.hash);
+      const unsigned = chain(10)[k - 1]!;
+      assert.notEqual(r.hash, unsigned.hash, "the signature is part of the hashed content");
+      const { hash: _h, signature: _s, ...rest } = r;
+      const expected = createHash("sha256")
+        .update(`${r.prevHash}\n${canonicalJson({ ...rest, signature: { name: by.name, meaning: by.meaning, time: by.time } })}`)
+        .digest("hex");
+      assert.equal(r.hash, expected);
+      assert.deepEqual(verifyChain(records), { ok: true, count: 10 });
     });
 
-    it("can be applied as the record is made", () => {
-      const r = nextRecord(null, { ...entry(1), action: "recipe.load", signature: by }, T0);
-      assert.equal(r.signature?.hash, r.hash);
-      assert.deepEqual(verifyChain([r]), { ok: true, count: 1 });
+    it("signRecord re-hashes an unchained record with its signature", () => {
+      const r = chain(1)[0]!;
+      const signed = signRecord(r, by);
+      assert.notEqual(signed.hash, r.hash);
+      assert.equal(signed.signature?.hash, signed.hash);
+      assert.equal(auditRecordHash(signed), signed.hash);
+      assert.deepEqual(verifyChain([signed]), { ok: true, count: 1 });
+    });
+
+    const signatureChanges: [string, (s: NonNullable<AuditRecord["signature"]>) => NonNullable<AuditRecord["signature"]>][] = [
+      ["the signer's name", (s) => ({ ...s, name: "Mallory" })],
+      ["the meaning", (s) => ({ ...s, meaning: "review" })],
+      ["the signing time", (s) => ({ ...s, time: s.time + 60_000 })],
+    ];
+    for (const [what, change] of signatureChanges) {
+      it(`changing ${what} of record k → hash-mismatch at k`, () => {
+        const v = verifyChain(tamper(signedChain(10), k, (r) => ({ ...r, signature: change(r.signature!) })));
+        assert.deepEqual(v.ok === false && [v.sequence, v.reason], [k, "hash-mismatch"]);
+        assert.match(v.ok === false ? v.detail : "", /signature/);
+      });
+    }
+
+    it("removing the signature of record k → hash-mismatch at k", () => {
+      const v = verifyChain(
+        tamper(signedChain(10), k, (r) => {
+          const { signature: _s, ...rest } = r;
+          return rest;
+        }),
+      );
+      assert.deepEqual(v.ok === false && [v.sequence, v.reason], [k, "hash-mismatch"]);
+    });
+
+    it("changing the signer and re-hashing record k (signature hash too) → prev-hash-mismatch at k+1", () => {
+      const v = verifyChain(
+        tamper(signedChain(10), k, (r) => {
+          const changed = { ...r, signature: { ...r.signature!, name: "Mallory" } };
+          const hash = auditRecordHash(changed);
+          return { ...changed, hash, signature: { ...changed.signature, hash } };
+        }),
+      );
+      assert.deepEqual(v.ok === false && [v.sequence, v.reason], [k + 1, "prev-hash-mismatch"]);
+    });
+
+    it("a signature added after the record was chained on → prev-hash-mismatch at the successor", () => {
+      const records = chain(10);
+      const v = verifyChain(tamper(records, 3, (r) => signRecord(r, by)));
+      assert.deepEqual(v.ok === false && [v.sequence, v.reason], [4, "prev-hash-mismatch"]);
     });
 
     it("moved onto another record → signature-unbound at that record", () => {
-      const records = chain(10);
-      const signed = signRecord(records[2]!, by);
-      const moved = records.map((r) => (r.sequence === 7 ? { ...r, signature: signed.signature! } : r));
+      const records = signedChain(10);
+      const moved = records.map((r) => (r.sequence === 8 ? { ...r, signature: records[k - 1]!.signature! } : r));
       const v = verifyChain(moved);
-      assert.deepEqual(v.ok === false && [v.sequence, v.reason], [7, "signature-unbound"]);
+      assert.deepEqual(v.ok === false && [v.sequence, v.reason], [8, "signature-unbound"]);
     });
 
     it("kept while the record is altered and re-hashed → signature-unbound (before the successor breaks)", () => {
-      const records = chain(10);
-      const signed = signRecord(records[4]!, by);
-      const changed = { ...signed, target: "other" };
+      const records = signedChain(10);
+      const changed = { ...records[k - 1]!, target: "other" };
       const rehashed = { ...changed, hash: auditRecordHash(changed) };
-      const v = verifyChain(records.map((r) => (r.sequence === 5 ? rehashed : r)));
-      assert.deepEqual(v.ok === false && [v.sequence, v.reason], [5, "signature-unbound"]);
+      const v = verifyChain(tamper(records, k, () => rehashed));
+      assert.deepEqual(v.ok === false && [v.sequence, v.reason], [k, "signature-unbound"]);
     });
 
-    it("refuses a second signature, an empty name or meaning", () => {
+    it("refuses a second signature, an empty name or meaning, a time that is not epoch ms", () => {
       const r = chain(1)[0]!;
       assert.throws(() => signRecord(signRecord(r, by), by), /already signed/);
       assert.throws(() => signRecord(r, { ...by, name: "" }), /name/);
       assert.throws(() => signRecord(r, { ...by, meaning: "" }), /meaning/);
+      assert.throws(() => signRecord(r, { ...by, time: NaN }), /epoch ms/);
     });
+  });
+
+  it("refuses an entry that would not read back (unknown action or result, a non-string field)", () => {
+    assert.throws(() => nextRecord(null, { ...entry(1), action: "bogus" as never }, T0), /audit entry refused: action/);
+    assert.throws(() => nextRecord(null, { ...entry(1), result: "maybe" as never }, T0), /audit entry refused: result/);
+    assert.throws(() => nextRecord(null, { ...entry(1), user: 7 as never }, T0), /audit entry refused: user/);
   });
 
   describe("canonical serialisation", () => {
