@@ -28,6 +28,9 @@ export const ERRORS = {
   SCADA_ERR_HTTP_BAD_REQUEST: { status: 400, operator: true, message: "Malformed request" },
   SCADA_ERR_HTTP_NOT_FOUND: { status: 404, operator: true, message: "No such route" },
   SCADA_ERR_AUTH_FORBIDDEN: { status: 403, operator: true, message: "Permission denied" },
+  SCADA_ERR_OPERATION_UNKNOWN: { status: 400, operator: true, message: "Unknown operation" },
+  SCADA_ERR_SIGNATURE_INVALID: { status: 403, operator: true, message: "Electronic signature refused" },
+  SCADA_ERR_AUDIT_UNAVAILABLE: { status: 503, operator: false, message: "The audit trail cannot record" },
   SCADA_ERR_SERVER_INTERNAL: { status: 500, operator: false, message: "Internal error" },
   SCADA_ERR_DEPS_MISSING: { status: 500, operator: true, message: "A required system package is missing" },
 } as const;

@@ -1,0 +1,329 @@
+import { z } from "zod";
+import type { Actor } from "../auth/actor.js";
+import { actorName } from "../auth/actor.js";
+import { type Permission, roleCan } from "../auth/permissions.js";
+import type { SessionPort } from "../auth/session-port.js";
+import type { AuditAction, AuditEntry } from "../audit/audit-record.js";
+import { type ErrorCode, ScadaError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { PACKML_COMMANDS } from "../control/packml-states.js";
+import type { AlarmControl } from "./alarm-routes.js";
+import type { LineControl } from "./line-routes.js";
+import type { OperationChannel, OperationRunner } from "./operation-port.js";
+import type { RecipeControl } from "./recipe-routes.js";
+import type { SimControl } from "./sim-routes.js";
+import type { Ack, OperationName } from "./socket-contract.js";
+
+/** Where operation records go (the audit trail). Throws when it cannot record. */
+export interface AuditSink {
+  record(entry: AuditEntry): unknown;
+  /** False while the journal cannot be written (disk full …): everything but Stop and Abort is refused. */
+  writable?(): boolean;
+}
+
+export interface OperationDeps {
+  readonly line?: LineControl;
+  readonly alarms?: AlarmControl;
+  readonly recipes?: RecipeControl;
+  readonly sim?: SimControl;
+  readonly sessions: Pick<SessionPort, "verifyPassword">;
+  readonly audit: AuditSink;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** What one run changed, for the audit record and the caller. */
+interface Outcome {
+  readonly result: unknown;
+  readonly oldValue?: unknown;
+  readonly newValue?: unknown;
+}
+
+interface OperationDef<I> {
+  readonly action: AuditAction;
+  /** Checked before the input is even parsed: a caller without it learns nothing about the input rules. */
+  readonly permission: Permission;
+  /** A stricter permission for some inputs (line.command: stop and abort need only `line:stop`). */
+  readonly permissionFor?: (input: I) => Permission;
+  readonly input: z.ZodType<I>;
+  readonly target: (input: I) => string;
+  readonly reason?: (input: I) => string | undefined;
+  /** Critical actions: the input carries `signature: { password, meaning }`. */
+  readonly signed?: boolean;
+  /** Never refused because the audit trail cannot record (Stop, Abort). */
+  readonly neverBlocked?: (input: I) => boolean;
+  readonly run: (deps: OperationDeps, input: I, actor: Actor) => Promise<Outcome>;
+}
+
+const id = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be an id such as HTR-ESTOP");
+const reasonText = z.string().trim().min(3, "a reason is required").max(500);
+const signature = z.strictObject({
+  password: z.string().min(1, "re-enter your password to sign").max(256),
+  meaning: z.string().trim().min(3, "state what the signature means").max(200),
+});
+const empty = z.strictObject({});
+
+const STOP_COMMANDS: readonly string[] = ["stop", "abort"];
+
+function need<T>(dep: T | undefined, what: string): T {
+  if (!dep) throw new ScadaError("SCADA_ERR_OPERATION_UNKNOWN", `${what} is not available in this runtime`);
+  return dep;
+}
+
+function alarmOp(action: "alarm.ack" | "alarm.unshelve" | "alarm.reset", permission: Permission): OperationDef<{ id: string }> {
+  return {
+    action,
+    permission,
+    input: z.strictObject({ id }),
+    target: (i) => i.id,
+    run: async (deps, i, actor) => {
+      const alarms = need(deps.alarms, "alarms");
+      if (!alarms.exists(i.id)) throw new ScadaError("SCADA_ERR_ALARM_UNKNOWN", `Unknown alarm '${i.id}'`);
+      const before = alarmState(alarms, i.id);
+      const by = actorName(actor);
+      const r = action === "alarm.ack" ? alarms.ack(i.id, by) : action === "alarm.reset" ? alarms.reset(i.id, by) : alarms.unshelve(i.id, by);
+      if (!r.ok) throw new ScadaError("SCADA_ERR_ALARM_ACTION_REFUSED", `${i.id}: ${r.reason}`);
+      return { result: r, oldValue: before, newValue: alarmState(alarms, i.id) };
+    },
+  };
+}
+
+function alarmState(alarms: AlarmControl, alarmId: string): string | null {
+  const list = alarms.list() as { alarms?: { id: string; state: string }[] };
+  return list.alarms?.find((a) => a.id === alarmId)?.state ?? null;
+}
+
+function lineState(line: LineControl): string {
+  return String((line.status() as { state?: unknown }).state ?? "unknown");
+}
+
+function interlockSummary(line: LineControl): { tripped: readonly string[]; bypassed: readonly string[] } {
+  const s = line.interlocks() as { tripped?: string[]; bypassed?: string[] };
+  return { tripped: s.tripped ?? [], bypassed: s.bypassed ?? [] };
+}
+
+/**
+ * The operation catalogue: every action an operator can take, whichever way it arrives (REST or the HMI's
+ * socket). One definition each: permission, input, audit target, and how it runs.
+ */
+export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } = {
+  "line.command": op({
+    action: "line.command",
+    permission: "line:stop",
+    permissionFor: (i) => (STOP_COMMANDS.includes(i.command) ? "line:stop" : "line:command"),
+    input: z.strictObject({
+      command: z.enum(PACKML_COMMANDS),
+      recipe: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "must be a recipe name such as BiSb").optional(),
+    }),
+    target: () => "line",
+    neverBlocked: (i) => STOP_COMMANDS.includes(i.command),
+    run: async (deps, i, actor) => {
+      const line = need(deps.line, "line control");
+      const before = lineState(line);
+      const outcome = await line.command({ command: i.command, ...(i.recipe ? { recipe: i.recipe } : {}), by: actorName(actor) });
+      if (!outcome.accepted) {
+        throw new ScadaError("SCADA_ERR_LINE_COMMAND_REFUSED", `${i.command} refused: ${outcome.reason ?? "not allowed"}`, { state: outcome.state });
+      }
+      return { result: outcome, oldValue: before, newValue: { command: i.command, ...(i.recipe ? { recipe: i.recipe } : {}), state: outcome.state } };
+    },
+  }),
+  "alarm.ack": op(alarmOp("alarm.ack", "alarms:ack")),
+  "alarm.unshelve": op(alarmOp("alarm.unshelve", "alarms:shelve")),
+  "alarm.reset": op(alarmOp("alarm.reset", "alarms:ack")),
+  "alarm.shelve": op({
+    action: "alarm.shelve",
+    permission: "alarms:shelve",
+    input: z.strictObject({ id, minutes: z.number().int().min(1).max(1440), reason: reasonText }),
+    target: (i) => i.id,
+    reason: (i) => i.reason,
+    run: async (deps, i, actor) => {
+      const alarms = need(deps.alarms, "alarms");
+      if (!alarms.exists(i.id)) throw new ScadaError("SCADA_ERR_ALARM_UNKNOWN", `Unknown alarm '${i.id}'`);
+      const before = alarmState(alarms, i.id);
+      const r = alarms.shelve(i.id, i.minutes, i.reason, actorName(actor));
+      if (!r.ok) throw new ScadaError("SCADA_ERR_ALARM_ACTION_REFUSED", `${i.id}: ${r.reason}`);
+      return { result: r, oldValue: before, newValue: { state: alarmState(alarms, i.id), minutes: i.minutes } };
+    },
+  }),
+  "interlock.reset": op({
+    action: "interlock.reset",
+    permission: "interlocks:reset",
+    input: empty,
+    target: () => "interlocks",
+    run: async (deps, _i, actor) => {
+      const line = need(deps.line, "line control");
+      const before = interlockSummary(line);
+      const result = line.resetInterlocks(actorName(actor));
+      return { result, oldValue: before, newValue: interlockSummary(line) };
+    },
+  }),
+  "interlock.bypass": op({
+    action: "interlock.bypass",
+    permission: "interlocks:bypass",
+    signed: true,
+    input: z.strictObject({ id, minutes: z.number().int().min(1).max(480), reason: reasonText, signature }),
+    target: (i) => i.id,
+    reason: (i) => i.reason,
+    run: async (deps, i, actor) => {
+      const line = need(deps.line, "line control");
+      const before = interlockSummary(line).bypassed.includes(i.id);
+      const outcome = line.bypass(i.id, { minutes: i.minutes, reason: i.reason, by: actorName(actor) });
+      if (!outcome.ok) {
+        throw new ScadaError(outcome.unknownInterlock ? "SCADA_ERR_INTERLOCK_UNKNOWN" : "SCADA_ERR_INTERLOCK_BYPASS_REFUSED", `${i.id}: ${outcome.reason}`);
+      }
+      return { result: outcome.bypass, oldValue: { bypassed: before }, newValue: { bypassed: true, minutes: i.minutes } };
+    },
+  }),
+  "recipe.load": op({
+    action: "recipe.load",
+    permission: "recipes:load",
+    input: z.strictObject({ alloy: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "must be a recipe name such as BiSb") }),
+    target: (i) => i.alloy,
+    run: async (deps, i, actor) => {
+      const recipes = need(deps.recipes, "recipes");
+      const before = (recipes.status() as { alloy?: unknown }).alloy ?? null;
+      const outcome = await recipes.load(i.alloy, actorName(actor));
+      if (!outcome.ok) {
+        const code = outcome.unknownRecipe ? "SCADA_ERR_RECIPE_UNKNOWN" : "SCADA_ERR_RECIPE_INVALID";
+        throw new ScadaError(code, `${i.alloy}: ${outcome.problems.join("; ")}`, { problems: outcome.problems, status: outcome.status });
+      }
+      return { result: outcome.status, oldValue: before, newValue: outcome.status };
+    },
+  }),
+  "recipe.verify": op({
+    action: "recipe.verify",
+    permission: "recipes:load",
+    input: empty,
+    target: () => "loaded recipe",
+    run: async (deps, _i, actor) => {
+      const recipes = need(deps.recipes, "recipes");
+      const result = await recipes.verify(actorName(actor));
+      return { result, newValue: result };
+    },
+  }),
+  "sim.fault": op({
+    action: "sim.fault",
+    permission: "sim:control",
+    input: z.strictObject({ name: z.string().regex(/^[a-z0-9-]{1,40}$/, "must be a fault name such as web-break"), active: z.boolean() }),
+    target: (i) => i.name,
+    run: async (deps, i) => {
+      const sim = need(deps.sim, "the virtual plant");
+      const before = sim.faults().find((f) => f.name === i.name)?.active ?? null;
+      const result = sim.setFault(i.name, i.active);
+      return { result, oldValue: before, newValue: i.active };
+    },
+  }),
+};
+
+/** Typing helper: keeps each definition's input type inside its own functions. */
+function op<I>(def: OperationDef<I>): OperationDef<never> {
+  return def as unknown as OperationDef<never>;
+}
+
+export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
+
+const requestShape = z.strictObject({ op: z.string().max(64), input: z.unknown().optional() });
+
+function problemsOf(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`).join("; ");
+}
+
+/** Strips the password from an input before it goes anywhere near a record or a log. */
+function withoutSecrets(input: unknown): unknown {
+  if (typeof input !== "object" || input === null || !("signature" in input)) return input;
+  const { signature: sig, ...rest } = input as { signature?: { meaning?: unknown } };
+  return { ...rest, signature: { meaning: sig?.meaning } };
+}
+
+/**
+ * The operation runner: the one path from an operator's request to a domain action and its audit record.
+ * Order: known operation → base permission → input → specific permission → e-signature → run → record.
+ * Every refusal is recorded too, with the reason; nothing is changed by a refused request.
+ */
+export function createOperationRunner(deps: OperationDeps): OperationRunner {
+  const log = deps.logger.child({ module: "operations" });
+
+  const record = (actor: Actor, entry: Omit<AuditEntry, "user" | "role" | "clientAddress">, mustRecord: boolean): ScadaError | null => {
+    try {
+      deps.audit.record({ user: actor.user, role: actor.role, clientAddress: actor.address, ...entry });
+      return null;
+    } catch (err) {
+      log.error({ err, action: entry.action, target: entry.target }, "audit trail could not record an operation");
+      return mustRecord ? new ScadaError("SCADA_ERR_AUDIT_UNAVAILABLE", `the audit trail cannot record: ${(err as Error).message}`) : null;
+    }
+  };
+  const refuse = (code: ErrorCode, message: string): Ack => ({ ok: false, error: { code, message } });
+
+  return {
+    async run(actor: Actor, channel: OperationChannel, request: unknown): Promise<Ack> {
+      try {
+        const shape = requestShape.safeParse(request);
+        const opName = shape.success ? shape.data.op : typeof (request as { op?: unknown })?.op === "string" ? String((request as { op: string }).op).slice(0, 64) : "?";
+        const def = Object.hasOwn(OPERATIONS, opName) ? (OPERATIONS[opName as OperationName] as unknown as OperationDef<unknown>) : undefined;
+        if (!shape.success || !def) {
+          const message = !shape.success ? `request must be {"op": "<operation>", "input": {…}}: ${problemsOf(shape.error)}` : `unknown operation '${opName}' (known: ${OPERATION_NAMES.join(", ")})`;
+          record(actor, { action: "access.denied", target: `operate ${opName}`, result: "refused", resultReason: `SCADA_ERR_OPERATION_UNKNOWN: ${message}` }, false);
+          return refuse("SCADA_ERR_OPERATION_UNKNOWN", message);
+        }
+        const rawInput = shape.data.input ?? {};
+        const refused = (code: ErrorCode, message: string, target: string, input: unknown): Ack => {
+          record(actor, { action: def.action, target, newValue: withoutSecrets(input), result: "refused", resultReason: `${code}: ${message}` }, false);
+          log.info({ user: actor.user, op: opName, channel, code }, message);
+          return refuse(code, message);
+        };
+        if (!roleCan(actor.role, def.permission)) {
+          return refused("SCADA_ERR_AUTH_FORBIDDEN", `${opName} needs permission '${def.permission}', which role '${actor.role}' does not have`, opName, rawInput);
+        }
+        const parsed = def.input.safeParse(rawInput);
+        if (!parsed.success) return refused("SCADA_ERR_HTTP_BAD_REQUEST", `${opName}: ${problemsOf(parsed.error)}`, opName, rawInput);
+        const input = parsed.data;
+        const target = def.target(input);
+        const specific = def.permissionFor?.(input) ?? def.permission;
+        if (!roleCan(actor.role, specific)) {
+          return refused("SCADA_ERR_AUTH_FORBIDDEN", `${opName} needs permission '${specific}', which role '${actor.role}' does not have`, target, input);
+        }
+        let signed: AuditEntry["signature"];
+        if (def.signed) {
+          const sig = (input as { signature: { password: string; meaning: string } }).signature;
+          const check = await deps.sessions.verifyPassword(actor.user, sig.password, actor.address);
+          if (!check.ok) return refused("SCADA_ERR_SIGNATURE_INVALID", `signature refused: ${check.reason}`, target, input);
+          signed = { name: actor.user, meaning: sig.meaning, time: deps.now() };
+        }
+        const reason = def.reason?.(input);
+        if (deps.audit.writable?.() === false && !(def.neverBlocked?.(input) ?? false)) {
+          return refuse("SCADA_ERR_AUDIT_UNAVAILABLE", `${opName} refused: the audit trail cannot record (only Stop and Abort are allowed)`);
+        }
+        let outcome: Outcome;
+        try {
+          outcome = await def.run(deps, input as never, actor);
+        } catch (err) {
+          if (err instanceof ScadaError) {
+            return refused(err.code, err.message, target, input);
+          }
+          log.error({ err, op: opName }, "operation failed");
+          const message = `${opName} failed: ${(err as Error).message}`;
+          record(actor, { action: def.action, target, newValue: withoutSecrets(input), reason: reason ?? null, result: "failed", resultReason: message }, false);
+          return refuse("SCADA_ERR_SERVER_INTERNAL", message);
+        }
+        const auditError = record(
+          actor,
+          {
+            action: def.action,
+            target,
+            oldValue: outcome.oldValue,
+            newValue: outcome.newValue ?? withoutSecrets(input),
+            reason: reason ?? null,
+            result: "ok",
+            ...(signed ? { signature: signed } : {}),
+          },
+          !(def.neverBlocked?.(input) ?? false),
+        );
+        if (auditError) return { ok: false, error: { code: auditError.code, message: `${opName} was done but ${auditError.message}` } };
+        return { ok: true, result: outcome.result };
+      } catch (err) {
+        log.error({ err }, "operation runner failed");
+        return refuse("SCADA_ERR_SERVER_INTERNAL", "internal error");
+      }
+    },
+  };
+}
