@@ -129,6 +129,10 @@ export interface AlarmStatus {
   readonly priority: AlarmPriority;
   readonly station: string;
   readonly message: string;
+  /** The tag the alarm watches (null for interlock, comm and historian alarms): the HMI marks that value. */
+  readonly tag: string | null;
+  /** Analog alarms: the level and limit, in the tag's units (the HMI draws it on the indicator). */
+  readonly limit: { readonly level: string; readonly value: number } | null;
   /** The debounced condition (also tracked while shelved, suppressed or out of service). */
   readonly conditionActive: boolean;
   readonly activeSince: number | null;
@@ -460,6 +464,8 @@ export class AlarmEvaluator {
       priority: r.def.priority,
       station: r.def.station,
       message: r.def.message,
+      tag: "tag" in r.def ? r.def.tag : null,
+      limit: r.def.kind === "analog" ? { level: r.def.level, value: r.def.limit } : null,
       conditionActive: r.active,
       activeSince: r.activeSince,
       ackedBy: r.ackedBy,

@@ -903,6 +903,8 @@ export interface InterlockStatusEntry {
   readonly bypass: BypassInfo | null;
   readonly bypassable: boolean;
   readonly blocksStart: readonly StartTarget[];
+  /** What a trip does (the HMI's cause → effect matrix): PLC writes and the line command. */
+  readonly effects: { readonly writes: readonly { readonly tag: string; readonly value: unknown }[]; readonly line: string };
   /** Waiting for the PLC's trip bit since this time. */
   readonly awaitingPlcTripSince: number | null;
 }
@@ -947,6 +949,7 @@ export function status(defs: InterlockDefs, state: InterlockState): InterlockSta
       bypass: rec.bypass,
       bypassable: def.bypass.allowed,
       blocksStart: def.effects.blocksStart,
+      effects: { writes: def.effects.writes, line: def.effects.line },
       awaitingPlcTripSince: rec.confirmSince,
     });
   }
