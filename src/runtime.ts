@@ -29,6 +29,14 @@ import type { ResampleOptions } from "./historian/historian-schema.js";
 import { computeAlarmKpis } from "./alarms/alarm-kpis.js";
 import { type AlarmDefs, alarmSettingsSchema } from "./alarms/alarm-schema.js";
 import { ScadaError } from "./core/errors.js";
+import type { SessionPort } from "./auth/session-port.js";
+import { type AuditSink, createOperationRunner } from "./server/operations.js";
+import type { ActorOf } from "./server/operation-route.js";
+import type { OperationRunner } from "./server/operation-port.js";
+import type { AlarmControl } from "./server/alarm-routes.js";
+import type { LineControl } from "./server/line-routes.js";
+import type { RecipeControl } from "./server/recipe-routes.js";
+import type { SimControl } from "./server/sim-routes.js";
 
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one (tests). */
@@ -72,6 +80,8 @@ export interface Runtime {
   readonly interlocks: InterlockService;
   readonly recipes: RecipeService;
   readonly alarms: AlarmService;
+  /** Operators' actions, for REST and the socket gateway alike. */
+  readonly operations: OperationRunner;
   /** The historian, unless options.historian is "off". */
   readonly historian: HistorianService | null;
   /** The virtual plant, once started (sim mode only). */
@@ -206,47 +216,94 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   };
 
   let simService: VirtualPlantService | undefined;
+  const alarmControl: AlarmControl = {
+    list: () => alarms.list(),
+    exists: (id) => alarms.get(id) !== undefined,
+    ack: (id, user) => alarms.ack(id, user),
+    reset: (id, user) => alarms.reset(id, user),
+    shelve: (id, minutes, reason, user) => alarms.shelve(id, minutes, reason, user),
+    unshelve: (id, user) => alarms.unshelve(id, user),
+    history: (f) =>
+      query(async (h) => ({
+        events: await h.events("alarm", {
+          fromMs: f.fromMs,
+          toMs: f.toMs,
+          limit: f.limit,
+          order: "desc",
+          where: {
+            ...(f.priority ? { priority: f.priority } : {}),
+            ...(f.station ? { station: f.station } : {}),
+            ...(f.state ? { to: f.state } : {}),
+            ...(f.alarm ? { alarm: f.alarm } : {}),
+          },
+        }),
+      })),
+    kpis: (range) =>
+      query(async (h) => {
+        // Stale alarms need activations from before the range: look back a week more.
+        const rows = await h.events("alarm", { fromMs: range.fromMs - 7 * 86_400_000, toMs: range.toMs, limit: 100_000 });
+        const events = rows.map((r) => ({
+          alarmId: String(r.values.alarm),
+          at: r.t,
+          transition: String(r.values.transition) as never,
+          to: String(r.values.to) as never,
+        }));
+        return computeAlarmKpis(events, alarmDefs, { from: range.fromMs, to: range.toMs });
+      }),
+  };
+  const lineControl: LineControl = {
+    status: () => lineService.status(),
+    command: (cmd) => lineService.command(cmd),
+    interlocks: () => interlocks.status(),
+    bypass: (id, request) => interlocks.bypass(id, request),
+    resetInterlocks: (by) => interlocks.reset(by),
+  };
+  const recipeControl: RecipeControl = {
+    list: () => recipes.list(),
+    get: (alloy) => recipes.get(alloy),
+    status: () => recipes.status(),
+    load: (alloy, by) => lineService.loadRecipe(alloy, by),
+    verify: (by) => recipes.verify(by),
+  };
+  const simControl: SimControl | undefined = options.sim
+    ? {
+      faults: () => simService?.faults() ?? [],
+      setFault: (name: string, active: boolean) => {
+        if (!simService) throw new Error("virtual plant not started");
+        return simService.setFault(name, active);
+      },
+    }
+    : undefined;
+  // Operators' actions: one runner for REST and the HMI's socket (permission, input, e-signature, audit).
+  // AUTH/AUDIT WIRING (issue 5): `operationSessions` and `operationAudit` are replaced by the auth service
+  // and the audit trail as they land.
+  const operationSessions: Pick<SessionPort, "verifyPassword"> = {
+    verifyPassword: async () => ({ ok: false, reason: "e-signatures need the auth service" }),
+  };
+  const operationAudit: AuditSink = { record: () => undefined };
+  const operationRunner = createOperationRunner({
+    line: lineControl,
+    alarms: alarmControl,
+    recipes: recipeControl,
+    ...(simControl ? { sim: simControl } : {}),
+    sessions: operationSessions,
+    audit: operationAudit,
+    logger,
+    now: () => clock.now(),
+  });
+  const actorOf: ActorOf = (req) => ({ user: "unauthenticated", role: "admin", address: req.ip ?? "unknown", sessionId: "" });
+
   const app = createApp({
+    alarms: alarmControl,
+    line: lineControl,
+    recipes: recipeControl,
+    ...(simControl ? { sim: simControl } : {}),
+    operations: { runner: operationRunner, actorOf },
     tags,
     health: {
       devices: () => drivers.map((d) => d.health()),
       now: () => clock.now(),
       ...(historian ? { historian: () => historian.status() } : {}),
-    },
-    alarms: {
-      list: () => alarms.list(),
-      exists: (id) => alarms.get(id) !== undefined,
-      ack: (id, user) => alarms.ack(id, user),
-      reset: (id, user) => alarms.reset(id, user),
-      shelve: (id, minutes, reason, user) => alarms.shelve(id, minutes, reason, user),
-      unshelve: (id, user) => alarms.unshelve(id, user),
-      history: (f) =>
-        query(async (h) => ({
-          events: await h.events("alarm", {
-            fromMs: f.fromMs,
-            toMs: f.toMs,
-            limit: f.limit,
-            order: "desc",
-            where: {
-              ...(f.priority ? { priority: f.priority } : {}),
-              ...(f.station ? { station: f.station } : {}),
-              ...(f.state ? { to: f.state } : {}),
-              ...(f.alarm ? { alarm: f.alarm } : {}),
-            },
-          }),
-        })),
-      kpis: (range) =>
-        query(async (h) => {
-          // Stale alarms need activations from before the range: look back a week more.
-          const rows = await h.events("alarm", { fromMs: range.fromMs - 7 * 86_400_000, toMs: range.toMs, limit: 100_000 });
-          const events = rows.map((r) => ({
-            alarmId: String(r.values.alarm),
-            at: r.t,
-            transition: String(r.values.transition) as never,
-            to: String(r.values.to) as never,
-          }));
-          return computeAlarmKpis(events, alarmDefs, { from: range.fromMs, to: range.toMs });
-        }),
     },
     ...(historian
       ? {
@@ -261,32 +318,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       : {}),
     metrics: metrics.registry,
     policy: options.policy ?? openAccessPolicy,
-    line: {
-      status: () => lineService.status(),
-      command: (cmd) => lineService.command(cmd),
-      interlocks: () => interlocks.status(),
-      bypass: (id, request) => interlocks.bypass(id, request),
-      resetInterlocks: (by) => interlocks.reset(by),
-    },
-    recipes: {
-      list: () => recipes.list(),
-      get: (alloy) => recipes.get(alloy),
-      status: () => recipes.status(),
-      load: (alloy, by) => lineService.loadRecipe(alloy, by),
-      verify: (by) => recipes.verify(by),
-    },
     logger: logger.child({ module: "http" }),
-    ...(options.sim
-      ? {
-          sim: {
-            faults: () => simService?.faults() ?? [],
-            setFault: (name: string, active: boolean) => {
-              if (!simService) throw new Error("virtual plant not started");
-              return simService.setFault(name, active);
-            },
-          },
-        }
-      : {}),
   });
 
   let server: Server | undefined;
@@ -302,6 +334,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     interlocks,
     recipes,
     alarms,
+    operations: operationRunner,
     historian,
     sim: () => simService,
     async start() {

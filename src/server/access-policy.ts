@@ -1,23 +1,8 @@
 import type { RequestHandler } from "express";
 
-/** Every route declares the permission it needs; the policy decides. */
-export type Permission =
-  | "health:read"
-  | "tags:read"
-  | "metrics:read"
-  | "sim:read"
-  | "sim:control"
-  | "line:read"
-  | "line:command"
-  | "interlocks:read"
-  | "interlocks:bypass"
-  | "interlocks:reset"
-  | "recipes:read"
-  | "recipes:load"
-  | "alarms:read"
-  | "alarms:ack"
-  | "alarms:shelve"
-  | "history:read";
+import type { Permission } from "../auth/permissions.js";
+
+export type { Permission };
 
 /** Decides whether a request may use a permission; returns a reason when it may not. */
 export interface AccessPolicy {

@@ -1,9 +1,7 @@
 import { Router } from "express";
-import { z } from "zod";
 import { ScadaError } from "../core/errors.js";
 import type { AccessPolicy } from "./access-policy.js";
-import { parseBody } from "./parse-body.js";
-import { requestActor } from "./request-actor.js";
+import { type OperationRoutes, bodyWith, operationRoute } from "./operation-route.js";
 import { requirePermission } from "./require-permission.js";
 
 export type AlarmActionOutcome = { readonly ok: true; readonly events: readonly unknown[] } | { readonly ok: false; readonly reason: string };
@@ -32,12 +30,6 @@ export interface AlarmHistoryFilter {
   readonly limit: number;
 }
 
-const shelveBody = z.strictObject({
-  minutes: z.number().int().min(1).max(1440),
-  reason: z.string().trim().min(3, "a reason is required").max(500),
-});
-const emptyBody = z.strictObject({});
-
 /** A time in a query: epoch ms, an ISO date, or relative to now (`-1h`, `-30m`, `now`). */
 export function parseTime(text: string | undefined, now: number, fallback: number, name: string): number {
   if (text === undefined || text === "") return fallback;
@@ -52,16 +44,8 @@ export function parseTime(text: string | undefined, now: number, fallback: numbe
 
 const queryText = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-export function alarmRoutes(alarms: AlarmControl, policy: AccessPolicy, now: () => number): Router {
+export function alarmRoutes(alarms: AlarmControl, policy: AccessPolicy, now: () => number, ops: OperationRoutes): Router {
   const r = Router();
-  const known = (id: string): string => {
-    if (!alarms.exists(id)) throw new ScadaError("SCADA_ERR_ALARM_UNKNOWN", `Unknown alarm '${id}'`);
-    return id;
-  };
-  const outcome = (action: string, id: string, o: AlarmActionOutcome) => {
-    if (!o.ok) throw new ScadaError("SCADA_ERR_ALARM_ACTION_REFUSED", `${action} ${id} refused: ${o.reason}`);
-    return { ok: true, alarm: id, events: o.events };
-  };
 
   r.get("/api/alarms", requirePermission(policy, "alarms:read"), (_req, res) => {
     res.json(alarms.list());
@@ -91,25 +75,12 @@ export function alarmRoutes(alarms: AlarmControl, policy: AccessPolicy, now: () 
     if (toMs <= fromMs) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "to must be after from");
     res.json(await alarms.kpis({ fromMs, toMs }));
   });
-  r.post("/api/alarms/:id/ack", requirePermission(policy, "alarms:ack"), (req, res) => {
-    parseBody(emptyBody, req.body, "Body must be empty ({})");
-    const id = known(String(req.params.id));
-    res.json(outcome("ack", id, alarms.ack(id, requestActor(req))));
-  });
-  r.post("/api/alarms/:id/reset", requirePermission(policy, "alarms:ack"), (req, res) => {
-    parseBody(emptyBody, req.body, "Body must be empty ({})");
-    const id = known(String(req.params.id));
-    res.json(outcome("reset", id, alarms.reset(id, requestActor(req))));
-  });
-  r.post("/api/alarms/:id/shelve", requirePermission(policy, "alarms:shelve"), (req, res) => {
-    const body = parseBody(shelveBody, req.body, 'Body must be {"minutes": 1…1440, "reason": "why"}');
-    const id = known(String(req.params.id));
-    res.json(outcome("shelve", id, alarms.shelve(id, body.minutes, body.reason, requestActor(req))));
-  });
-  r.post("/api/alarms/:id/unshelve", requirePermission(policy, "alarms:shelve"), (req, res) => {
-    parseBody(emptyBody, req.body, "Body must be empty ({})");
-    const id = known(String(req.params.id));
-    res.json(outcome("unshelve", id, alarms.unshelve(id, requestActor(req))));
-  });
+  // Acknowledge, reset, shelve and unshelve run as operations (checked and audited; see operations.ts).
+  const alarmOp = (op: "alarm.ack" | "alarm.reset" | "alarm.shelve" | "alarm.unshelve") =>
+    operationRoute(ops.runner, ops.actorOf, op, (req) => bodyWith(req, { id: String(req.params.id) }));
+  r.post("/api/alarms/:id/ack", requirePermission(policy, "alarms:ack"), alarmOp("alarm.ack"));
+  r.post("/api/alarms/:id/reset", requirePermission(policy, "alarms:ack"), alarmOp("alarm.reset"));
+  r.post("/api/alarms/:id/shelve", requirePermission(policy, "alarms:shelve"), alarmOp("alarm.shelve"));
+  r.post("/api/alarms/:id/unshelve", requirePermission(policy, "alarms:shelve"), alarmOp("alarm.unshelve"));
   return r;
 }

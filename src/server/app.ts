@@ -11,6 +11,7 @@ import { type SimControl, simRoutes } from "./sim-routes.js";
 import { type TagReader, tagRoutes } from "./tag-routes.js";
 import { type AlarmControl, alarmRoutes } from "./alarm-routes.js";
 import { type HistoryControl, historyRoutes } from "./history-routes.js";
+import type { OperationRoutes } from "./operation-route.js";
 
 export interface AppDeps {
   readonly tags: TagReader;
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly metrics: Registry;
   readonly policy: AccessPolicy;
   readonly logger: Logger;
+  /** Runs operators' actions (checked, audited) for the routes that change something. */
+  readonly operations: OperationRoutes;
   /** Line control (PackML, interlocks); absent in a tags-only runtime. */
   readonly line?: LineControl;
   readonly recipes?: RecipeControl;
@@ -33,16 +36,16 @@ export function createApp(deps: AppDeps): Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use(express.json({ limit: "64kb" }));
-  app.use(healthRoutes(deps.health, deps.policy));
+  app.use(healthRoutes(deps.health));
   app.get("/metrics", requirePermission(deps.policy, "metrics:read"), async (_req, res) => {
     res.type(deps.metrics.contentType).send(await deps.metrics.metrics());
   });
   app.use(tagRoutes(deps.tags, deps.policy));
-  if (deps.line) app.use(lineRoutes(deps.line, deps.policy));
-  if (deps.recipes) app.use(recipeRoutes(deps.recipes, deps.policy));
-  if (deps.alarms) app.use(alarmRoutes(deps.alarms, deps.policy, () => deps.health.now()));
+  if (deps.line) app.use(lineRoutes(deps.line, deps.policy, deps.operations));
+  if (deps.recipes) app.use(recipeRoutes(deps.recipes, deps.policy, deps.operations));
+  if (deps.alarms) app.use(alarmRoutes(deps.alarms, deps.policy, () => deps.health.now(), deps.operations));
   if (deps.history) app.use(historyRoutes(deps.history, deps.policy, () => deps.health.now()));
-  if (deps.sim) app.use(simRoutes(deps.sim, deps.policy));
+  if (deps.sim) app.use(simRoutes(deps.sim, deps.policy, deps.operations));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,7 +1,5 @@
 import { Router } from "express";
 import type { DeviceHealth } from "../drivers/driver-port.js";
-import type { AccessPolicy } from "./access-policy.js";
-import { requirePermission } from "./require-permission.js";
 
 export interface HealthSource {
   devices(): readonly DeviceHealth[];
@@ -10,13 +8,16 @@ export interface HealthSource {
   historian?(): { readonly online: boolean; readonly mode: string; readonly target: string; readonly spoolFraction: number; readonly lastError: string | null };
 }
 
-/** `/healthz`: the process answers. `/readyz`: 200 only when every device is OK, else 503 with reasons. */
-export function healthRoutes(source: HealthSource, policy: AccessPolicy): Router {
+/**
+ * `/healthz`: the process answers. `/readyz`: 200 only when every device is OK, else 503 with reasons.
+ * Both are public (orchestrator probes log in nowhere); they show states and reasons, never values.
+ */
+export function healthRoutes(source: HealthSource): Router {
   const r = Router();
-  r.get("/healthz", requirePermission(policy, "health:read"), (_req, res) => {
+  r.get("/healthz", (_req, res) => {
     res.json({ status: "alive" });
   });
-  r.get("/readyz", requirePermission(policy, "health:read"), (_req, res) => {
+  r.get("/readyz", (_req, res) => {
     const now = source.now();
     const devices = source.devices().map((d) => ({
       id: d.deviceId,

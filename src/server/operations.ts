@@ -83,7 +83,7 @@ function alarmOp(action: "alarm.ack" | "alarm.unshelve" | "alarm.reset", permiss
       const by = actorName(actor);
       const r = action === "alarm.ack" ? alarms.ack(i.id, by) : action === "alarm.reset" ? alarms.reset(i.id, by) : alarms.unshelve(i.id, by);
       if (!r.ok) throw new ScadaError("SCADA_ERR_ALARM_ACTION_REFUSED", `${i.id}: ${r.reason}`);
-      return { result: r, oldValue: before, newValue: alarmState(alarms, i.id) };
+      return { result: { ok: true, alarm: i.id, events: r.events }, oldValue: before, newValue: alarmState(alarms, i.id) };
     },
   };
 }
@@ -142,7 +142,7 @@ export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } 
       const before = alarmState(alarms, i.id);
       const r = alarms.shelve(i.id, i.minutes, i.reason, actorName(actor));
       if (!r.ok) throw new ScadaError("SCADA_ERR_ALARM_ACTION_REFUSED", `${i.id}: ${r.reason}`);
-      return { result: r, oldValue: before, newValue: { state: alarmState(alarms, i.id), minutes: i.minutes } };
+      return { result: { ok: true, alarm: i.id, events: r.events }, oldValue: before, newValue: { state: alarmState(alarms, i.id), minutes: i.minutes } };
     },
   }),
   "interlock.reset": op({

@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { ScadaError } from "../core/errors.js";
 import type { AccessPolicy } from "./access-policy.js";
-import { requestActor } from "./request-actor.js";
+import { type OperationRoutes, bodyWith, operationRoute } from "./operation-route.js";
 import { requirePermission } from "./require-permission.js";
 
 export type RecipeLoadOutcome =
@@ -18,7 +18,7 @@ export interface RecipeControl {
   verify(by: string): Promise<unknown>;
 }
 
-export function recipeRoutes(recipes: RecipeControl, policy: AccessPolicy): Router {
+export function recipeRoutes(recipes: RecipeControl, policy: AccessPolicy, ops: OperationRoutes): Router {
   const r = Router();
   r.get("/api/recipes", requirePermission(policy, "recipes:read"), (_req, res) => {
     res.json(recipes.list());
@@ -26,23 +26,13 @@ export function recipeRoutes(recipes: RecipeControl, policy: AccessPolicy): Rout
   r.get("/api/recipes/loaded", requirePermission(policy, "recipes:read"), (_req, res) => {
     res.json(recipes.status());
   });
-  r.post("/api/recipes/loaded/verify", requirePermission(policy, "recipes:load"), async (req, res) => {
-    res.json(await recipes.verify(requestActor(req)));
-  });
+  r.post("/api/recipes/loaded/verify", requirePermission(policy, "recipes:load"), operationRoute(ops.runner, ops.actorOf, "recipe.verify", (req) => req.body ?? {}));
   r.get("/api/recipes/:alloy", requirePermission(policy, "recipes:read"), (req, res) => {
     const alloy = String(req.params.alloy);
     const recipe = recipes.get(alloy);
     if (recipe === undefined) throw new ScadaError("SCADA_ERR_RECIPE_UNKNOWN", `Unknown recipe '${alloy}'`);
     res.json(recipe);
   });
-  r.post("/api/recipes/:alloy/load", requirePermission(policy, "recipes:load"), async (req, res) => {
-    const alloy = String(req.params.alloy);
-    const outcome = await recipes.load(alloy, requestActor(req));
-    if (!outcome.ok) {
-      const code = outcome.unknownRecipe ? "SCADA_ERR_RECIPE_UNKNOWN" : "SCADA_ERR_RECIPE_INVALID";
-      throw new ScadaError(code, `${alloy}: ${outcome.problems.join("; ")}`, { problems: outcome.problems, status: outcome.status });
-    }
-    res.json(outcome.status);
-  });
+  r.post("/api/recipes/:alloy/load", requirePermission(policy, "recipes:load"), operationRoute(ops.runner, ops.actorOf, "recipe.load", (req) => bodyWith(req, { alloy: String(req.params.alloy) })));
   return r;
 }

@@ -1,7 +1,6 @@
 import { Router } from "express";
-import { z } from "zod";
-import { parseBody } from "./parse-body.js";
 import type { AccessPolicy } from "./access-policy.js";
+import { type OperationRoutes, bodyWith, operationRoute } from "./operation-route.js";
 import { requirePermission } from "./require-permission.js";
 
 export interface FaultInfo {
@@ -17,16 +16,11 @@ export interface SimControl {
   setFault(name: string, active: boolean): FaultInfo;
 }
 
-const faultBody = z.strictObject({ active: z.boolean() });
-
-export function simRoutes(sim: SimControl, policy: AccessPolicy): Router {
+export function simRoutes(sim: SimControl, policy: AccessPolicy, ops: OperationRoutes): Router {
   const r = Router();
   r.get("/api/sim/faults", requirePermission(policy, "sim:read"), (_req, res) => {
     res.json({ faults: sim.faults() });
   });
-  r.post("/api/sim/faults/:name", requirePermission(policy, "sim:control"), (req, res) => {
-    const body = parseBody(faultBody, req.body, 'Body must be {"active": true|false}');
-    res.json(sim.setFault(String(req.params.name), body.active));
-  });
+  r.post("/api/sim/faults/:name", requirePermission(policy, "sim:control"), operationRoute(ops.runner, ops.actorOf, "sim.fault", (req) => bodyWith(req, { name: String(req.params.name) })));
   return r;
 }
