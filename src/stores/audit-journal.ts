@@ -16,6 +16,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { type AuditAction, type AuditEntry, type AuditRecord, type ChainBreakReason, auditRecordHash, auditRecordSchema, checkLink, GENESIS_LINK, type ChainLink, nextRecord } from "../audit/audit-record.js";
+import type { AuditJournalPort } from "../audit/audit-journal-port.js";
 import { createLogger, type Logger } from "../core/logger.js";
 
 export const AUDIT_JOURNAL_FILE = "audit-journal.jsonl";
@@ -97,7 +98,7 @@ function parseRecord(text: string, where: string): AuditRecord {
   return parsed.data;
 }
 
-export class AuditJournal {
+export class AuditJournal implements AuditJournalPort {
   private fd: number | null;
 
   private constructor(
@@ -161,14 +162,25 @@ export class AuditJournal {
     return record;
   }
 
+  /** Every record in the file, oldest first, read in chunks as it is iterated; throws naming a line it cannot read. */
+  *records(): Generator<AuditRecord> {
+    for (const { line, text, terminated } of fileLines(this.path)) {
+      if (!terminated) return; // another writer mid-append; not ours to judge
+      yield parseRecord(text, `${this.path}:${line}`);
+    }
+  }
+
+  /** The whole file checked from the genesis (`verifyJournalFile`). */
+  verify(): JournalVerdict {
+    return verifyJournalFile(this.path);
+  }
+
   /** Records matching every given criterion, oldest first (scans the file). */
   read(filter: AuditReadFilter = {}): AuditRecord[] {
     const { fromMs = -Infinity, toMs = Infinity, user, action, limit = Infinity } = filter;
     const out: AuditRecord[] = [];
     if (limit <= 0) return out;
-    for (const { line, text, terminated } of fileLines(this.path)) {
-      if (!terminated) break; // another writer mid-append; not ours to judge
-      const r = parseRecord(text, `${this.path}:${line}`);
+    for (const r of this.records()) {
       if (r.serverTime < fromMs || r.serverTime > toMs || (user !== undefined && r.user !== user) || (action !== undefined && r.action !== action)) continue;
       out.push(r);
       if (out.length > limit) out.shift();
