@@ -4,13 +4,16 @@
  * down-sampling treat them alike), quality (0 Good, 1 Uncertain, 2 Bad: max = worst) and, when not Good,
  * reason (built by historian-point.ts). `state`: line, station and interlock transitions (tags line, scope, kind; fields from, to,
  * detail). `alarm`: every alarm transition (tags line, alarm, station, priority, transition; fields from,
- * to, value, user, reason, message).
+ * to, value, user, reason, message). `audit`: every audit record (tags line, action, result, user, role;
+ * fields sequence, hash, prevHash, target, oldValue / newValue as canonical JSON, reason, resultReason,
+ * signatureName / signatureMeaning / signatureTime, clientAddress) — the journal's tail anchor.
  */
 import type { StateTransition } from "../control/state-transition.js";
 import type { InterlockEvent } from "../interlocks/interlock-evaluator.js";
 import type { TagSample } from "./tag-history-policy.js";
 import { type HistorianPoint, processPoint } from "./historian-point.js";
 import type { AlarmEvent } from "../alarms/alarm-evaluator.js";
+import { type AuditRecord, canonicalJson } from "../audit/audit-record.js";
 
 /** A tag's stored value as a `process` point (historian-point.ts builds it), with the reason when not Good; Bad: no value. */
 export function tagSamplePoint(sample: TagSample, line: string): HistorianPoint {
@@ -55,4 +58,30 @@ export function alarmEventPoint(e: AlarmEvent, line: string): HistorianPoint {
     fields,
     timeMs: e.at,
   };
+}
+
+/** Longest old/new value JSON kept in an `audit` point (InfluxDB 1.x refuses string fields over 64 KiB; the journal keeps it whole). */
+export const AUDIT_VALUE_MAX_CHARS = 16_384;
+
+function auditValue(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = canonicalJson(value);
+  return text.length <= AUDIT_VALUE_MAX_CHARS ? text : `${text.slice(0, AUDIT_VALUE_MAX_CHARS)}… (${text.length} chars; whole in the audit journal)`;
+}
+
+/** An audit record as an `audit` point at its server time: the sequence and hash anchor the journal's tail. */
+export function auditRecordPoint(r: AuditRecord, line: string): HistorianPoint {
+  const fields: Record<string, string | number> = { sequence: r.sequence, hash: r.hash, prevHash: r.prevHash, target: r.target, clientAddress: r.clientAddress };
+  const oldValue = auditValue(r.oldValue);
+  const newValue = auditValue(r.newValue);
+  if (oldValue !== undefined) fields.oldValue = oldValue;
+  if (newValue !== undefined) fields.newValue = newValue;
+  if (r.reason !== null) fields.reason = r.reason;
+  if (r.resultReason !== null) fields.resultReason = r.resultReason;
+  if (r.signature) {
+    fields.signatureName = r.signature.name;
+    fields.signatureMeaning = r.signature.meaning;
+    fields.signatureTime = r.signature.time;
+  }
+  return { measurement: "audit", tags: { line, action: r.action, result: r.result, user: r.user, role: r.role }, fields, timeMs: r.serverTime };
 }
