@@ -12,6 +12,7 @@ import { type TagReader, tagRoutes } from "./tag-routes.js";
 import { type AlarmControl, alarmRoutes } from "./alarm-routes.js";
 import { type HistoryControl, historyRoutes } from "./history-routes.js";
 import type { OperationRoutes } from "./operation-route.js";
+import { type AuditControl, auditRoutes } from "./audit-routes.js";
 
 export interface AppDeps {
   readonly tags: TagReader;
@@ -26,6 +27,8 @@ export interface AppDeps {
   readonly recipes?: RecipeControl;
   readonly alarms?: AlarmControl;
   readonly history?: HistoryControl;
+  /** The audit trail (GET /api/audit, /api/audit/verify). */
+  readonly audit?: AuditControl;
   /** Present only when running with the virtual plant. */
   readonly sim?: SimControl;
 }
@@ -45,6 +48,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.recipes) app.use(recipeRoutes(deps.recipes, deps.policy, deps.operations));
   if (deps.alarms) app.use(alarmRoutes(deps.alarms, deps.policy, () => deps.health.now(), deps.operations));
   if (deps.history) app.use(historyRoutes(deps.history, deps.policy, () => deps.health.now()));
+  if (deps.audit) app.use(auditRoutes(deps.audit, deps.policy, () => deps.health.now()));
   if (deps.sim) app.use(simRoutes(deps.sim, deps.policy, deps.operations));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
