@@ -30,4 +30,6 @@ export interface AuditJournalPort {
   records(): Iterable<AuditRecord>;
   /** Checks the stored chain from the genesis (reads what is stored, not what it remembers). */
   verify(): AuditJournalVerdict;
+  /** Whether an append can be expected to succeed now (open, room on the disk); absent: unknown. */
+  writable?(): boolean;
 }

@@ -25,6 +25,8 @@ import type { AuditAction, AuditEntry, AuditRecord, AuditResult, ChainLink } fro
 /** The one capability callers that only record need (auth, operations): narrower than the whole trail. */
 export interface AuditSink {
   record(entry: AuditEntry): AuditRecord;
+  /** False while a record would fail (the journal is closed, its disk full, or its last append failed). */
+  writable(): boolean;
 }
 
 export interface AuditQuery {
@@ -92,6 +94,7 @@ export interface AuditTrailStatus {
   readonly lastHash: string | null;
   /** Records that could not be written since start. */
   readonly writeFailures: number;
+  readonly writable: boolean;
   readonly anchor: AuditAnchorState;
 }
 
@@ -116,6 +119,7 @@ export class AuditTrail implements AuditSink {
   private readonly outbox: AuditRecord[] = [];
   private delivering = false;
   private writeFailures = 0;
+  private lastWriteFailed = false;
   /** The journal's last sequence when this trail started: records after it were written by this process. */
   private readonly startSequence: number;
   private anchor: AuditAnchorState = { state: "unchecked", detail: "the tail has not been compared with the historian" };
@@ -139,14 +143,26 @@ export class AuditTrail implements AuditSink {
     } catch (err) {
       if (err instanceof TypeError) throw err;
       this.writeFailures += 1;
+      this.lastWriteFailed = true;
       const message = `audit record not written (${entry.action} ${entry.target} by ${entry.user}: ${entry.result}): ${(err as Error).message}`;
       // The log keeps what the journal could not: who did what, so the action is not lost without a trace.
       this.log.error({ err: String(err), entry: { ...entry, signature: entry.signature ?? null } }, message);
       throw new ScadaError("SCADA_ERR_AUDIT_WRITE_FAILED", message);
     }
+    this.lastWriteFailed = false;
     this.outbox.push(record);
     this.deliver();
     return record;
+  }
+
+  /**
+   * Whether a record can be expected to be written now: the journal's own answer when it has one (open, room
+   * on the disk — so a freed disk is writable again at once), else whether the last append succeeded.
+   * The operation runner refuses everything but Stop and Abort while this is false.
+   */
+  writable(): boolean {
+    const probe = this.journal.writable?.();
+    return probe ?? !this.lastWriteFailed;
   }
 
   /** Listeners get every record once it is in the journal, in sequence order; their errors are logged, not thrown. */
@@ -220,7 +236,7 @@ export class AuditTrail implements AuditSink {
 
   status(): AuditTrailStatus {
     const last = this.journal.last();
-    return { lastSequence: last?.sequence ?? 0, lastHash: last?.hash ?? null, writeFailures: this.writeFailures, anchor: this.anchor };
+    return { lastSequence: last?.sequence ?? 0, lastHash: last?.hash ?? null, writeFailures: this.writeFailures, writable: this.writable(), anchor: this.anchor };
   }
 
   anchorState(): AuditAnchorState {

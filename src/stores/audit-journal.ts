@@ -13,8 +13,8 @@
  *
  * One process at a time: two writers would fork the chain (not guarded here).
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, statfsSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { type AuditAction, type AuditEntry, type AuditRecord, type ChainBreakReason, auditRecordHash, auditRecordSchema, checkLink, GENESIS_LINK, type ChainLink, nextRecord } from "../audit/audit-record.js";
 import type { AuditJournalPort } from "../audit/audit-journal-port.js";
 import { createLogger, type Logger } from "../core/logger.js";
@@ -46,6 +46,8 @@ export type JournalVerdict =
   | { readonly ok: false; readonly sequence: number; readonly line: number; readonly reason: ChainBreakReason | "torn-tail"; readonly detail: string };
 
 const CHUNK = 64 * 1024;
+/** Below this much free space the journal says it is not writable (an append would likely fail). */
+export const AUDIT_JOURNAL_MIN_FREE_BYTES = 1024 * 1024;
 const NL = 0x0a;
 
 /** Lines of a file, read in chunks (never the whole file in memory); the last may lack its newline. */
@@ -190,6 +192,17 @@ export class AuditJournal implements AuditJournalPort {
 
   last(): AuditRecord | null {
     return this.lastRecord;
+  }
+
+  /** Open, and at least AUDIT_JOURNAL_MIN_FREE_BYTES free for an unprivileged writer on its file system. */
+  writable(): boolean {
+    if (this.fd === null) return false;
+    try {
+      const fs = statfsSync(dirname(this.path));
+      return fs.bavail * fs.bsize >= AUDIT_JOURNAL_MIN_FREE_BYTES;
+    } catch {
+      return true; // cannot tell: the append itself will say
+    }
   }
 
   close(): void {

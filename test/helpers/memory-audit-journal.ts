@@ -9,6 +9,8 @@ export class MemoryAuditJournal implements AuditJournalPort {
   readonly stored: AuditRecord[] = [];
   /** The error the next append throws (then cleared). */
   failNext: Error | null = null;
+  /** Set it to give the journal a writability probe (a closed journal, a full disk). */
+  writable?: () => boolean;
 
   last(): AuditRecord | null {
     return this.stored.at(-1) ?? null;

@@ -49,7 +49,7 @@ describe("audit trail (service over a journal port)", () => {
       assert.equal(b.prevHash, a.hash);
       assert.deepEqual(journal.stored, [a, b]);
       assert.deepEqual(trail.last(), b);
-      assert.deepEqual(trail.status(), { lastSequence: 2, lastHash: b.hash, writeFailures: 0, anchor: trail.anchorState() });
+      assert.deepEqual(trail.status(), { lastSequence: 2, lastHash: b.hash, writeFailures: 0, writable: true, anchor: trail.anchorState() });
     });
 
     it("hands each record to the listeners after it is stored, in order; unsubscribing stops it", () => {
@@ -106,7 +106,18 @@ describe("audit trail (service over a journal port)", () => {
       assert.ok(err, "logged");
       assert.match(JSON.stringify(err.obj), /"user":"carol"/, "the log keeps who did what");
       assert.equal(trail.status().writeFailures, 1);
+      assert.equal(trail.writable(), false, "not writable after a failed append (a journal without a probe)");
       assert.equal(trail.record(entry()).sequence, 2);
+      assert.equal(trail.writable(), true, "writable again once an append succeeded");
+    });
+
+    it("writable() is the journal's own answer when it has one (a closed journal, a full disk)", () => {
+      let room = true;
+      journal.writable = () => room;
+      assert.equal(trail.writable(), true);
+      room = false;
+      assert.equal(trail.writable(), false);
+      assert.equal(trail.status().writable, false);
     });
 
     it("an entry that would not read back is a caller's bug: TypeError, nothing stored", () => {
