@@ -146,4 +146,14 @@ program
     process.exitCode = runCheckConfig(dir ? resolve(dir) : defaultConfigDir(), { log: console.log, error: console.error });
   });
 
+const auditCommand = program.command("audit").description("the audit trail (21 CFR Part 11): check it without a server");
+auditCommand
+  .command("verify")
+  .description("check the audit journal's hash chain: exit 0 when intact, else name the first broken record and exit 1")
+  .option("--data-dir <dir>", "data directory holding audit/audit-journal.jsonl (env SCADA_DATA_DIR, default ./var)")
+  .action(async (opts: { dataDir?: string }) => {
+    const { runAuditVerify } = await import("./stores/audit-verify-command.js");
+    process.exitCode = runAuditVerify(opts.dataDir ? resolve(opts.dataDir) : defaultDataDir(), { log: console.log, error: console.error });
+  });
+
 await program.parseAsync(process.argv);
