@@ -29,6 +29,12 @@ import type { ResampleOptions } from "./historian/historian-schema.js";
 import { computeAlarmKpis } from "./alarms/alarm-kpis.js";
 import { type AlarmDefs, alarmSettingsSchema } from "./alarms/alarm-schema.js";
 import { ScadaError } from "./core/errors.js";
+import { AuditTrail } from "./audit/audit-trail.js";
+import { AuditJournal } from "./stores/audit-journal.js";
+import { auditJournalDir } from "./stores/audit-verify-command.js";
+import { auditAnchorSource } from "./historian/audit-anchor-source.js";
+import { auditRecordPoint } from "./historian/historian-measurements.js";
+import { configDigest } from "./config/config-digest.js";
 import type { SessionPort } from "./auth/session-port.js";
 import { type AuditSink, createOperationRunner } from "./server/operations.js";
 import type { ActorOf } from "./server/operation-route.js";
@@ -84,6 +90,8 @@ export interface Runtime {
   readonly operations: OperationRunner;
   /** The historian, unless options.historian is "off". */
   readonly historian: HistorianService | null;
+  /** The audit trail: fsync'd, hash-chained journal under <dataDir>/audit, mirrored to the historian. */
+  readonly audit: AuditTrail;
   /** The virtual plant, once started (sim mode only). */
   sim(): VirtualPlantService | undefined;
   /** Starts plant (sim), drivers and HTTP; resolves with the URL. */
@@ -96,6 +104,10 @@ export interface Runtime {
 
 /** How often tag staleness is checked. */
 const STALENESS_CHECK_MS = 50;
+/** Audit tail anchor: how long start waits for the first check, how often and how many times it is tried. */
+const AUDIT_ANCHOR_WAIT_MS = 3000;
+const AUDIT_ANCHOR_RETRY_MS = 5000;
+const AUDIT_ANCHOR_TRIES = 12;
 
 /** The composition root: the one place that builds the object graph from a validated config. */
 export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Runtime {
@@ -176,6 +188,14 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
           clock,
           logger,
         });
+  // The audit trail (21 CFR Part 11): every record is fsync'd to <dataDir>/audit/audit-journal.jsonl, then
+  // written to the historian's `audit` measurement (sequence + hash: the journal's tail anchor).
+  const auditJournal = AuditJournal.open(auditJournalDir(options.dataDir), { logger });
+  const audit = new AuditTrail({ journal: auditJournal, clock, logger });
+  if (historian) {
+    const lineId = config.line.id;
+    audit.onRecord((r) => historian.write(auditRecordPoint(r, lineId)));
+  }
   const alarmDefs: AlarmDefs = config.alarms ?? { settings: alarmSettingsSchema.parse({}), alarms: [] };
   const alarms = new AlarmService({
     defs: alarmDefs,
@@ -280,7 +300,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   const operationSessions: Pick<SessionPort, "verifyPassword"> = {
     verifyPassword: async () => ({ ok: false, reason: "e-signatures need the auth service" }),
   };
-  const operationAudit: AuditSink = { record: () => undefined };
+  const operationAudit: AuditSink = audit;
   const operationRunner = createOperationRunner({
     line: lineControl,
     alarms: alarmControl,
@@ -316,10 +336,60 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
           },
         }
       : {}),
+    audit,
     metrics: metrics.registry,
     policy: options.policy ?? openAccessPolicy,
     logger: logger.child({ module: "http" }),
   });
+
+  /** Compares the journal's tail with the historian's newest audit points; retried while InfluxDB cannot answer yet. */
+  let anchorTimer: NodeJS.Timeout | undefined;
+  const checkAuditAnchor = async (tries: number): Promise<void> => {
+    if (!historian || stopping) return;
+    const state = await audit.checkAnchor(auditAnchorSource((m, q) => historian.events(m, q), () => clock.now()));
+    if (state.state === "unavailable" && tries > 1 && historian.status().mode !== "spool-only" && !stopping) {
+      anchorTimer = setTimeout(() => void checkAuditAnchor(tries - 1), AUDIT_ANCHOR_RETRY_MS);
+      anchorTimer.unref();
+    }
+  };
+  /** The `config.load` record of this start: what the SCADA runs with (counts and a digest of the config files). */
+  const recordConfigLoad = (): void => {
+    let digest: { sha256: string; files: number } | { digestError: string };
+    try {
+      digest = configDigest(config.dir);
+    } catch (err) {
+      digest = { digestError: (err as Error).message };
+    }
+    const torn = auditJournal.openReport.tornTail;
+    try {
+      audit.record({
+        user: "system",
+        role: "system",
+        clientAddress: "local",
+        action: "config.load",
+        target: config.dir,
+        newValue: {
+          line: config.line.id,
+          devices: config.devices.length,
+          tags: config.tags.length,
+          interlocks: config.interlocks.interlocks.length,
+          alarms: config.alarms?.alarms.length ?? 0,
+          recipes: recipes.list().length,
+          ...digest,
+          // A crash mid-append left half a record; opening the journal cut it off: say so in the trail itself.
+          ...(torn === null ? {} : { auditJournalRepair: { tornTailBytes: Buffer.byteLength(torn, "utf8") } }),
+        },
+        result: "ok",
+      });
+    } catch (err) {
+      logger.error({ err: String(err) }, "the audit trail could not record config.load");
+    }
+  };
+  const startAudit = async (): Promise<void> => {
+    // The first anchor check before this start's own record (a slow historian does not hold the start up).
+    await Promise.race([checkAuditAnchor(AUDIT_ANCHOR_TRIES), new Promise((r) => setTimeout(r, AUDIT_ANCHOR_WAIT_MS).unref())]);
+    recordConfigLoad();
+  };
 
   let server: Server | undefined;
   let stalenessTimer: NodeJS.Timeout | undefined;
@@ -336,6 +406,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     alarms,
     operations: operationRunner,
     historian,
+    audit,
     sim: () => simService,
     async start() {
       if (options.sim) {
@@ -349,6 +420,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       }
       // The historian first: it records from the first value on (or spools it).
       if (historian) await historian.start();
+      await startAudit();
       await Promise.all(drivers.map((d) => d.start()));
       lineService.start();
       interlocks.start();
@@ -374,6 +446,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     stop() {
       stopping ??= (async () => {
         if (stalenessTimer) clearInterval(stalenessTimer);
+        if (anchorTimer) clearTimeout(anchorTimer);
         alarms.stop();
         lineService.stop();
         interlocks.stop();
@@ -388,6 +461,8 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
         if (historian) await historian.stop();
         if (simService) await simService.stop();
         metrics.stop();
+        // Last of all, so what is recorded while stopping is still journaled.
+        auditJournal.close();
       })();
       return stopping;
     },
