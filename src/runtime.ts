@@ -11,6 +11,7 @@ import type { DeviceDriver } from "./drivers/driver-port.js";
 import { type AccessPolicy, openAccessPolicy } from "./server/access-policy.js";
 import { createApp } from "./server/app.js";
 import { createMetrics } from "./server/metrics.js";
+import { type SocketGateway, attachSocketGateway } from "./server/socket-gateway.js";
 import { type VirtualPlantService, startVirtualPlant } from "./sim/virtual-plant-service.js";
 import { TagTable } from "./tags/tag-table.js";
 import { HeartbeatMonitor } from "./tags/heartbeat-monitor.js";
@@ -391,7 +392,17 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     recordConfigLoad();
   };
 
+  // AUTH WIRING (issue 5): the socket gateway's sessions come from the auth service (runtime.auth) as it
+  // lands; until then every socket handshake is refused (deny by default).
+  const socketSessions: SessionPort = {
+    sessionFromCookie: () => ({ ok: false, reason: "sessions need the auth service" }),
+    check: () => ({ ok: false, reason: "sessions need the auth service" }),
+    touch: () => undefined,
+    verifyPassword: async () => ({ ok: false, reason: "e-signatures need the auth service" }),
+    onSessionEnded: () => () => undefined,
+  };
   let server: Server | undefined;
+  let gateway: SocketGateway | undefined;
   let stalenessTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -428,6 +439,17 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       stalenessTimer = setInterval(() => tags.checkStaleness(), STALENESS_CHECK_MS);
       const srv = app.listen(options.port, options.host);
       server = srv;
+      // The realtime gateway (socket.io) on the same server: sessions from auth, operations through the one
+      // runner, the same state JSON as the REST routes.
+      gateway = attachSocketGateway(srv, {
+        auth: socketSessions,
+        operations: operationRunner,
+        tags,
+        state: { line: () => lineControl.status(), interlocks: () => lineControl.interlocks(), alarms: () => alarmControl.list() },
+        registry: metrics.registry,
+        clock,
+        logger: logger.child({ module: "socket" }),
+      });
       await new Promise<void>((resolve, reject) => {
         srv.once("listening", resolve);
         srv.once("error", reject);
@@ -450,6 +472,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
         alarms.stop();
         lineService.stop();
         interlocks.stop();
+        if (gateway) await gateway.close();
         if (server) {
           const srv = server;
           srv.closeAllConnections();
