@@ -92,6 +92,7 @@ export function checkAlarms(
         }
         return;
       case "historian":
+      case "security":
         return;
       default:
         break;

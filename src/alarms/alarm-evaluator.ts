@@ -66,6 +66,8 @@ export type AlarmInput =
   /** A device's link up or down. */
   | { readonly type: "device"; readonly id: string; readonly up: boolean }
   | { readonly type: "historian"; readonly online: boolean; readonly spoolFraction: number }
+  /** How many user names are locked out after failed logins now. */
+  | { readonly type: "security"; readonly lockedUsers: number }
   /** The recipe profile's targets now, per tag (deviation alarms); a tag without a target: no deviation alarm. */
   | { readonly type: "targets"; readonly targets: Readonly<Record<string, number>> }
   | { readonly type: "line-state"; readonly state: AlarmLineState };
@@ -282,6 +284,9 @@ export class AlarmEvaluator {
           now,
           events,
         );
+        break;
+      case "security":
+        this.setKeyed("security:lockout", input.lockedUsers > 0, input.lockedUsers, now, events);
         break;
       case "targets":
         this.targets = { ...input.targets };
@@ -654,5 +659,7 @@ function keyOf(def: AlarmDef): string {
       return `comm:${def.device}`;
     case "historian":
       return `historian:${def.condition}`;
+    case "security":
+      return `security:${def.condition}`;
   }
 }

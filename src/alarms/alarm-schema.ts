@@ -21,6 +21,7 @@ export const ALARM_KINDS = [
   "comm",
   "quality",
   "historian",
+  "security",
 ] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 
@@ -33,6 +34,10 @@ export type AnalogLevel = (typeof ANALOG_LEVELS)[number];
 
 export const HISTORIAN_CONDITIONS = ["offline", "spool-filling"] as const;
 export type HistorianCondition = (typeof HISTORIAN_CONDITIONS)[number];
+
+/** lockout: at least one user name is locked out after repeated failed logins. */
+export const SECURITY_CONDITIONS = ["lockout"] as const;
+export type SecurityCondition = (typeof SECURITY_CONDITIONS)[number];
 
 /**
  * PackML line states an alarm may be suppressed in (by design). The same list as
@@ -145,6 +150,13 @@ export const historianAlarmSchema = z.strictObject({
   condition: z.enum(HISTORIAN_CONDITIONS),
 });
 
+export const securityAlarmSchema = z.strictObject({
+  ...common,
+  kind: z.literal("security"),
+  /** lockout: active while any user name is locked out after repeated failed logins (value: how many). */
+  condition: z.enum(SECURITY_CONDITIONS),
+});
+
 export const alarmSchema = z.discriminatedUnion("kind", [
   analogAlarmSchema,
   deviationAlarmSchema,
@@ -155,6 +167,7 @@ export const alarmSchema = z.discriminatedUnion("kind", [
   commAlarmSchema,
   qualityAlarmSchema,
   historianAlarmSchema,
+  securityAlarmSchema,
 ]);
 
 export type AlarmDef = z.infer<typeof alarmSchema>;

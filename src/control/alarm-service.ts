@@ -21,6 +21,8 @@ export interface AlarmServiceDeps {
   readonly devices: () => readonly { readonly deviceId: string; readonly state: string }[];
   /** The historian's state (offline, spool filling); null when there is none to watch. */
   readonly historian: () => { readonly online: boolean; readonly spoolFraction: number } | null;
+  /** Logins: how many user names are locked out now (the `security` lockout alarm); absent: none watched. */
+  readonly auth?: () => { readonly lockedUsers: number };
   /** Deviation targets now, per tag (e.g. the recipe's peak while the HTR profile holds). */
   readonly targets: () => Readonly<Record<string, number>>;
   readonly clock: Clock;
@@ -43,6 +45,7 @@ export class AlarmService {
   private lastDevices = new Map<string, boolean>();
   private readonly lastInterlocks = new Map<string, boolean>();
   private lastHistorian = "";
+  private lastLockedUsers: number | undefined;
   private lastTargets = "";
   /** Recent events, newest last, for the API while the historian is away. */
   private readonly recent: AlarmEvent[] = [];
@@ -144,7 +147,7 @@ export class AlarmService {
     }
   }
 
-  /** The periodic look: links, historian, targets, then the evaluator's timers. */
+  /** The periodic look: links, historian, locked-out logins, targets, then the evaluator's timers. */
   private poll(): void {
     const now = this.deps.clock.now();
     this.syncInterlocks(now);
@@ -162,6 +165,11 @@ export class AlarmService {
         this.lastHistorian = key;
         this.feed({ type: "historian", online: h.online, spoolFraction: h.spoolFraction }, now);
       }
+    }
+    const auth = this.deps.auth?.();
+    if (auth && auth.lockedUsers !== this.lastLockedUsers) {
+      this.lastLockedUsers = auth.lockedUsers;
+      this.feed({ type: "security", lockedUsers: auth.lockedUsers }, now);
     }
     const targets = this.deps.targets();
     const tkey = JSON.stringify(targets);
