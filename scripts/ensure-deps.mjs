@@ -4,7 +4,7 @@
 // tests, the Debian packages of the independent peers. As root it installs them itself and says so;
 // otherwise it stops with the exact command to run. Uses only Node built-ins (node_modules may be absent).
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,6 +18,7 @@ const SYSTEM_PACKAGES = [
   { pkg: "influxdb", why: "the historian's managed local InfluxDB (influxd)", present: () => existsSync("/usr/bin/influxd"), tests: false, optional: true },
   { pkg: "influxdb-client", why: "the influx CLI, the tests' independent reader of the history", present: () => existsSync("/usr/bin/influx"), tests: true },
   { pkg: "mbpoll", why: "independent Modbus client in the tests", present: () => existsSync("/usr/bin/mbpoll"), tests: true },
+  { pkg: "chromium", why: "the browser the HMI end-to-end tests drive (playwright-core)", present: () => existsSync("/usr/bin/chromium"), tests: true },
   {
     pkg: "python3-pymodbus",
     why: "third-party Modbus server in the tests",
@@ -68,5 +69,26 @@ if (missing.length > 0) {
   if (still.length > 0) {
     console.error(`ensure-deps: still missing after install: ${still.map((p) => p.pkg).join(" ")}`);
     process.exit(1);
+  }
+}
+
+// The operator HMI (hmi/ → hmi/dist): built when missing or older than any of its sources (or the socket
+// contract it imports), so `npm start` and `npm test` serve the current one on a fresh clone.
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === "dist" || e.name === "node_modules" || e.name.startsWith(".")) continue;
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+const hmiDir = join(root, "hmi");
+const hmiIndex = join(hmiDir, "dist", "index.html");
+if (existsSync(hmiDir)) {
+  const sources = Math.max(newestMtime(hmiDir), statSync(join(root, "src", "server", "socket-contract.ts")).mtimeMs);
+  if (!existsSync(hmiIndex) || statSync(hmiIndex).mtimeMs < sources) {
+    console.log("ensure-deps: building the HMI (npm run build:hmi) …");
+    run("npm", ["run", "--silent", "build:hmi"]);
   }
 }

@@ -3,6 +3,7 @@ import type { Registry } from "prom-client";
 import type { Logger } from "../core/logger.js";
 import { type AccessPolicy } from "./access-policy.js";
 import { errorHandler, notFoundHandler } from "./http-errors.js";
+import { hmiStatic } from "./hmi-static.js";
 import { type HealthSource, healthRoutes } from "./health-routes.js";
 import { requirePermission } from "./require-permission.js";
 import { type LineControl, lineRoutes } from "./line-routes.js";
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.history) app.use(historyRoutes(deps.history, deps.policy, () => deps.health.now()));
   if (deps.audit) app.use(auditRoutes(deps.audit, deps.policy, () => deps.health.now()));
   if (deps.sim) app.use(simRoutes(deps.sim, deps.policy, deps.operations));
+  app.use(hmiStatic());
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,0 +1,40 @@
+import { s, setClass, setText } from "../core/dom.js";
+import { alarmPriorityFor } from "../core/alarm-lookup.js";
+import { formatValue } from "../core/format-value.js";
+import type { Widget } from "../core/page.js";
+import type { PlantState } from "../core/plant-state.js";
+import { ALARM_CLASSES, type ReadoutOptions } from "./value-readout.js";
+
+/** A live value inside the SVG mimic: label, number, units; stale values greyed with "?" on a hatched box. */
+export function svgReadout(state: PlantState, tag: string, x: number, y: number, label: string, opts: ReadoutOptions & { big?: boolean } = {}): Widget {
+  const num = s("tspan", { class: "num" });
+  const unit = s("tspan", { class: "unit", dx: 3 });
+  const q = s("tspan", { class: "q", dx: 2 });
+  const bg = s("rect", { class: "sv-bg", x: x - 2, y: y - (opts.big ? 20 : 13), width: 1, height: opts.big ? 26 : 17, rx: 2 });
+  const text = s("text", { class: `sv-val${opts.big ? " big" : ""}`, x, y, "data-testid": `mimic-value-${tag}` }, num, unit, q);
+  const lbl = s("text", { class: "sv-label", x, y: y - (opts.big ? 22 : 15) }, label);
+  const el = s("g", { class: "sv" }, lbl, bg, text);
+  return {
+    el,
+    update() {
+      const meta = state.meta.get(tag);
+      const units = opts.units ?? meta?.units ?? "";
+      const v = state.value(tag);
+      const f = formatValue(v, units, state.connected, opts);
+      const label2 = opts.labels && typeof v?.value === "number" ? opts.labels[v.value] : undefined;
+      setText(num, label2 ?? f.text);
+      setText(unit, typeof v?.value === "boolean" || label2 !== undefined ? "" : units);
+      setText(q, f.stale ? "?" : "");
+      el.classList.toggle("stale", f.stale);
+      const p = alarmPriorityFor(state.alarms, { tag });
+      setClass(el, ALARM_CLASSES, p ? `alarm-${p}` : null);
+      text.dataset.value = v?.value === null || v?.value === undefined ? "" : String(v.value);
+      text.dataset.stale = String(f.stale);
+      // Size the background to the text (after layout; getBBox needs the element in the document).
+      if (text.isConnected) {
+        const w = text.getComputedTextLength();
+        bg.setAttribute("width", String(Math.max(10, w + 4)));
+      }
+    },
+  };
+}
