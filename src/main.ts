@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { loadConfig, formatProblem } from "./config/config-loader.js";
 import { runCheckConfig } from "./config/check-config-command.js";
 import { createLogger } from "./core/logger.js";
+import { registerUsersCommand } from "./auth/users-command.js";
 
 /** Stop everything within this long after SIGINT / SIGTERM, whatever hangs. */
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -81,6 +82,9 @@ program
     });
     onShutdown(() => runtime.stop(), logger);
     try {
+      // First run (no users): create `admin` now, so a generated password is shown even if the start fails later.
+      const firstRun = await runtime.auth.ensureAdmin(env.SCADA_ADMIN_PASSWORD);
+      if (firstRun.created) printFirstAdmin(firstRun.generatedPassword);
       const { url } = await runtime.start();
       // One ready line, once the PLC links are up (or, if they are not, saying which are not).
       const allOk = await runtime.waitForDevices(READY_WAIT_MS);
@@ -155,5 +159,27 @@ auditCommand
     const { runAuditVerify } = await import("./stores/audit-verify-command.js");
     process.exitCode = runAuditVerify(opts.dataDir ? resolve(opts.dataDir) : defaultDataDir(), { log: console.log, error: console.error });
   });
+
+registerUsersCommand(program, {
+  openStore: async (dir) => (await import("./stores/user-store.js")).SqliteUserStore.open(dir),
+  defaultDataDir,
+  resolveDir: (dir) => resolve(dir),
+});
+
+/** Says once, loudly, that the admin user was created — with its generated password, shown only this time. */
+function printFirstAdmin(generatedPassword: string | null): void {
+  const bar = "=".repeat(78);
+  const lines = generatedPassword
+    ? [
+        "FIRST RUN: created user 'admin' (role admin) with this one-time generated password:",
+        "",
+        `    ${generatedPassword}`,
+        "",
+        "It is shown only now and stored only as a hash. Log in and keep it safe, or set another with",
+        "`htr-scada users passwd admin`. (Set SCADA_ADMIN_PASSWORD on the first run to choose it.)",
+      ]
+    : ["FIRST RUN: created user 'admin' (role admin) with the password from SCADA_ADMIN_PASSWORD."];
+  console.error([bar, ...lines, bar].join("\n"));
+}
 
 await program.parseAsync(process.argv);

@@ -8,7 +8,12 @@ import { type Logger, createLogger } from "./core/logger.js";
 import { bad } from "./core/tag-value.js";
 import { createDriver } from "./drivers/create-driver.js";
 import type { DeviceDriver } from "./drivers/driver-port.js";
-import { type AccessPolicy, openAccessPolicy } from "./server/access-policy.js";
+import { sessionAccessPolicy } from "./server/access-policy.js";
+import { requestActorOf } from "./server/request-actor.js";
+import type { AuditPort } from "./auth/audit-port.js";
+import { AuthService } from "./auth/auth-service.js";
+import type { SessionRulesOverrides } from "./auth/session-rules.js";
+import { SqliteUserStore } from "./stores/user-store.js";
 import { createApp } from "./server/app.js";
 import { createMetrics } from "./server/metrics.js";
 import { type SocketGateway, attachSocketGateway } from "./server/socket-gateway.js";
@@ -58,7 +63,16 @@ export interface RuntimeOptions {
   readonly simPurged?: boolean;
   readonly logger?: Logger;
   readonly clock?: Clock;
-  readonly policy?: AccessPolicy;
+  /**
+   * First run only (no users yet): the `admin` user's password (SCADA_ADMIN_PASSWORD; tests). Unset: a
+   * password is generated and returned once by start().
+   */
+  readonly adminPassword?: string;
+  /**
+   * Session and lockout rules (defaults: idle 15 min, absolute 12 h, 5 failures in 15 min → 15 min) and,
+   * for tests, a clock for sessions and lockouts only.
+   */
+  readonly auth?: SessionRulesOverrides & { readonly clock?: Clock };
   /**
    * Where history goes: "auto" (INFLUX_URL given as influxUrl, else a managed local influxd when installed,
    * else the disk spool only) or "off" (no historian at all: tests of other things).
@@ -95,8 +109,13 @@ export interface Runtime {
   readonly audit: AuditTrail;
   /** The virtual plant, once started (sim mode only). */
   sim(): VirtualPlantService | undefined;
-  /** Starts plant (sim), drivers and HTTP; resolves with the URL. */
-  start(): Promise<{ url: string }>;
+  /** Users, logins and sessions (src/auth/auth-service.ts). */
+  readonly auth: AuthService;
+  /**
+   * Starts plant (sim), drivers and HTTP; resolves with the URL and, on a first run without
+   * adminPassword, the generated admin password (print it once; it is stored only as a hash).
+   */
+  start(): Promise<{ url: string; generatedAdminPassword: string | null }>;
   /** Resolves true once every device is OK, false if `timeoutMs` passes first. */
   waitForDevices(timeoutMs: number): Promise<boolean>;
   /** Stops everything; idempotent. */
@@ -109,6 +128,8 @@ const STALENESS_CHECK_MS = 50;
 const AUDIT_ANCHOR_WAIT_MS = 3000;
 const AUDIT_ANCHOR_RETRY_MS = 5000;
 const AUDIT_ANCHOR_TRIES = 12;
+/** How often timed-out sessions are ended (their listeners told) and the users CLI's audit entries taken. */
+const AUTH_SWEEP_MS = 5000;
 
 /** The composition root: the one place that builds the object graph from a validated config. */
 export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Runtime {
@@ -197,6 +218,11 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     const lineId = config.line.id;
     audit.onRecord((r) => historian.write(auditRecordPoint(r, lineId)));
   }
+  // Auth records logins, logouts, failed logins, lockouts, user changes and refused requests in the audit trail.
+  const auditSink: AuditPort = audit;
+  const userStore = SqliteUserStore.open(options.dataDir);
+  const auth = new AuthService({ store: userStore, audit: auditSink, clock: options.auth?.clock ?? clock, logger, ...(options.auth ? { rules: options.auth } : {}) });
+
   const alarmDefs: AlarmDefs = config.alarms ?? { settings: alarmSettingsSchema.parse({}), alarms: [] };
   const alarms = new AlarmService({
     defs: alarmDefs,
@@ -205,6 +231,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     line: lineService,
     devices: () => drivers.map((d) => d.health()),
     historian: () => historian?.status() ?? null,
+    auth: () => ({ lockedUsers: auth.lockedUsers().length }),
     targets: (): Record<string, number> => {
       // Deviation from the recipe profile: the peak while the PLC holds it (pulse hold, continuous at temperature).
       const peak = recipes.interlockParams().peakTempK;
@@ -298,9 +325,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   // Operators' actions: one runner for REST and the HMI's socket (permission, input, e-signature, audit).
   // AUTH/AUDIT WIRING (issue 5): `operationSessions` and `operationAudit` are replaced by the auth service
   // and the audit trail as they land.
-  const operationSessions: Pick<SessionPort, "verifyPassword"> = {
-    verifyPassword: async () => ({ ok: false, reason: "e-signatures need the auth service" }),
-  };
+  const operationSessions: Pick<SessionPort, "verifyPassword"> = auth;
   const operationAudit: AuditSink = audit;
   const operationRunner = createOperationRunner({
     line: lineControl,
@@ -312,7 +337,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     logger,
     now: () => clock.now(),
   });
-  const actorOf: ActorOf = (req) => ({ user: "unauthenticated", role: "admin", address: req.ip ?? "unknown", sessionId: "" });
+  const actorOf: ActorOf = (req) => requestActorOf(req);
 
   const app = createApp({
     alarms: alarmControl,
@@ -339,7 +364,8 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       : {}),
     audit,
     metrics: metrics.registry,
-    policy: options.policy ?? openAccessPolicy,
+    policy: sessionAccessPolicy(auditSink, logger.child({ module: "http" })),
+    auth,
     logger: logger.child({ module: "http" }),
   });
 
@@ -392,18 +418,10 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     recordConfigLoad();
   };
 
-  // AUTH WIRING (issue 5): the socket gateway's sessions come from the auth service (runtime.auth) as it
-  // lands; until then every socket handshake is refused (deny by default).
-  const socketSessions: SessionPort = {
-    sessionFromCookie: () => ({ ok: false, reason: "sessions need the auth service" }),
-    check: () => ({ ok: false, reason: "sessions need the auth service" }),
-    touch: () => undefined,
-    verifyPassword: async () => ({ ok: false, reason: "e-signatures need the auth service" }),
-    onSessionEnded: () => () => undefined,
-  };
   let server: Server | undefined;
   let gateway: SocketGateway | undefined;
   let stalenessTimer: NodeJS.Timeout | undefined;
+  let authTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -416,10 +434,18 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     recipes,
     alarms,
     operations: operationRunner,
+    auth,
     historian,
     audit,
     sim: () => simService,
     async start() {
+      // First: a weak SCADA_ADMIN_PASSWORD stops the start before anything runs.
+      const firstRun = await auth.ensureAdmin(options.adminPassword);
+      auth.recordQueuedAudit();
+      authTimer = setInterval(() => {
+        auth.sweep();
+        auth.recordQueuedAudit();
+      }, AUTH_SWEEP_MS);
       if (options.sim) {
         simService = await startVirtualPlant({
           config,
@@ -442,7 +468,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       // The realtime gateway (socket.io) on the same server: sessions from auth, operations through the one
       // runner, the same state JSON as the REST routes.
       gateway = attachSocketGateway(srv, {
-        auth: socketSessions,
+        auth,
         operations: operationRunner,
         tags,
         state: { line: () => lineControl.status(), interlocks: () => lineControl.interlocks(), alarms: () => alarmControl.list() },
@@ -455,7 +481,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
         srv.once("error", reject);
       });
       const { port } = srv.address() as AddressInfo;
-      return { url: `http://${options.host}:${port}` };
+      return { url: `http://${options.host}:${port}`, generatedAdminPassword: firstRun.created ? firstRun.generatedPassword : null };
     },
     async waitForDevices(timeoutMs: number) {
       const deadline = Date.now() + timeoutMs;
@@ -469,6 +495,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       stopping ??= (async () => {
         if (stalenessTimer) clearInterval(stalenessTimer);
         if (anchorTimer) clearTimeout(anchorTimer);
+        if (authTimer) clearInterval(authTimer);
         alarms.stop();
         lineService.stop();
         interlocks.stop();
@@ -486,6 +513,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
         metrics.stop();
         // Last of all, so what is recorded while stopping is still journaled.
         auditJournal.close();
+        userStore.close();
       })();
       return stopping;
     },

@@ -54,7 +54,14 @@ export type LoginRefusalCode = "SCADA_ERR_AUTH_LOGIN_FAILED" | "SCADA_ERR_AUTH_L
 
 export type LoginResult =
   | { readonly ok: true; readonly cookieValue: string; readonly session: SessionView }
-  | { readonly ok: false; readonly code: LoginRefusalCode; readonly message: string; readonly lockedUntil?: number };
+  | {
+      readonly ok: false;
+      readonly code: LoginRefusalCode;
+      readonly message: string;
+      /** Locked: until when (epoch ms) and for how much longer (ms, for Retry-After). */
+      readonly lockedUntil?: number;
+      readonly lockedForMs?: number;
+    };
 
 /** A user as lists show it: never the hash. `lockedUntil` only while the lock holds. */
 export interface UserSummary {
@@ -197,7 +204,7 @@ export class AuthService implements SessionPort {
         result: "refused",
         resultReason: `${code}: ${detail}`,
       });
-      return { ok: false, code, message, ...(lockedUntil === undefined ? {} : { lockedUntil }) };
+      return { ok: false, code, message, ...(lockedUntil === undefined ? {} : { lockedUntil, lockedForMs: Math.max(0, lockedUntil - this.now()) }) };
     };
     const locked = this.store.lockedUntil(name);
     if (isLocked(locked, this.now())) {

@@ -1,16 +1,70 @@
-import type { RequestHandler } from "express";
-
-import type { Permission } from "../auth/permissions.js";
+import type { Request } from "express";
+import type { AuditPort } from "../auth/audit-port.js";
+import { csrfTokenMatches } from "../auth/auth-service.js";
+import { type Permission, roleCan } from "../auth/permissions.js";
+import { CSRF_HEADER } from "../auth/session-port.js";
+import type { Logger } from "../core/logger.js";
+import { clientAddress, noSessionReason, requestSession } from "./session-middleware.js";
 
 export type { Permission };
 
-/** Decides whether a request may use a permission; returns a reason when it may not. */
+/** What a route asks for: a permission of the table, or just a live session (`session`: logout, me). */
+export type Requirement = Permission | "session";
+
+export type AccessRefusalCode = "SCADA_ERR_AUTH_REQUIRED" | "SCADA_ERR_AUTH_FORBIDDEN" | "SCADA_ERR_AUTH_CSRF";
+
+export type AccessVerdict = { readonly allowed: true } | { readonly allowed: false; readonly code: AccessRefusalCode; readonly reason: string };
+
+/** Decides whether a request may go on; a refusal names its code and reason. */
 export interface AccessPolicy {
-  check(permission: Permission, req: Parameters<RequestHandler>[0]): { allowed: true } | { allowed: false; reason: string };
+  check(requirement: Requirement, req: Request): AccessVerdict;
+}
+
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** The method and path of a request, without its query (what a refusal record names as its target). */
+export function requestTarget(req: Request): string {
+  return `${req.method} ${req.originalUrl.split("?")[0]}`;
 }
 
 /**
- * The policy until users and roles exist (the HMI/auth issue replaces it with a deny-by-default table):
- * every permission is open, and the server binds to loopback by default.
+ * Deny by default, from the request's session (session-middleware.ts) and the permission table:
+ * - no live session → SCADA_ERR_AUTH_REQUIRED (401);
+ * - the role lacks the permission → SCADA_ERR_AUTH_FORBIDDEN (403), naming permission and role;
+ * - POST / PUT / PATCH / DELETE without the session's CSRF token in `x-csrf-token` → SCADA_ERR_AUTH_CSRF (403).
+ * Every refusal is recorded as `access.denied` (target `METHOD /path`). An audit trail that cannot record
+ * does not turn a refusal into anything else.
  */
-export const openAccessPolicy: AccessPolicy = { check: () => ({ allowed: true }) };
+export function sessionAccessPolicy(audit: AuditPort, logger?: Logger): AccessPolicy {
+  const refuse = (req: Request, code: AccessRefusalCode, reason: string): AccessVerdict => {
+    const actor = requestSession(req)?.actor;
+    try {
+      audit.record({
+        user: actor?.user ?? "unauthenticated",
+        role: actor?.role ?? "",
+        clientAddress: clientAddress(req),
+        action: "access.denied",
+        target: requestTarget(req),
+        result: "refused",
+        resultReason: `${code}: ${reason}`,
+      });
+    } catch (err) {
+      logger?.error({ err, target: requestTarget(req) }, "audit trail could not record a refused request");
+    }
+    return { allowed: false, code, reason };
+  };
+  return {
+    check(requirement, req) {
+      const session = requestSession(req);
+      if (!session) return refuse(req, "SCADA_ERR_AUTH_REQUIRED", `log in first (${noSessionReason(req) ?? "no session"})`);
+      const { role } = session.actor;
+      if (requirement !== "session" && !roleCan(role, requirement)) {
+        return refuse(req, "SCADA_ERR_AUTH_FORBIDDEN", `permission '${requirement}' is not granted to role '${role}'`);
+      }
+      if (STATE_CHANGING.has(req.method) && !csrfTokenMatches(req.get(CSRF_HEADER), session.csrfToken)) {
+        return refuse(req, "SCADA_ERR_AUTH_CSRF", `${req.method} needs this session's CSRF token in the ${CSRF_HEADER} header`);
+      }
+      return { allowed: true };
+    },
+  };
+}

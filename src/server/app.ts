@@ -14,12 +14,20 @@ import { type AlarmControl, alarmRoutes } from "./alarm-routes.js";
 import { type HistoryControl, historyRoutes } from "./history-routes.js";
 import type { OperationRoutes } from "./operation-route.js";
 import { type AuditControl, auditRoutes } from "./audit-routes.js";
+import type { SessionPort } from "../auth/session-port.js";
+import { type AuthControl, authRoutes } from "./auth-routes.js";
+import { type UserControl, userRoutes } from "./user-routes.js";
+import { sessionMiddleware } from "./session-middleware.js";
+import { sessionGate } from "./require-permission.js";
+import { securityHeaders } from "./security-headers.js";
 
 export interface AppDeps {
   readonly tags: TagReader;
   readonly health: HealthSource;
   readonly metrics: Registry;
   readonly policy: AccessPolicy;
+  /** Sessions (cookie → actor), login / logout and user administration: the auth service. */
+  readonly auth: Pick<SessionPort, "sessionFromCookie"> & AuthControl & UserControl;
   readonly logger: Logger;
   /** Runs operators' actions (checked, audited) for the routes that change something. */
   readonly operations: OperationRoutes;
@@ -39,7 +47,13 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  app.use(securityHeaders());
+  // Deny by default: the session is read, then everything under /api (but the login) and /metrics needs it.
+  app.use(sessionMiddleware(deps.auth));
+  app.use(sessionGate(deps.policy));
   app.use(express.json({ limit: "64kb" }));
+  app.use(authRoutes(deps.auth, deps.policy));
+  app.use(userRoutes(deps.auth, deps.policy));
   app.use(healthRoutes(deps.health));
   app.get("/metrics", requirePermission(deps.policy, "metrics:read"), async (_req, res) => {
     res.type(deps.metrics.contentType).send(await deps.metrics.metrics());

@@ -142,7 +142,13 @@ describe("auth service", function () {
       }
       assert.equal(auth.get("op1")!.failedCount, 4);
       const fifth = await auth.login("op1", "wrong-password-x", "10.0.0.1");
-      assert.deepEqual(fifth, { ok: false, code: "SCADA_ERR_AUTH_LOCKED", message: `too many failed logins: locked until ${new Date(T0 + 19 * MIN).toISOString()}`, lockedUntil: T0 + 19 * MIN });
+      assert.deepEqual(fifth, {
+        ok: false,
+        code: "SCADA_ERR_AUTH_LOCKED",
+        message: `too many failed logins: locked until ${new Date(T0 + 19 * MIN).toISOString()}`,
+        lockedUntil: T0 + 19 * MIN,
+        lockedForMs: 15 * MIN,
+      });
       assert.deepEqual(auth.lockedUsers(), [{ name: "op1", lockedUntil: T0 + 19 * MIN, knownUser: true }]);
       assert.equal(auth.get("op1")!.lockedUntil, T0 + 19 * MIN);
       clock.advance(15 * MIN - 1);
