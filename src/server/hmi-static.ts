@@ -40,7 +40,8 @@ export function hmiStatic(distDir: string = HMI_DIST_DIR): Router {
   );
   r.use((req, res, next) => {
     if (!wantsPage(req)) return next();
-    res.set("cache-control", "no-cache").sendFile(index, (err) => {
+    // dotfiles "allow": the checkout itself may live under a dot directory; the request path cannot pick the file.
+    res.set("cache-control", "no-cache").sendFile(index, { dotfiles: "allow" }, (err) => {
       if (err) next(err);
     });
   });
