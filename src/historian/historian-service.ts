@@ -46,6 +46,14 @@ export interface HistorianServiceStatus extends HistorianStatus {
 
 /** How often period samples and rate-limited values are looked at, ms. */
 const POLICY_TICK_MS = 50;
+/**
+ * Points are written into `raw` by name, not into the database's default RP: a point written before the
+ * schema made `raw` the default would land in `autogen`, where no query looks. Until `raw` exists InfluxDB
+ * answers 500 ("retention policy not found"), which is retried, so such points wait in the spool.
+ */
+const WRITE_RP = "raw";
+/** Points kept from before start() (beyond: dropped, counted and logged at start). */
+const EARLY_MAX_POINTS = 10_000;
 /** Retry of the schema set-up while InfluxDB is unreachable, ms. */
 const SCHEMA_RETRY_MS = 2000;
 
@@ -69,6 +77,9 @@ export class HistorianService {
   private policyTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
+  /** Points written before start() made the writer (e.g. audit records of the first steps of a start). */
+  private readonly early: HistorianPoint[] = [];
+  private earlyDropped = 0;
 
   constructor(private readonly opts: HistorianServiceOptions) {
     this.log = opts.logger.child({ module: "historian" });
@@ -94,6 +105,8 @@ export class HistorianService {
       }
     });
     this.writer.start();
+    for (const p of this.early.splice(0)) this.writer.write(p);
+    if (this.earlyDropped > 0) this.log.error({ dropped: this.earlyDropped, kept: EARLY_MAX_POINTS }, "points written before the historian started were dropped");
     this.unsubscribe = this.opts.tagSource.onChange((c) => {
       for (const s of this.policy.offer(c.name, c.current, this.opts.clock.now())) this.writer?.write(tagSamplePoint(s, this.opts.line));
     });
@@ -103,9 +116,12 @@ export class HistorianService {
     void this.ensureSchema();
   }
 
-  /** Queue one point (events: state, alarm, audit). Never blocks, never throws. */
+  /** Queue one point (events: state, alarm, audit). Never blocks, never throws. Before start(): kept for it. */
   write(point: HistorianPoint): void {
-    this.writer?.write(point);
+    if (this.writer) this.writer.write(point);
+    else if (this.stopped) return;
+    else if (this.early.length < EARLY_MAX_POINTS) this.early.push(point);
+    else this.earlyDropped += 1;
   }
 
   status(): HistorianServiceStatus {
@@ -183,7 +199,7 @@ export class HistorianService {
       this.mode = "external";
       this.target = `${u.protocol}//${u.host}/${this.database}`;
       this.influx = influxFor(t);
-      return t;
+      return { ...t, retentionPolicy: WRITE_RP };
     }
     const exe = findInfluxd();
     if (exe) {
@@ -200,7 +216,7 @@ export class HistorianService {
         this.mode = "managed";
         this.target = `${this.managed.url}/${this.database} (managed influxd, data in ${this.managed.dataDir})`;
         this.influx = influxFor(t);
-        return t;
+        return { ...t, retentionPolicy: WRITE_RP };
       } catch (err) {
         this.log.error({ err: String(err) }, "the managed influxd did not start: history spools to disk");
         this.managed = null;
