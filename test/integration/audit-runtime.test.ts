@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { configDigest } from "../../src/config/config-digest.js";
+import { silentLogger } from "../../src/core/logger.js";
+import { type Runtime, createRuntime } from "../../src/runtime.js";
+import { AUDIT_JOURNAL_FILE } from "../../src/stores/audit-journal.js";
+import { runAuditVerify } from "../../src/stores/audit-verify-command.js";
+import { startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
+import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+
+/**
+ * The runtime's audit trail: a config.load record on every start (journal under <dataDir>/audit), mirrored
+ * to the historian, and the journal's tail compared with the historian on the next start — a journal cut
+ * short between two starts shows.
+ */
+describe("runtime: audit trail wiring (config.load, historian mirror, tail anchor on start)", function () {
+  this.timeout(120_000);
+  let tc: TestConfig;
+  let influxd: TestInfluxd;
+  let dataDir: string;
+  const running: Runtime[] = [];
+
+  before(async () => {
+    tc = await realConfigOnFreePorts();
+    influxd = await startTestInfluxd();
+    dataDir = mkdtempSync(join(tmpdir(), "audit-runtime-"));
+  });
+  after(async () => {
+    for (const r of running.splice(0)) await r.stop();
+    await influxd?.cleanup();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (tc) rmSync(tc.dir, { recursive: true, force: true });
+  });
+
+  /** A runtime on the PLC-less test config (drivers keep retrying in the background) and the test influxd. */
+  async function startRuntime(): Promise<Runtime> {
+    const rt = createRuntime(tc.config, { port: 0, host: "127.0.0.1", dataDir, sim: false, influxUrl: `${influxd.url}/htr`, historianTuning: { flushIntervalMs: 50 }, logger: silentLogger() });
+    running.push(rt);
+    await rt.start();
+    return rt;
+  }
+  async function stopRuntime(rt: Runtime): Promise<void> {
+    await rt.stop();
+    running.splice(running.indexOf(rt), 1);
+  }
+  const auditPointCount = async (rt: Runtime) => (await rt.historian!.events("audit", { fromMs: 0, toMs: Date.now() + 60_000, limit: 10_000 })).length;
+
+  it("each start records config.load (counts and the config digest) and mirrors it to the historian; the next start finds the tail anchored", async () => {
+    const first = await startRuntime();
+    const loads = first.audit.query({ action: "config.load" }).records;
+    assert.equal(loads.length, 1);
+    const load = loads[0]!;
+    assert.deepEqual([load.user, load.target, load.result], ["system", tc.dir, "ok"]);
+    const digest = configDigest(tc.dir);
+    assert.deepEqual(load.newValue, {
+      line: tc.config.line.id,
+      devices: tc.config.devices.length,
+      tags: tc.config.tags.length,
+      interlocks: tc.config.interlocks.interlocks.length,
+      alarms: tc.config.alarms?.alarms.length ?? 0,
+      recipes: first.recipes.list().length,
+      sha256: digest.sha256,
+      files: digest.files,
+    });
+    // The first start on an empty historian: nothing to compare with yet (or, if it answered late, no point).
+    assert.notEqual(first.audit.anchorState().state, "mismatch");
+    const lastSeq = first.audit.last()!.sequence;
+    await waitFor("the audit points in the historian", 20_000, async () => (await auditPointCount(first)) >= lastSeq, 100);
+    await stopRuntime(first);
+
+    const second = await startRuntime();
+    await waitFor("the tail anchor checked", 20_000, () => second.audit.anchorState().state !== "unchecked" && second.audit.anchorState().state !== "unavailable", 100);
+    const a = second.audit.anchorState();
+    assert.deepEqual(a.state === "match" && a.sequence, lastSeq, JSON.stringify(a));
+    assert.equal(second.audit.query({ action: "config.load" }).records.length, 2);
+    assert.equal(second.audit.verify().ok, true);
+    const lastSeq2 = second.audit.last()!.sequence;
+    await waitFor("the second start's points in the historian", 20_000, async () => (await auditPointCount(second)) >= lastSeq2, 100);
+    await stopRuntime(second);
+
+    const out: string[] = [];
+    assert.equal(runAuditVerify(dataDir, { log: (l) => out.push(l), error: (l) => out.push(l) }), 0, out.join("\n"));
+    assert.match(out[0]!, new RegExp(`^audit chain OK: ${lastSeq2} records`));
+  });
+
+  it("a journal cut short between two starts: the chain still verifies, the tail anchor shows it (verify says anchor-mismatch)", async () => {
+    const path = join(dataDir, "audit", AUDIT_JOURNAL_FILE);
+    const lines = readFileSync(path, "utf8").trim().split("\n");
+    assert.ok(lines.length >= 2);
+    writeFileSync(path, `${lines.slice(0, -1).join("\n")}\n`);
+
+    const third = await startRuntime();
+    await waitFor("the tail anchor checked", 20_000, () => !["unchecked", "unavailable"].includes(third.audit.anchorState().state), 100);
+    const a = third.audit.anchorState();
+    assert.equal(a.state, "mismatch", JSON.stringify(a));
+    assert.deepEqual(a.state === "mismatch" && [a.sequence, a.journal?.sequence, a.historian.sequence], [lines.length, lines.length - 1, lines.length]);
+    const v = third.audit.verify();
+    assert.deepEqual(v.ok === false && [v.reason, v.sequence], ["anchor-mismatch", lines.length]);
+  });
+});
