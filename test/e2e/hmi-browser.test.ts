@@ -1,0 +1,248 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type BrowserContext, type Page, chromium } from "playwright-core";
+import { io as connect } from "socket.io-client";
+import { silentLogger } from "../../src/core/logger.js";
+import { type Runtime, createRuntime } from "../../src/runtime.js";
+import type { Ack } from "../../src/server/socket-contract.js";
+import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, newUserClient } from "../helpers/api-client.js";
+import { type TestConfig, editRecipe, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+
+const ARTIFACTS = resolve("test-artifacts", "hmi");
+const PASSWORDS = { operator1: "Kiln-Orange-4417", engineer1: "Quartz-Ladder-2290", viewer1: "Meadow-Signal-8053" };
+
+/**
+ * The operator HMI in Chromium against a real runtime on the virtual plant: an operator starts a BiSb run
+ * from the HTR display and watches the web temperature climb; a web break shows the first-out and a new
+ * alarm, acknowledged on the alarm page; a viewer sees no commands, and an operation sent on the viewer's
+ * own session is refused and audited; a dead server turns every value stale. Screenshots in test-artifacts/hmi.
+ */
+describe("e2e: the HMI in Chromium", function () {
+  this.timeout(300_000);
+  let tc: TestConfig;
+  let runtime: Runtime;
+  let url: string;
+  let dataDir: string;
+  let browserDir: string;
+  let context: BrowserContext;
+  let page: Page;
+  let admin: ApiClient;
+  let engineer: ApiClient;
+
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const packml = async () => (await page.getByTestId("header-packml").textContent())?.trim() ?? "";
+  const go = async (hash: string) => {
+    await page.evaluate((h) => (location.hash = h), hash);
+  };
+  const logIn = async (user: string, password: string) => {
+    await page.goto(`${url}/`);
+    await page.getByTestId("login-user").fill(user);
+    await page.getByTestId("login-password").fill(password);
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("header-user").filter({ hasText: user }).waitFor({ timeout: 10_000 });
+    // Live: the socket is up (no connection banner) and the line state has come.
+    await page.getByTestId("connection-banner").waitFor({ state: "hidden", timeout: 10_000 });
+  };
+  const logOut = async () => {
+    await page.getByTestId("logout").click();
+    await page.getByTestId("login-form").waitFor();
+  };
+  /** Clicks a line command and returns the outcome line. */
+  const command = async (cmd: string) => {
+    await page.getByTestId(`cmd-${cmd}`).click();
+    const result = page.getByTestId("cmd-result");
+    await waitFor(`${cmd} answered`, 10_000, async () => /accepted|refused/.test((await result.textContent()) ?? ""), 50);
+    return (await result.textContent()) ?? "";
+  };
+  const webTemp = async () => Number(await page.getByTestId("value-htr.web_temp").getAttribute("data-value"));
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    tc = await realConfigOnFreePorts();
+    editRecipe(tc, "BiSb", (r) => {
+      r.targetRollLengthM = 30; // keeps running for the whole test
+    });
+    const { loadConfigOrThrow } = await import("../../src/config/config-loader.js");
+    dataDir = mkdtempSync(join(tmpdir(), "scada-hmi-"));
+    runtime = createRuntime(loadConfigOrThrow(tc.dir), {
+      port: 0,
+      host: "127.0.0.1",
+      dataDir,
+      sim: true,
+      simPurged: true,
+      historian: "off",
+      adminPassword: TEST_ADMIN_PASSWORD,
+      logger: silentLogger(),
+    });
+    ({ url } = await runtime.start());
+    await waitFor("all tags Good", 20_000, () => runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
+    await waitFor("safe boot outputs written", 5000, () => runtime.line.bootOutputsWritten());
+    admin = await adminClient(url);
+    engineer = await newUserClient(admin, "engineer1", "engineer", PASSWORDS.engineer1);
+    await newUserClient(admin, "operator1", "operator", PASSWORDS.operator1);
+    await newUserClient(admin, "viewer1", "viewer", PASSWORDS.viewer1);
+    browserDir = mkdtempSync(join(tmpdir(), "chromium-"));
+    context = await chromium.launchPersistentContext(browserDir, {
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("pageerror", (err) => console.log(`      [page error] ${err.message}`));
+  });
+
+  after(async () => {
+    await context?.close();
+    await runtime?.stop();
+    for (const d of [browserDir, dataDir, tc?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("serves the HMI at / with the login page; a wrong password is refused with the server's reason", async () => {
+    const res = await fetch(`${url}/`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("cache-control"), "no-cache");
+    await page.goto(`${url}/`);
+    await page.getByTestId("login-user").fill("operator1");
+    await page.getByTestId("login-password").fill("not-the-password");
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("login-error").waitFor();
+    assert.match((await page.getByTestId("login-error").textContent()) ?? "", /\S/);
+    await shot("01-login-refused");
+  });
+
+  it("operator: the overview mimic shows live, Good values with units and the PackML state", async () => {
+    await logIn("operator1", PASSWORDS.operator1);
+    await page.getByTestId("mimic").waitFor();
+    const temp = page.getByTestId("mimic-value-htr.web_temp");
+    await waitFor("a live web temperature in the mimic", 10_000, async () => (await temp.getAttribute("data-stale")) === "false", 50);
+    assert.match((await temp.textContent()) ?? "", /^\d+\s*K$/);
+    assert.match((await page.getByTestId("mimic-value-htr.o2").textContent()) ?? "", /ppm/);
+    assert.match(await packml(), /Stopped|Aborted|Idle/);
+    await shot("02-overview-operator");
+  });
+
+  it("operator: from the HTR display, (clear →) reset → start with BiSb → Execute, and the web temperature climbs", async () => {
+    await go("#/station/htr");
+    await page.getByTestId("line-commands").waitFor();
+    if ((await packml()) === "Aborted") {
+      assert.match(await command("clear"), /clear accepted/);
+      await waitFor("Stopped", 30_000, async () => (await packml()) === "Stopped", 100);
+    }
+    // Start before reset: refused, with the state's reason on screen.
+    assert.match(await command("start"), /start refused: .*not allowed in state/);
+    assert.match(await command("reset"), /reset accepted/);
+    await waitFor("Idle", 30_000, async () => (await packml()) === "Idle", 100);
+    await page.getByTestId("recipe-select").selectOption("BiSb");
+    assert.match(await command("start"), /start accepted/);
+    await waitFor("Execute", 90_000, async () => (await packml()) === "Execute", 200);
+    const before = await webTemp();
+    let peak = before;
+    await waitFor("the web temperature above 1000 K on the HTR display", 90_000, async () => {
+      peak = Math.max(peak, await webTemp());
+      return peak > 1000;
+    }, 100);
+    console.log(`      web temperature on the HTR display: ${before.toFixed(0)} K → ${peak.toFixed(0)} K`);
+    assert.ok(before < 600, `started cold (${before} K)`);
+    await page.waitForTimeout(4000); // into the hold: the chart shows ramp, band and trace
+    assert.match((await page.getByTestId("thermal-profile-figures").textContent()) ?? "", /BiSb: peak 1340 ± 15 K/);
+    assert.equal(await page.getByTestId("thermal-profile-chart").locator("canvas").count(), 1);
+    await shot("03-htr-execute");
+  });
+
+  it("a web break (engineer, REST fault) shows the first-out banner and a new critical alarm", async () => {
+    await go("#/overview");
+    await page.getByTestId("mimic").waitFor();
+    const r = await engineer.post("/api/sim/faults/web-break", { active: true });
+    assert.equal(r.status, 200, await r.text());
+    const banner = page.getByTestId("first-out-banner");
+    await banner.waitFor({ state: "visible", timeout: 15_000 });
+    await waitFor("first-out IL-06", 10_000, async () => (await page.getByTestId("first-out-id").textContent()) === "IL-06", 50);
+    assert.match((await page.getByTestId("first-out-title").textContent()) ?? "", /[Ww]eb break/);
+    assert.match((await page.getByTestId("first-out-cause").textContent()) ?? "", /cause: \S/);
+    await waitFor("critical alarm counted", 10_000, async () => Number(await page.getByTestId("alarm-count-critical").getAttribute("data-count")) > 0, 50);
+    await page.waitForTimeout(500);
+    await shot("04-overview-web-break-first-out");
+  });
+
+  it("the alarm summary lists IL-06-TRIP unacknowledged; Ack acknowledges it", async () => {
+    await page.getByTestId("alarm-banner").click();
+    const row = page.getByTestId("alarm-row-IL-06-TRIP");
+    await row.waitFor({ timeout: 10_000 });
+    assert.equal(await row.getAttribute("data-state"), "unack-active");
+    await page.getByTestId("alarm-ack-IL-06-TRIP").click();
+    await waitFor("ack done", 10_000, async () => /ack IL-06-TRIP: done/.test((await page.getByTestId("alarm-result").textContent()) ?? ""), 50);
+    await waitFor("row acknowledged", 10_000, async () => (await row.getAttribute("data-state")) === "ack-active", 50);
+    const alarms = (await engineer.getJson("/api/alarms")) as { alarms: { id: string; state: string; ackedBy: string | null }[] };
+    const il06 = alarms.alarms.find((a) => a.id === "IL-06-TRIP")!;
+    assert.equal(il06.state, "ack-active");
+    assert.match(String(il06.ackedBy), /operator1/);
+    await shot("05-alarms-acked");
+  });
+
+  it("the interlock matrix marks IL-06 tripped and first-out", async () => {
+    await go("#/interlocks");
+    const row = page.getByTestId("il-row-IL-06");
+    await row.waitFor();
+    await waitFor("IL-06 first-out row", 10_000, async () => (await row.getAttribute("data-first-out")) === "true", 50);
+    assert.match(String(await row.getAttribute("data-state")), /tripped|latched/);
+    await shot("06-interlocks-first-out");
+  });
+
+  it("viewer: no line commands on the HTR display; an operation sent on the viewer's session is refused and audited", async () => {
+    await logOut();
+    await logIn("viewer1", PASSWORDS.viewer1);
+    await go("#/station/htr");
+    await page.getByTestId("line-commands").waitFor();
+    assert.equal(await page.getByTestId("cmd-start").count(), 0);
+    assert.equal(await page.getByTestId("cmd-stop").count(), 0);
+    assert.equal(await page.getByTestId("no-commands").isVisible(), true);
+    await shot("07-htr-viewer");
+
+    const cookie = (await context.cookies(url)).find((c) => c.name === "htr_session");
+    assert.ok(cookie, "the browser holds the viewer's session cookie");
+    const socket = connect(url, { forceNew: true, reconnection: false, transports: ["websocket"], extraHeaders: { cookie: `${cookie.name}=${cookie.value}` } });
+    try {
+      await new Promise<void>((res, rej) => {
+        socket.once("connect", () => res());
+        socket.once("connect_error", rej);
+      });
+      const ack = await new Promise<Ack>((res) => socket.emit("operate", { op: "line.command", input: { command: "start", recipe: "BiSb" } }, res));
+      assert.equal(ack.ok, false);
+      if (!ack.ok) assert.match(`${ack.error.code} ${ack.error.message}`, /FORBIDDEN|permission/i);
+    } finally {
+      socket.disconnect();
+    }
+    const audit = (await admin.getJson("/api/audit?user=viewer1&result=refused")) as { records: { action: string; target: string; result: string; role: string; resultReason: string }[] };
+    const refused = audit.records.find((r) => r.action === "line.command");
+    assert.ok(refused, `a refused line.command by viewer1 in the audit trail: ${JSON.stringify(audit.records)}`);
+    assert.equal(refused.role, "viewer");
+    assert.match(refused.resultReason, /FORBIDDEN/);
+  });
+
+  it("admin: the audit viewer shows the viewer's refusal and the chain verifies", async () => {
+    await logOut();
+    await logIn("admin", TEST_ADMIN_PASSWORD);
+    await go("#/audit");
+    await page.getByTestId("audit-user").fill("viewer1");
+    await page.getByTestId("audit-result").selectOption("refused");
+    await page.getByTestId("audit-search").click();
+    await waitFor("the refused record listed", 10_000, async () => (await page.locator('[data-testid^="audit-row-"][data-action="line.command"][data-result="refused"]').count()) > 0, 50);
+    await page.getByTestId("audit-verify").click();
+    await waitFor("verdict", 10_000, async () => (await page.getByTestId("audit-verdict").getAttribute("data-ok")) !== null, 50);
+    assert.equal(await page.getByTestId("audit-verdict").getAttribute("data-ok"), "true", (await page.getByTestId("audit-verdict").textContent()) ?? "");
+    await shot("08-audit-refused-verified");
+  });
+
+  it("the server gone: connection banner, every value stale", async () => {
+    await go("#/overview");
+    await page.getByTestId("mimic").waitFor();
+    await runtime.stop();
+    await page.getByTestId("connection-banner").waitFor({ state: "visible", timeout: 10_000 });
+    assert.match((await page.getByTestId("connection-banner").textContent()) ?? "", /Connection lost — values stale/);
+    await waitFor("mimic values stale", 5000, async () => (await page.getByTestId("mimic-value-htr.web_temp").getAttribute("data-stale")) === "true", 50);
+    await shot("09-connection-lost");
+  });
+});
