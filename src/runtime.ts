@@ -323,8 +323,8 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     }
     : undefined;
   // Operators' actions: one runner for REST and the HMI's socket (permission, input, e-signature, audit).
-  // AUTH/AUDIT WIRING (issue 5): `operationSessions` and `operationAudit` are replaced by the auth service
-  // and the audit trail as they land.
+  // E-signatures are checked by the auth service; every operation (and refusal) is recorded in the audit trail,
+  // and while it cannot record (`audit.writable()` false) everything but Stop and Abort is refused.
   const operationSessions: Pick<SessionPort, "verifyPassword"> = auth;
   const operationAudit: AuditSink = audit;
   const operationRunner = createOperationRunner({
