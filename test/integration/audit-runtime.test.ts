@@ -7,6 +7,7 @@ import { silentLogger } from "../../src/core/logger.js";
 import { type Runtime, createRuntime } from "../../src/runtime.js";
 import { AUDIT_JOURNAL_FILE } from "../../src/stores/audit-journal.js";
 import { runAuditVerify } from "../../src/stores/audit-verify-command.js";
+import { adminClient, newUserClient, TEST_ADMIN_PASSWORD } from "../helpers/api-client.js";
 import { startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
 import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
 
@@ -21,6 +22,7 @@ describe("runtime: audit trail wiring (config.load, historian mirror, tail ancho
   let influxd: TestInfluxd;
   let dataDir: string;
   const running: Runtime[] = [];
+  const urls = new Map<Runtime, string>();
 
   before(async () => {
     tc = await realConfigOnFreePorts();
@@ -36,9 +38,18 @@ describe("runtime: audit trail wiring (config.load, historian mirror, tail ancho
 
   /** A runtime on the PLC-less test config (drivers keep retrying in the background) and the test influxd. */
   async function startRuntime(): Promise<Runtime> {
-    const rt = createRuntime(tc.config, { port: 0, host: "127.0.0.1", dataDir, sim: false, influxUrl: `${influxd.url}/htr`, historianTuning: { flushIntervalMs: 50 }, logger: silentLogger() });
+    const rt = createRuntime(tc.config, {
+      port: 0,
+      host: "127.0.0.1",
+      dataDir,
+      sim: false,
+      influxUrl: `${influxd.url}/htr`,
+      historianTuning: { flushIntervalMs: 50 },
+      adminPassword: TEST_ADMIN_PASSWORD,
+      logger: silentLogger(),
+    });
     running.push(rt);
-    await rt.start();
+    urls.set(rt, (await rt.start()).url);
     return rt;
   }
   async function stopRuntime(rt: Runtime): Promise<void> {
@@ -98,5 +109,30 @@ describe("runtime: audit trail wiring (config.load, historian mirror, tail ancho
     assert.deepEqual(a.state === "mismatch" && [a.sequence, a.journal?.sequence, a.historian.sequence], [lines.length, lines.length - 1, lines.length]);
     const v = third.audit.verify();
     assert.deepEqual(v.ok === false && [v.reason, v.sequence], ["anchor-mismatch", lines.length]);
+  });
+
+  it("over HTTP with a login: GET /api/audit shows the logins, refusals and config loads; an operator is refused (and that is recorded); /verify shows the anchor mismatch", async () => {
+    const rt = running.at(-1)!;
+    const url = urls.get(rt)!;
+    const admin = await adminClient(url);
+    const operator = await newUserClient(admin, "op-audit", "operator");
+    const refused = await operator.get("/api/audit");
+    assert.equal(refused.status, 403);
+
+    const body = await admin.getJson<{ records: { sequence: number; action: string; user: string; target: string; result: string }[]; count: number }>("/api/audit?limit=50");
+    assert.equal(body.count, body.records.length);
+    const seqs = body.records.map((r) => r.sequence);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), "newest first");
+    assert.ok(body.records.some((r) => r.action === "login" && r.user === "admin" && r.result === "ok"));
+    assert.ok(body.records.some((r) => r.action === "user.change" && r.target.includes("op-audit")));
+    assert.ok(body.records.some((r) => r.action === "access.denied" && r.user === "op-audit" && r.target === "GET /api/audit" && r.result === "refused"));
+    // Three starts, but the second start's config.load was the record cut off the journal.
+    assert.equal((await admin.getJson<{ records: unknown[] }>("/api/audit?action=config.load")).records.length, 2);
+    assert.equal((await admin.get("/api/audit?action=made.up")).status, 400);
+    const csv = await admin.get("/api/audit?format=csv&action=login");
+    assert.match(csv.headers.get("content-type") ?? "", /^text\/csv/);
+
+    const v = await admin.getJson<{ ok: boolean; reason: string; anchor: { state: string } }>("/api/audit/verify");
+    assert.deepEqual([v.ok, v.reason, v.anchor.state], [false, "anchor-mismatch", "mismatch"]);
   });
 });
