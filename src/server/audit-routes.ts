@@ -43,7 +43,7 @@ export function auditRoutes(audit: AuditControl, policy: AccessPolicy, now: () =
       if (v === undefined) return undefined;
       if (typeof v !== "string") throw bad(`${name}: give it once, as text`);
       if (v.length > max) throw bad(`${name}: at most ${max} characters`);
-      return v;
+      return v === "" ? undefined : v; // an empty form field means "any"
     };
     const t = now();
     const fromMs = parseTime(param("from"), t, -Infinity, "from");
@@ -69,10 +69,10 @@ export function auditRoutes(audit: AuditControl, policy: AccessPolicy, now: () =
       toMs,
       limit,
       order,
-      ...(user !== undefined && user !== "" ? { user } : {}),
+      ...(user !== undefined ? { user } : {}),
       ...(action !== undefined ? { action: action as AuditAction } : {}),
       ...(result !== undefined ? { result: result as AuditResult } : {}),
-      ...(target !== undefined && target !== "" ? { target } : {}),
+      ...(target !== undefined ? { target } : {}),
     };
     const found = audit.query(q);
     res.set("cache-control", "no-store");

@@ -123,6 +123,8 @@ describe("GET /api/audit, GET /api/audit/verify (HTTP, real journal)", function 
     assert.equal(limited.body.truncated, true);
     assert.deepEqual(seqs((await get("/api/audit?limit=2&order=asc&user=carol")).body), [2, 6]);
     assert.deepEqual(seqs((await get("/api/audit?user=nobody")).body), []);
+    // Empty form fields mean "any".
+    assert.equal((await get("/api/audit?from=&to=&user=&action=&result=&target=&limit=&order=&format=")).body.count, 40);
   });
 
   it("bad parameters: 400 with a clear message and nothing else", async () => {
