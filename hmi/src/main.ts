@@ -118,18 +118,22 @@ async function startApp(): Promise<void> {
   shell = new AppShell(s, navigate, () => void session.logout());
   root.replaceChildren(shell.el);
   let wasConnected = false;
+  let everConnected = false;
   stopState = s.onChange((kinds) => {
     if (kinds.has("line")) trackRecipe(s);
     if (kinds.has("connection")) {
-      if (s.connected && !wasConnected) void loadSnapshot(s);
+      // After a reconnect: what changed while away (pushes only come on change).
+      if (s.connected && !wasConnected && everConnected) void loadSnapshot(s);
+      if (s.connected) everConnected = true;
       wasConnected = s.connected;
     }
     shell?.update(kinds);
   });
-  await loadSnapshot(s).catch(() => undefined);
+  // Socket, REST snapshot and the first display at once: the first meaningful paint waits for the slower.
   live.start();
-  if (!location.hash || location.hash === "#/login") location.hash = "#/overview";
+  if (!location.hash || location.hash === "#/login") history.replaceState(null, "", "#/overview");
   route();
+  await loadSnapshot(s).catch(() => undefined);
 }
 
 setUnauthorisedHandler((message) => session.expired(message));

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
 import { io as connect } from "socket.io-client";
 import { silentLogger } from "../../src/core/logger.js";
 import { type Runtime, createRuntime } from "../../src/runtime.js";
+import { HMI_DIST_DIR } from "../../src/server/hmi-static.js";
 import type { Ack } from "../../src/server/socket-contract.js";
 import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, newUserClient } from "../helpers/api-client.js";
 import { type TestConfig, editRecipe, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
@@ -60,6 +62,11 @@ describe("e2e: the HMI in Chromium", function () {
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    // `npm test` builds it (scripts/ensure-deps.mjs); a lone mocha run may not have.
+    if (!existsSync(join(HMI_DIST_DIR, "index.html"))) {
+      const b = spawnSync("npm", ["run", "--silent", "build:hmi"], { encoding: "utf8" });
+      assert.equal(b.status, 0, `npm run build:hmi failed: ${b.stdout}${b.stderr}`);
+    }
     tc = await realConfigOnFreePorts();
     editRecipe(tc, "BiSb", (r) => {
       r.targetRollLengthM = 30; // keeps running for the whole test
@@ -222,10 +229,36 @@ describe("e2e: the HMI in Chromium", function () {
     assert.match(refused.resultReason, /FORBIDDEN/);
   });
 
-  it("admin: the audit viewer shows the viewer's refusal and the chain verifies", async () => {
+  it("admin: a signed bypass from the interlock matrix (wrong password refused in the dialog, then accepted)", async () => {
     await logOut();
     await logIn("admin", TEST_ADMIN_PASSWORD);
+    await go("#/interlocks");
+    await page.getByTestId("il-bypass-IL-10").click();
+    const dialog = page.getByTestId("signature-dialog");
+    await dialog.waitFor();
+    await page.getByTestId("sig-minutes").fill("15");
+    await page.getByTestId("sig-reason").fill("tank level transmitter being recalibrated");
+    await page.getByTestId("sig-password").fill("wrong-password-123");
+    await page.getByTestId("sig-submit").click();
+    await page.getByTestId("sig-error").waitFor();
+    assert.match((await page.getByTestId("sig-error").textContent()) ?? "", /Refused: .*signature/i);
+    await page.getByTestId("sig-password").fill(TEST_ADMIN_PASSWORD);
+    await page.getByTestId("sig-submit").click();
+    await dialog.waitFor({ state: "detached", timeout: 10_000 });
+    await waitFor("IL-10 bypassed", 10_000, async () => (await page.getByTestId("il-row-IL-10").getAttribute("data-state")) === "bypassed", 50);
+    assert.match((await page.getByTestId("il-state-IL-10").textContent()) ?? "", /BYPASSED by admin/);
+    await shot("08-interlocks-bypassed");
+  });
+
+  it("admin: the audit viewer shows the viewer's refusal and the signed bypass, and the chain verifies", async () => {
     await go("#/audit");
+    await page.getByTestId("audit-action").selectOption("interlock.bypass");
+    await page.getByTestId("audit-result").selectOption("ok");
+    await page.getByTestId("audit-search").click();
+    const signed = page.locator('[data-testid^="audit-row-"][data-action="interlock.bypass"][data-result="ok"]');
+    await waitFor("the signed bypass listed", 10_000, async () => (await signed.count()) === 1, 50);
+    assert.match((await signed.locator('[data-testid^="audit-signature-"]').textContent()) ?? "", /admin — Approved/);
+    await page.getByTestId("audit-action").selectOption("");
     await page.getByTestId("audit-user").fill("viewer1");
     await page.getByTestId("audit-result").selectOption("refused");
     await page.getByTestId("audit-search").click();
@@ -233,7 +266,7 @@ describe("e2e: the HMI in Chromium", function () {
     await page.getByTestId("audit-verify").click();
     await waitFor("verdict", 10_000, async () => (await page.getByTestId("audit-verdict").getAttribute("data-ok")) !== null, 50);
     assert.equal(await page.getByTestId("audit-verdict").getAttribute("data-ok"), "true", (await page.getByTestId("audit-verdict").textContent()) ?? "");
-    await shot("08-audit-refused-verified");
+    await shot("09-audit-refused-verified");
   });
 
   it("the server gone: connection banner, every value stale", async () => {
@@ -243,6 +276,6 @@ describe("e2e: the HMI in Chromium", function () {
     await page.getByTestId("connection-banner").waitFor({ state: "visible", timeout: 10_000 });
     assert.match((await page.getByTestId("connection-banner").textContent()) ?? "", /Connection lost — values stale/);
     await waitFor("mimic values stale", 5000, async () => (await page.getByTestId("mimic-value-htr.web_temp").getAttribute("data-stale")) === "true", 50);
-    await shot("09-connection-lost");
+    await shot("10-connection-lost");
   });
 });

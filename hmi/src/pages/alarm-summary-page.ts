@@ -72,21 +72,21 @@ export function alarmSummaryPage(ctx: PageContext): Page {
     return h(
       "tr",
       { class: `${standing ? `alarm-${a.priority}` : ""} ${a.state === "unack-active" || a.state === "rtn-unack" ? "unacked" : ""}`, "data-testid": `alarm-row-${a.id}`, "data-state": a.state },
-      h("td", {}, h("span", { class: `prio-badge prio-${a.priority}` }, a.priority.toUpperCase())),
+      h("td", {}, h("span", { class: `prio-badge ${standing ? `prio-${a.priority}` : ""}` }, a.priority.toUpperCase())),
       h("td", {}, a.id),
       h("td", {}, String(a.message ?? "")),
       h("td", {}, String(a.station ?? "")),
       h("td", { "data-testid": `alarm-state-${a.id}` }, alarmStateText(a.state) + shelfNote + (a.awaitingReset === true ? " (awaits reset)" : "")),
       h("td", { class: "num-cell" }, value),
-      h("td", {}, formatTime(Number(a.since ?? a.activeSince ?? 0))),
-      h("td", { class: "actions" }, ...actions),
+      h("td", { class: "nowrap" }, formatTime(Number(a.since ?? a.activeSince ?? 0))),
+      h("td", {}, h("div", { class: "actions" }, ...actions)),
     );
   };
 
   const render = () => {
     const all = state.alarms?.alarms ?? [];
     const list = all
-      .filter((a) => showAll.checked || a.state !== "normal")
+      .filter((a) => showAll.checked || STANDING.has(a.state) || a.state === "shelved")
       .sort((x, y) => priorityRank(x.priority) - priorityRank(y.priority) || Number(y.since ?? 0) - Number(x.since ?? 0));
     tbody.replaceChildren(...(list.length ? list.map(row) : [h("tr", {}, h("td", { colspan: 8, class: "muted" }, "No standing or shelved alarms."))]));
     tbody.classList.toggle("stale", !state.connected);
@@ -97,7 +97,7 @@ export function alarmSummaryPage(ctx: PageContext): Page {
     "div",
     { class: "alarms-page", "data-testid": "alarms-page" },
     tabs(ALARM_TABS, "#/alarms"),
-    h("div", { class: "toolbar" }, h("label", {}, showAll, " show all configured alarms")),
+    h("div", { class: "toolbar" }, h("label", {}, showAll, " also show suppressed, out-of-service and normal alarms")),
     shelveForm,
     result,
     h("table", { class: "grid" }, h("thead", {}, h("tr", {}, ...["Priority", "Alarm", "Message", "Station", "State", "Value", "Since", ""].map((x) => h("th", {}, x)))), tbody),

@@ -5,7 +5,9 @@ import type { Page } from "../core/page.js";
 
 interface AuditRecord {
   readonly sequence: number;
-  readonly time: number;
+  /** Epoch ms (the journal names it serverTime; `time` in the first contract). */
+  readonly serverTime?: number;
+  readonly time?: number;
   readonly user: string;
   readonly role: string;
   readonly clientAddress: string;
@@ -51,7 +53,7 @@ export function auditPage(): Page {
             "tr",
             { class: rec.result === "ok" ? "" : "audit-not-ok", "data-testid": `audit-row-${rec.sequence}`, "data-action": rec.action, "data-result": rec.result },
             h("td", { class: "num-cell" }, String(rec.sequence)),
-            h("td", {}, formatTime(rec.time)),
+            h("td", { class: "nowrap" }, formatTime(rec.serverTime ?? rec.time)),
             h("td", {}, `${rec.user} (${rec.role})`, h("br"), h("span", { class: "muted" }, rec.clientAddress)),
             h("td", {}, rec.action),
             h("td", {}, rec.target),

@@ -79,7 +79,7 @@ export function interlocksPage(ctx: PageContext): Page {
     if (key === lastKey) return;
     lastKey = key;
     const columns = [...new Set(list.flatMap(effectLabels))];
-    const header = h("tr", {}, ...["", "Interlock", "Kind", "State", "Cause now", "Cause at last change", "Since"].map((x) => h("th", {}, x)), ...columns.map((c) => h("th", { class: "effect-col" }, h("span", {}, c))), h("th", {}, ""));
+    const header = h("tr", {}, ...["", "Interlock", "Kind", "State", "Cause now", "Cause at last change", "Since"].map((x) => h("th", {}, x)), ...columns.map((c) => h("th", { class: "effect-col" }, h("span", {}, c))), canBypass ? h("th", {}, "") : null);
     const rows = list.map((il) => {
       const abnormal = il.state === "tripped" || il.state === "latched" || il.state === "permissive-missing";
       const effects = new Set(effectLabels(il));
@@ -100,9 +100,9 @@ export function interlocksPage(ctx: PageContext): Page {
         h("td", { "data-testid": `il-state-${il.id}` }, il.state.toUpperCase() + (bp ? ` — BYPASSED by ${bp.by} until ${formatTime(bp.until)}: ${bp.reason}` : "")),
         h("td", {}, il.cause),
         h("td", { class: "cause-cell" }, causeText(il.causeValue)),
-        h("td", {}, formatTime(il.since)),
+        h("td", { class: "nowrap" }, formatTime(il.since)),
         ...columns.map((c) => h("td", { class: `effect ${effects.has(c) ? (abnormal && !c.startsWith("Blocks") ? "on active" : "on") : ""}` }, effects.has(c) ? "●" : "")),
-        h("td", { class: "actions" }, ...actions),
+        canBypass ? h("td", {}, h("div", { class: "actions" }, ...actions)) : null,
       );
     });
     host.replaceChildren(h("table", { class: "grid matrix", "data-testid": "il-matrix" }, h("thead", {}, header), h("tbody", {}, ...rows)));

@@ -52,7 +52,7 @@ export function usersPage(): Page {
     );
     const actions = manage
       ? h(
-          "span",
+          "div",
           { class: "actions" },
           h("button", { type: "button", class: "btn btn-small", "data-testid": `user-toggle-${u.name}`, onclick: () => void run(`${u.disabled ? "enable" : "disable"} ${u.name}`, () => patch(u.name, { disabled: !u.disabled })) }, u.disabled ? "Enable" : "Disable"),
           pw,
