@@ -26,10 +26,13 @@ export interface AuditJournalPort {
    * having stored nothing (a full disk, a closed journal, an entry that would not read back).
    */
   append(entry: AuditEntry, now: number): AuditRecord;
-  /** Every stored record, oldest first, read lazily. Throws on a record it cannot read (a damaged store). */
+  /** Every stored record, oldest first, read lazily (the caller may pause between records). Throws on a record it cannot read (a damaged store). */
   records(): Iterable<AuditRecord>;
-  /** Checks the stored chain from the genesis (reads what is stored, not what it remembers). */
-  verify(): AuditJournalVerdict;
+  /**
+   * Checks the stored chain from the genesis (reads what is stored, not what it remembers), one record per
+   * step: the caller runs it to the end and may give the event loop a turn between steps.
+   */
+  verifySteps(): Iterator<void, AuditJournalVerdict, void>;
   /** Whether an append can be expected to succeed now (open, room on the disk); absent: unknown. */
   writable?(): boolean;
 }

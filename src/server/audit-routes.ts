@@ -9,8 +9,8 @@ import { requirePermission } from "./require-permission.js";
 
 /** What the audit routes need from the audit trail. */
 export interface AuditControl {
-  query(q: AuditQuery): AuditQueryResult;
-  verify(): AuditVerifyResult;
+  query(q: AuditQuery): Promise<AuditQueryResult>;
+  verify(): Promise<AuditVerifyResult>;
 }
 
 export const AUDIT_MAX_LIMIT = 10_000;
@@ -34,7 +34,7 @@ function bad(message: string): ScadaError {
 export function auditRoutes(audit: AuditControl, policy: AccessPolicy, now: () => number): Router {
   const r = Router();
 
-  r.get("/api/audit", requirePermission(policy, "audit:read"), (req, res) => {
+  r.get("/api/audit", requirePermission(policy, "audit:read"), async (req, res) => {
     const query = req.query as Record<string, unknown>;
     const unknown = Object.keys(query).filter((k) => !PARAMS.has(k));
     if (unknown.length > 0) throw bad(`unknown query parameter(s): ${unknown.join(", ")} (known: ${[...PARAMS].join(", ")})`);
@@ -74,7 +74,7 @@ export function auditRoutes(audit: AuditControl, policy: AccessPolicy, now: () =
       ...(result !== undefined ? { result: result as AuditResult } : {}),
       ...(target !== undefined ? { target } : {}),
     };
-    const found = audit.query(q);
+    const found = await audit.query(q);
     res.set("cache-control", "no-store");
     if (format === "csv") {
       res
@@ -86,9 +86,9 @@ export function auditRoutes(audit: AuditControl, policy: AccessPolicy, now: () =
     res.json({ records: found.records, count: found.records.length, truncated: found.truncated });
   });
 
-  r.get("/api/audit/verify", requirePermission(policy, "audit:read"), (_req, res) => {
+  r.get("/api/audit/verify", requirePermission(policy, "audit:read"), async (_req, res) => {
     res.set("cache-control", "no-store");
-    res.json(audit.verify());
+    res.json(await audit.verify());
   });
   return r;
 }

@@ -177,6 +177,11 @@ export class AuditJournal implements AuditJournalPort {
     return verifyJournalFile(this.path);
   }
 
+  /** The same check one line per step, so a caller can give the event loop a turn between steps. */
+  verifySteps(): Generator<void, JournalVerdict, void> {
+    return verifyJournalSteps(this.path);
+  }
+
   /** Records matching every given criterion, oldest first (scans the file). */
   read(filter: AuditReadFilter = {}): AuditRecord[] {
     const { fromMs = -Infinity, toMs = Infinity, user, action, limit = Infinity } = filter;
@@ -223,6 +228,12 @@ function fsyncDir(dir: string): void {
 
 /** Checks a journal file line by line from the genesis and names the first broken record and its line. */
 export function verifyJournalFile(path: string): JournalVerdict {
+  const steps = verifyJournalSteps(path);
+  for (let s = steps.next(); ; s = steps.next()) if (s.done) return s.value;
+}
+
+/** `verifyJournalFile`, yielding after each line; returns the verdict. */
+export function* verifyJournalSteps(path: string): Generator<void, JournalVerdict, void> {
   let prev: ChainLink = GENESIS_LINK;
   let count = 0;
   for (const { line, text, terminated } of fileLines(path)) {
@@ -238,6 +249,7 @@ export function verifyJournalFile(path: string): JournalVerdict {
     if (broken) return { ok: false, line, ...broken };
     prev = value as AuditRecord;
     count += 1;
+    yield;
   }
   return { ok: true, count };
 }

@@ -34,4 +34,9 @@ export class MemoryAuditJournal implements AuditJournalPort {
   verify(): AuditJournalVerdict {
     return verifyChain(this.stored);
   }
+
+  *verifySteps(): Generator<void, AuditJournalVerdict, void> {
+    for (let i = 0; i < this.stored.length; i++) yield;
+    return verifyChain(this.stored);
+  }
 }

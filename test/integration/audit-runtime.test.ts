@@ -60,7 +60,7 @@ describe("runtime: audit trail wiring (config.load, historian mirror, tail ancho
 
   it("each start records config.load (counts and the config digest) and mirrors it to the historian; the next start finds the tail anchored", async () => {
     const first = await startRuntime();
-    const loads = first.audit.query({ action: "config.load" }).records;
+    const loads = (await first.audit.query({ action: "config.load" })).records;
     assert.equal(loads.length, 1);
     const load = loads[0]!;
     assert.deepEqual([load.user, load.target, load.result], ["system", tc.dir, "ok"]);
@@ -85,8 +85,8 @@ describe("runtime: audit trail wiring (config.load, historian mirror, tail ancho
     await waitFor("the tail anchor checked", 20_000, () => second.audit.anchorState().state !== "unchecked" && second.audit.anchorState().state !== "unavailable", 100);
     const a = second.audit.anchorState();
     assert.deepEqual(a.state === "match" && a.sequence, lastSeq, JSON.stringify(a));
-    assert.equal(second.audit.query({ action: "config.load" }).records.length, 2);
-    assert.equal(second.audit.verify().ok, true);
+    assert.equal((await second.audit.query({ action: "config.load" })).records.length, 2);
+    assert.equal((await second.audit.verify()).ok, true);
     const lastSeq2 = second.audit.last()!.sequence;
     await waitFor("the second start's points in the historian", 20_000, async () => (await auditPointCount(second)) >= lastSeq2, 100);
     await stopRuntime(second);
@@ -107,7 +107,7 @@ describe("runtime: audit trail wiring (config.load, historian mirror, tail ancho
     const a = third.audit.anchorState();
     assert.equal(a.state, "mismatch", JSON.stringify(a));
     assert.deepEqual(a.state === "mismatch" && [a.sequence, a.journal?.sequence, a.historian.sequence], [lines.length, lines.length - 1, lines.length]);
-    const v = third.audit.verify();
+    const v = await third.audit.verify();
     assert.deepEqual(v.ok === false && [v.reason, v.sequence], ["anchor-mismatch", lines.length]);
   });
 

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { AuditEntry, AuditRecord } from "../../src/audit/audit-record.js";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { type AuditEntry, type AuditRecord, nextRecord } from "../../src/audit/audit-record.js";
 import { AuditTrail } from "../../src/audit/audit-trail.js";
 import { ManualClock, systemClock } from "../../src/core/clock.js";
 import { ScadaError } from "../../src/core/errors.js";
@@ -29,7 +30,7 @@ describe("audit trail over the JSONL journal (real files)", function () {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("records, queries and verifies through the file; a restarted trail continues the chain", () => {
+  it("records, queries and verifies through the file; a restarted trail continues the chain", async () => {
     const clock = new ManualClock(T0);
     let journal = AuditJournal.open(dir, quiet);
     let trail = new AuditTrail({ journal, clock, logger: silentLogger() });
@@ -46,28 +47,28 @@ describe("audit trail over the JSONL journal (real files)", function () {
     journal = AuditJournal.open(dir, quiet);
     trail = new AuditTrail({ journal, clock, logger: silentLogger() });
     assert.equal(trail.record(entry(50)).sequence, 51);
-    assert.deepEqual(trail.verify(), { ok: true, count: 51, anchor: trail.anchorState() });
+    assert.deepEqual(await trail.verify(), { ok: true, count: 51, anchor: trail.anchorState() });
 
-    const signed = trail.query({ action: "recipe.load" }).records;
+    const signed = (await trail.query({ action: "recipe.load" })).records;
     assert.equal(signed.length, 1);
     assert.deepEqual(signed[0]!.signature && { name: signed[0]!.signature.name, meaning: signed[0]!.signature.meaning }, { name: "Bob Jones", meaning: "approval" });
-    const bobs = trail.query({ user: "bob", target: "ZONE1", fromMs: T0 + 10_000, order: "asc" }).records;
+    const bobs = (await trail.query({ user: "bob", target: "ZONE1", fromMs: T0 + 10_000, order: "asc" })).records;
     assert.ok(bobs.length > 0 && bobs.every((r) => r.user === "bob" && r.target === "zone1.temp_sp" && r.serverTime >= T0 + 10_000));
     assert.deepEqual(
-      trail.query({ limit: 3 }).records.map((r) => r.sequence),
+      (await trail.query({ limit: 3 })).records.map((r) => r.sequence),
       [51, 50, 49],
     );
     journal.close();
   });
 
-  it("a record altered in the file: verify names it (sequence, line) and why; the records before it verified", () => {
+  it("a record altered in the file: verify names it (sequence, line) and why; the records before it verified", async () => {
     const journal = AuditJournal.open(dir, quiet);
     const trail = new AuditTrail({ journal, clock: new ManualClock(T0), logger: silentLogger() });
     for (let i = 0; i < 20; i++) trail.record(entry(i));
     const lines = readFileSync(path, "utf8").split("\n");
     lines[11] = lines[11]!.replace('"user":"carol"', '"user":"carla"');
     writeFileSync(path, lines.join("\n"));
-    const v = trail.verify();
+    const v = await trail.verify();
     assert.deepEqual(v.ok === false && [v.sequence, v.line, v.reason, v.count], [12, 12, "hash-mismatch", 11]);
     journal.close();
   });
@@ -103,9 +104,44 @@ describe("audit trail over the JSONL journal (real files)", function () {
     assert.deepEqual(chain, { ok: true, count: 7 }, "the shortened chain verifies on its own");
     const a = await trail.checkAnchor({ recentLinks: async () => anchored.map((r) => ({ sequence: r.sequence, hash: r.hash })) });
     assert.deepEqual(a.state === "mismatch" && [a.sequence, a.journal?.sequence, a.historian.sequence], [8, 7, 10]);
-    const v = trail.verify();
+    const v = await trail.verify();
     assert.deepEqual(v.ok === false && [v.sequence, v.reason], [8, "anchor-mismatch"]);
     journal.close();
+  });
+
+  it("a query and a verify over 50 000 records keep the event loop turning (a whole scan at once would block it ≈ 1 s)", async function () {
+    this.timeout(120_000);
+    let lines: string[] = [];
+    let prev: AuditRecord | null = null;
+    for (let i = 0; i < 50_000; i++) {
+      prev = nextRecord(prev, entry(i, { newValue: { value: i, unit: "K", note: "x".repeat(i % 50) } }), T0 + i);
+      lines.push(JSON.stringify(prev));
+    }
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    lines = [];
+    const journal = AuditJournal.open(dir, quiet);
+    const trail = new AuditTrail({ journal, clock: systemClock, logger: silentLogger() });
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    try {
+      const t0 = performance.now();
+      const found = await trail.query({ user: "bob", limit: 100 });
+      const tQuery = performance.now() - t0;
+      const v = await trail.verify();
+      const tAll = performance.now() - t0;
+      delay.disable();
+      assert.equal(found.records.length, 100);
+      assert.equal(found.truncated, true);
+      assert.deepEqual(v, { ok: true, count: 50_000, anchor: trail.anchorState() });
+      const p99 = delay.percentile(99) / 1e6;
+      const max = delay.max / 1e6;
+      console.log(`      50 000 records: query ${tQuery.toFixed(0)} ms, verify ${(tAll - tQuery).toFixed(0)} ms; event-loop delay p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+      assert.ok(p99 < 25, `event-loop delay p99 ${p99.toFixed(1)} ms`);
+      assert.ok(max < 250, `the event loop stalled for ${max.toFixed(1)} ms`);
+    } finally {
+      delay.disable();
+      journal.close();
+    }
   });
 
   it("a child recording through the trail, killed with SIGKILL mid-append: the journal verifies and the chain continues", async () => {
@@ -142,7 +178,7 @@ describe("audit trail over the JSONL journal (real files)", function () {
 
     const journal = AuditJournal.open(dir, quiet);
     const trail = new AuditTrail({ journal, clock: systemClock, logger: silentLogger() });
-    const v = trail.verify();
+    const v = await trail.verify();
     assert.equal(v.ok, true, JSON.stringify(v));
     const count = v.ok ? v.count : 0;
     assert.ok(count > 1, `count ${count}`);

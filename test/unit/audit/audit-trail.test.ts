@@ -145,8 +145,8 @@ describe("audit trail (service over a journal port)", () => {
     });
     const seqs = (records: readonly AuditRecord[]) => records.map((r) => r.sequence);
 
-    it("without a filter: the newest first, up to 500", () => {
-      const { records, truncated } = trail.query();
+    it("without a filter: the newest first, up to 500", async () => {
+      const { records, truncated } = await trail.query();
       assert.deepEqual(
         seqs(records),
         Array.from({ length: 30 }, (_, i) => 30 - i),
@@ -154,40 +154,50 @@ describe("audit trail (service over a journal port)", () => {
       assert.equal(truncated, false);
     });
 
-    it("by time, both ends inclusive", () => {
-      assert.deepEqual(seqs(trail.query({ fromMs: T0 + 5000, toMs: T0 + 8000, order: "asc" }).records), [6, 7, 8, 9]);
-      assert.deepEqual(trail.query({ fromMs: T0 + 30_000 }).records, []);
+    it("by time, both ends inclusive", async () => {
+      assert.deepEqual(seqs((await trail.query({ fromMs: T0 + 5000, toMs: T0 + 8000, order: "asc" })).records), [6, 7, 8, 9]);
+      assert.deepEqual((await trail.query({ fromMs: T0 + 30_000 })).records, []);
     });
 
-    it("by user, action, result and a part of the target (case-insensitive), combined", () => {
-      assert.ok(trail.query({ user: "bob" }).records.every((r) => r.user === "bob"));
-      assert.equal(trail.query({ user: "bob" }).records.length, 10);
-      assert.equal(trail.query({ user: "Bob" }).records.length, 0, "the user is matched exactly");
-      assert.deepEqual(seqs(trail.query({ action: "alarm.ack", order: "asc" }).records), [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
-      assert.deepEqual(seqs(trail.query({ result: "refused", order: "asc" }).records), [1, 5, 9, 13, 17, 21, 25, 29]);
-      assert.deepEqual(seqs(trail.query({ target: "zone1.temp", order: "asc" }).records), [7, 17, 27]);
-      assert.deepEqual(seqs(trail.query({ target: "ALARM-1", order: "asc" }).records), [2, 12, 14, 16, 18, 20]);
-      assert.deepEqual(seqs(trail.query({ action: "recipe.load", user: "carol", result: "ok", toMs: T0 + 27_000, order: "asc" }).records), [24, 27]);
+    it("by user, action, result and a part of the target (case-insensitive), combined", async () => {
+      assert.ok((await trail.query({ user: "bob" })).records.every((r) => r.user === "bob"));
+      assert.equal((await trail.query({ user: "bob" })).records.length, 10);
+      assert.equal((await trail.query({ user: "Bob" })).records.length, 0, "the user is matched exactly");
+      assert.deepEqual(seqs((await trail.query({ action: "alarm.ack", order: "asc" })).records), [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+      assert.deepEqual(seqs((await trail.query({ result: "refused", order: "asc" })).records), [1, 5, 9, 13, 17, 21, 25, 29]);
+      assert.deepEqual(seqs((await trail.query({ target: "zone1.temp", order: "asc" })).records), [7, 17, 27]);
+      assert.deepEqual(seqs((await trail.query({ target: "ALARM-1", order: "asc" })).records), [2, 12, 14, 16, 18, 20]);
+      assert.deepEqual(seqs((await trail.query({ action: "recipe.load", user: "carol", result: "ok", toMs: T0 + 27_000, order: "asc" })).records), [24, 27]);
     });
 
-    it("limit: desc keeps the newest, asc the oldest; truncated says more matched", () => {
-      const desc = trail.query({ user: "alice", limit: 3 });
+    it("limit: desc keeps the newest, asc the oldest; truncated says more matched", async () => {
+      const desc = await trail.query({ user: "alice", limit: 3 });
       assert.deepEqual(seqs(desc.records), [28, 25, 22]);
       assert.equal(desc.truncated, true);
-      const asc = trail.query({ user: "alice", limit: 3, order: "asc" });
+      const asc = await trail.query({ user: "alice", limit: 3, order: "asc" });
       assert.deepEqual(seqs(asc.records), [1, 4, 7]);
       assert.equal(asc.truncated, true);
-      assert.equal(trail.query({ user: "alice", limit: 10 }).truncated, false);
-      assert.throws(() => trail.query({ limit: 0 }), /limit/);
-      assert.throws(() => trail.query({ limit: 1.5 }), /limit/);
+      assert.equal((await trail.query({ user: "alice", limit: 10 })).truncated, false);
+      await assert.rejects(() => trail.query({ limit: 0 }), /limit/);
+      await assert.rejects(() => trail.query({ limit: 1.5 }), /limit/);
     });
 
-    it("a journal it cannot read → SCADA_ERR_AUDIT_JOURNAL_DAMAGED naming the cause", () => {
+    it("query and verify give the event loop a turn every scanSlice records", async () => {
+      let pauses = 0;
+      const sliced = new AuditTrail({ journal, clock, logger: recordingLogger(logged), scanSlice: 4, pause: async () => void (pauses += 1) });
+      assert.equal((await sliced.query({ user: "bob" })).records.length, 10);
+      assert.equal(pauses, 7, "30 records, a turn every 4");
+      pauses = 0;
+      assert.equal((await sliced.verify()).ok, true);
+      assert.equal(pauses, 7);
+    });
+
+    it("a journal it cannot read → SCADA_ERR_AUDIT_JOURNAL_DAMAGED naming the cause", async () => {
       journal.records = function* () {
         yield journal.stored[0]!;
         throw new Error("/var/audit/audit-journal.jsonl:2: not JSON");
       };
-      assert.throws(
+      await assert.rejects(
         () => trail.query(),
         (e: unknown) => e instanceof ScadaError && e.code === "SCADA_ERR_AUDIT_JOURNAL_DAMAGED" && /jsonl:2: not JSON/.test(e.message),
       );
@@ -202,22 +212,22 @@ describe("audit trail (service over a journal port)", () => {
       }
     });
 
-    it("an intact chain: ok with the count", () => {
-      assert.deepEqual(trail.verify(), { ok: true, count: 20, anchor: trail.anchorState() });
+    it("an intact chain: ok with the count", async () => {
+      assert.deepEqual(await trail.verify(), { ok: true, count: 20, anchor: trail.anchorState() });
       assert.equal(trail.anchorState().state, "unchecked");
     });
 
-    it("an altered record: the first broken sequence and why, with how many verified before it", () => {
+    it("an altered record: the first broken sequence and why, with how many verified before it", async () => {
       journal.stored[6] = { ...journal.stored[6]!, newValue: 999 };
-      const v = trail.verify();
+      const v = await trail.verify();
       assert.equal(v.ok, false);
       assert.deepEqual(v.ok === false && [v.sequence, v.reason, v.count], [7, "hash-mismatch", 6]);
     });
 
-    it("an altered signer → hash-mismatch at the signed record", () => {
+    it("an altered signer → hash-mismatch at the signed record", async () => {
       const r = journal.stored[11]!;
       journal.stored[11] = { ...r, signature: { ...r.signature!, name: "Mallory" } };
-      const v = trail.verify();
+      const v = await trail.verify();
       assert.deepEqual(v.ok === false && [v.sequence, v.reason], [12, "hash-mismatch"]);
     });
   });
@@ -233,7 +243,7 @@ describe("audit trail (service over a journal port)", () => {
     it("the historian's newest records match the journal → match", async () => {
       const a = await trail.checkAnchor(links(8, 9, 10));
       assert.deepEqual(a.state === "match" && [a.sequence, a.hash], [10, records[9]!.hash]);
-      assert.equal(trail.verify().ok, true);
+      assert.equal((await trail.verify()).ok, true);
     });
 
     it("a historian behind the journal (points still queued or spooled) is a match", async () => {
@@ -255,7 +265,7 @@ describe("audit trail (service over a journal port)", () => {
       assert.deepEqual(a.state === "mismatch" && [a.sequence, a.journal?.sequence, a.historian.sequence], [11, 10, 13]);
       assert.match(a.detail, /ends at record 10 but the historian holds record 13/);
       assert.ok(logged.some((l) => l.level === "error" && /TAIL MISMATCH/.test(l.msg ?? "")));
-      const v = trail.verify();
+      const v = await trail.verify();
       assert.deepEqual(v.ok === false && [v.sequence, v.reason, v.count], [11, "anchor-mismatch", 10]);
     });
 
@@ -270,7 +280,7 @@ describe("audit trail (service over a journal port)", () => {
       const a = await trail.checkAnchor(links(5, 6, 7, 8, 9, 10));
       assert.deepEqual(a.state === "mismatch" && a.sequence, 7);
       assert.match(a.detail, /record 7 has hash .* in the journal but .* in the historian/);
-      const v = trail.verify();
+      const v = await trail.verify();
       assert.deepEqual(v.ok === false && [v.sequence, v.reason], [7, "anchor-mismatch"]);
     });
 
@@ -279,14 +289,14 @@ describe("audit trail (service over a journal port)", () => {
       const a = await restarted.checkAnchor({ recentLinks: async () => [] });
       assert.equal(a.state, "no-anchor");
       assert.ok(logged.some((l) => l.level === "warn" && /not anchored/.test(l.msg ?? "")));
-      assert.equal(restarted.verify().ok, true);
+      assert.equal((await restarted.verify()).ok, true);
     });
 
     it("a historian that cannot answer → unavailable (checked again later)", async () => {
       const a = await trail.checkAnchor({ recentLinks: async () => Promise.reject(new Error("connect ECONNREFUSED")) });
       assert.equal(a.state, "unavailable");
       assert.match(a.detail, /ECONNREFUSED/);
-      assert.equal(trail.verify().ok, true);
+      assert.equal((await trail.verify()).ok, true);
       assert.equal((await trail.checkAnchor(links(10))).state, "match");
     });
   });
