@@ -15,7 +15,7 @@
  * query over a long journal must never hold up the trip path or the HMI push (≈ 5 µs per record here, so
  * 100 000 records would otherwise block for about half a second).
  *
- * a hash chain cannot show the loss or the re-hashing of its own tail, so on start (`checkAnchor`) the
+ * Tail anchoring: a hash chain cannot show the loss or the re-hashing of its own tail, so on start (`checkAnchor`) the
  * journal's records are compared with the newest `audit` points the historian holds (sequence + hash).
  *
  * Pure apart from its ports: the journal (AuditJournalPort), the clock, the logger, the anchor source.
@@ -220,25 +220,25 @@ export class AuditTrail implements AuditSink {
       (action === undefined || r.action === action) &&
       (result === undefined || r.result === result) &&
       (target === undefined || r.target.toLowerCase().includes(target));
-    const out: AuditRecord[] = [];
-    let truncated = false;
+    let out: AuditRecord[] = [];
+    let matched = 0;
     let scanned = 0;
     try {
       for (const r of this.journal.records()) {
         if (++scanned % this.scanSlice === 0) await this.pause();
         if (!match(r)) continue;
-        if (out.length === limit) {
-          truncated = true;
-          if (q.order === "asc") break;
-          out.shift();
-        }
+        matched += 1;
+        if (q.order === "asc" && matched > limit) break;
         out.push(r);
+        // desc keeps the newest `limit`: trimmed now and then, not shifted per record (amortised O(1))
+        if (out.length >= 2 * limit) out = out.slice(-limit);
       }
     } catch (err) {
       if (err instanceof ScadaError) throw err;
       throw new ScadaError("SCADA_ERR_AUDIT_JOURNAL_DAMAGED", `the audit journal cannot be read: ${(err as Error).message}`);
     }
-    return { records: q.order === "asc" ? out : out.reverse(), truncated };
+    if (out.length > limit) out = out.slice(-limit);
+    return { records: q.order === "asc" ? out : out.reverse(), truncated: matched > limit };
   }
 
   /** The whole stored chain checked from the genesis (pausing), and the tail anchor's verdict from the last check. */
