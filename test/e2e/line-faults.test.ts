@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { silentLogger } from "../../src/core/logger.js";
 import { type Runtime, createRuntime } from "../../src/runtime.js";
 import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, newUserClient } from "../helpers/api-client.js";
 
 interface LineJson {
   state: string;
@@ -110,19 +111,21 @@ describe("e2e: faults injected while running", function () {
   let runtime: Runtime;
   let url: string;
   let dataDir: string;
+  /** Logged in as a process engineer (operates the line and drives the plant's faults). */
+  let api: ApiClient;
   /** Last time the SCADA saw htr.heater_on go false / the plant's power stage went off. */
   let scadaHeaterOffAt = 0;
   let plantHeaterOffAt = 0;
   const report: string[] = [];
 
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(url + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await api.post(path, body);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const command = (c: string, recipe?: string) => post("/api/line/commands", { command: c, ...(recipe ? { recipe } : {}) });
-  const line = async () => (await (await fetch(`${url}/api/line`)).json()) as LineJson;
-  const interlocks = async () => (await (await fetch(`${url}/api/interlocks`)).json()) as InterlocksJson;
-  const tag = async (name: string) => (await (await fetch(`${url}/api/tags/${name}`)).json()) as TagJson;
+  const line = async () => (await (await api.get("/api/line")).json()) as LineJson;
+  const interlocks = async () => (await (await api.get("/api/interlocks")).json()) as InterlocksJson;
+  const tag = async (name: string) => (await (await api.get(`/api/tags/${name}`)).json()) as TagJson;
   const setFault = async (name: string, active: boolean) => {
     const r = await post(`/api/sim/faults/${name}`, { active });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -172,11 +175,12 @@ describe("e2e: faults injected while running", function () {
     tc = await realConfigOnFreePorts();
     const { loadConfigOrThrow } = await import("../../src/config/config-loader.js");
     dataDir = mkdtempSync(join(tmpdir(), "scada-faults-"));
-    runtime = createRuntime(loadConfigOrThrow(tc.dir), { port: 0, host: "127.0.0.1", dataDir, sim: true, simPurged: true, logger: silentLogger() });
+    runtime = createRuntime(loadConfigOrThrow(tc.dir), { port: 0, host: "127.0.0.1", dataDir, sim: true, simPurged: true, logger: silentLogger(), adminPassword: TEST_ADMIN_PASSWORD });
     runtime.tags.onChange((c) => {
       if (c.name === "htr.heater_on" && c.current.value === false && c.previous?.value !== false) scadaHeaterOffAt = Date.now();
     });
     ({ url } = await runtime.start());
+    api = await newUserClient(await adminClient(url), "eng1", "engineer");
     let wasOn = false;
     if (process.env.FAULTS_DEBUG) {
       let last = "";

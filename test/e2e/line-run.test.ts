@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { silentLogger } from "../../src/core/logger.js";
 import { type Runtime, createRuntime } from "../../src/runtime.js";
 import { type TestConfig, editRecipe, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, newUserClient } from "../helpers/api-client.js";
 
 interface Sample {
   t: number;
@@ -22,14 +23,16 @@ describe("e2e: a BiSb run on the virtual plant", function () {
   let runtime: Runtime;
   let url: string;
   let dataDir: string;
+  /** Logged in as an operator. */
+  let api: ApiClient;
   const webTemp: Sample[] = [];
   const phase: Sample[] = [];
 
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(url + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await api.post(path, body);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const line = async () => (await (await fetch(`${url}/api/line`)).json()) as { state: string; stopReason: { code: string } | null; counts: { metresProcessed: number } };
+  const line = async () => (await (await api.get("/api/line")).json()) as { state: string; stopReason: { code: string } | null; counts: { metresProcessed: number } };
 
   before(async () => {
     tc = await realConfigOnFreePorts();
@@ -39,13 +42,14 @@ describe("e2e: a BiSb run on the virtual plant", function () {
     });
     const { loadConfigOrThrow } = await import("../../src/config/config-loader.js");
     dataDir = mkdtempSync(join(tmpdir(), "scada-run-"));
-    runtime = createRuntime(loadConfigOrThrow(tc.dir), { port: 0, host: "127.0.0.1", dataDir, sim: true, simPurged: true, logger: silentLogger() });
+    runtime = createRuntime(loadConfigOrThrow(tc.dir), { port: 0, host: "127.0.0.1", dataDir, sim: true, simPurged: true, logger: silentLogger(), adminPassword: TEST_ADMIN_PASSWORD });
     runtime.tags.onChange((c) => {
       if (typeof c.current.value !== "number") return;
       if (c.name === "htr.web_temp") webTemp.push({ t: c.current.sourceTs, v: c.current.value });
       if (c.name === "htr.profile_phase") phase.push({ t: c.current.sourceTs, v: c.current.value });
     });
     ({ url } = await runtime.start());
+    api = await newUserClient(await adminClient(url), "op1", "operator");
     await waitFor("all tags Good", 15_000, () => runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
     await waitFor("safe boot outputs written", 5000, () => runtime.line.bootOutputsWritten());
   });
@@ -81,7 +85,7 @@ describe("e2e: a BiSb run on the virtual plant", function () {
     const r = await post("/api/line/commands", { command: "start", recipe: "BiSb" });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     await waitFor("Execute", 90_000, async () => (await line()).state === "Execute", 200);
-    const recipe = (await (await fetch(`${url}/api/recipes/loaded`)).json()) as { alloy: string; state: string };
+    const recipe = (await (await api.get("/api/recipes/loaded")).json()) as { alloy: string; state: string };
     assert.deepEqual([recipe.alloy, recipe.state], ["BiSb", "verified"]);
   });
 
@@ -127,7 +131,7 @@ describe("e2e: a BiSb run on the virtual plant", function () {
     assert.equal(r.status, 409);
     assert.match((r.body.error as { message: string }).message, /not verified in the PLC \(IL-11\): mismatch/);
     assert.equal((await line()).state, "Idle", "nothing started");
-    const loaded = (await (await fetch(`${url}/api/recipes/loaded`)).json()) as { state: string; setpoints: { tag: string; ok: boolean }[] };
+    const loaded = (await (await api.get("/api/recipes/loaded")).json()) as { state: string; setpoints: { tag: string; ok: boolean }[] };
     assert.equal(loaded.state, "mismatch");
     assert.deepEqual(loaded.setpoints.filter((sp) => !sp.ok).map((sp) => sp.tag), ["htr.peak_sp"]);
   });

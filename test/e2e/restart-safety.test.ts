@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { type Child, spawnScada } from "../helpers/child-process.js";
 import { freePort } from "../helpers/free-port.js";
 import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient } from "../helpers/api-client.js";
 
 interface LineJson {
   state: string;
@@ -36,7 +37,7 @@ describe("e2e: restart safety", function () {
   });
 
   it("comes back Aborted (stop reason restart), heater off, and stays so", async () => {
-    const env = { SCADA_CONFIG_DIR: tc.dir };
+    const env = { SCADA_CONFIG_DIR: tc.dir, SCADA_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD };
     const plant = spawnScada(["sim", "--purged"], { ...env, SCADA_DATA_DIR: plantData });
     children.push(plant);
     await plant.waitForOutput("virtual plant ready", 20_000);
@@ -49,12 +50,14 @@ describe("e2e: restart safety", function () {
       await s.waitForOutput("HTR SCADA ready at", 20_000);
       return s;
     };
-    const line = async () => (await (await fetch(`${url}/api/line`)).json()) as LineJson;
-    const tag = async (name: string) => ((await (await fetch(`${url}/api/tags/${name}`)).json()) as { value: unknown; quality: string });
-    const command = (command: string, recipe?: string) =>
-      fetch(`${url}/api/line/commands`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ command, ...(recipe ? { recipe } : {}) }) });
+    // Logged in once, on the first SCADA: sessions live in <dataDir>/scada.db and survive the kill -9.
+    let api!: ApiClient;
+    const line = async () => (await (await api.get("/api/line")).json()) as LineJson;
+    const tag = async (name: string) => ((await (await api.get(`/api/tags/${name}`)).json()) as { value: unknown; quality: string });
+    const command = (command: string, recipe?: string) => api.post("/api/line/commands", { command, ...(recipe ? { recipe } : {}) });
 
     const first = await startScada();
+    api = await adminClient(url);
     await waitFor("boot interlocks settled", 10_000, async () => {
       const state = (await line()).state;
       if (state === "Aborted") await command("clear");

@@ -8,6 +8,7 @@ import { silentLogger } from "../../src/core/logger.js";
 import { type Runtime, createRuntime } from "../../src/runtime.js";
 import type { TagJson } from "../../src/server/tag-routes.js";
 import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient } from "../helpers/api-client.js";
 
 const run = promisify(execFile);
 
@@ -18,20 +19,22 @@ describe("e2e: runtime on the virtual plant", function () {
   let runtime: Runtime;
   let url: string;
   let dataDir: string;
+  let api: ApiClient;
 
   const getJson = async <T>(path: string): Promise<{ status: number; body: T }> => {
-    const res = await fetch(url + path);
+    const res = await api.get(path);
     return { status: res.status, body: (await res.json()) as T };
   };
   const tagsNow = async (): Promise<TagJson[]> => (await getJson<{ tags: TagJson[] }>("/api/tags")).body.tags;
   const setFault = (name: string, active: boolean) =>
-    fetch(`${url}/api/sim/faults/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ active }) });
+    api.post(`/api/sim/faults/${name}`, { active });
 
   before(async () => {
     tc = await realConfigOnFreePorts();
     dataDir = mkdtempSync(join(tmpdir(), "scada-data-"));
-    runtime = createRuntime(tc.config, { port: 0, host: "127.0.0.1", dataDir, sim: true, logger: silentLogger() });
+    runtime = createRuntime(tc.config, { port: 0, host: "127.0.0.1", dataDir, sim: true, logger: silentLogger(), adminPassword: TEST_ADMIN_PASSWORD });
     ({ url } = await runtime.start());
+    api = await adminClient(url);
   });
 
   after(async () => {
@@ -80,7 +83,7 @@ describe("e2e: runtime on the virtual plant", function () {
   });
 
   it("/metrics exposes updates/s, round trips, reconnects, overruns and event-loop delay", async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await (await api.get("/metrics")).text();
     for (const m of [
       "scada_tag_updates_per_second",
       "scada_tag_updates_total",
@@ -120,9 +123,9 @@ describe("e2e: runtime on the virtual plant", function () {
     const unknown = await setFault("meteor-strike", true);
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, "SCADA_ERR_SIM_FAULT_UNKNOWN");
-    const badBody = await fetch(`${url}/api/sim/faults/door-open`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"active":"yes"}' });
+    const badBody = await api.post("/api/sim/faults/door-open", '{"active":"yes"}');
     assert.equal(badBody.status, 400);
-    const malformed = await fetch(`${url}/api/sim/faults/door-open`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    const malformed = await api.post("/api/sim/faults/door-open", "{not json");
     assert.equal(malformed.status, 400);
     assert.equal((await getJson<{ faults: { name: string; active: boolean }[] }>("/api/sim/faults")).body.faults.filter((f) => f.active).length, 0, "nothing changed");
   });

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../helpers/free-port.js";
 import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type ApiClient, apiClient } from "../helpers/api-client.js";
 
 const portOpen = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -51,10 +52,18 @@ describe("e2e: the start command", function () {
     const readyLines = out.split("\n").filter((l) => l.includes("HTR SCADA ready at"));
     assert.equal(readyLines.length, 1);
     assert.match(readyLines[0]!, new RegExp(`http://127\\.0\\.0\\.1:${port}`));
+    // First run without SCADA_ADMIN_PASSWORD: a generated admin password, printed once, loudly.
+    const generated = [...out.matchAll(/one-time generated password:\n\n {4}(\S+)\n/g)].map((m) => m[1]!);
+    assert.equal(generated.length, 1, `the generated admin password is printed once:\n${out.slice(0, 3000)}`);
+    const password = generated[0]!;
+    assert.equal(out.split(password).length - 1, 1, "the password appears nowhere else in the output");
+    const url = `http://127.0.0.1:${port}`;
+    assert.equal((await fetch(`${url}/api/tags`)).status, 401, "no session, no tags");
+    const api: ApiClient = await apiClient(url, "admin", password);
     await waitFor("/readyz 200 and every tag Good", 15_000 - (Date.now() - t0), async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      const r = await fetch(`${url}/readyz`).catch(() => undefined);
       if (r?.status !== 200) return false;
-      const tags = (await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()) as { tags: { quality: string }[] };
+      const tags = (await (await api.get("/api/tags")).json()) as { tags: { quality: string }[] };
       return tags.tags.every((t) => t.quality === "Good");
     }, 200);
 

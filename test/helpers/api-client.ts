@@ -70,3 +70,10 @@ export async function apiClient(url: string, user: string, password: string): Pr
 export function adminClient(url: string): Promise<ApiClient> {
   return apiClient(url, "admin", TEST_ADMIN_PASSWORD);
 }
+
+/** Creates a user through `POST /api/users` as `admin` and logs in as it. */
+export async function newUserClient(admin: ApiClient, name: string, role: string, password = "shift-secret-2026-x"): Promise<ApiClient> {
+  const r = await admin.post("/api/users", { name, role, password });
+  if (r.status !== 201) throw new Error(`creating ${name} (${role}) failed: ${r.status} ${await r.text()}`);
+  return apiClient(admin.url, name, password);
+}

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Express } from "express";
+import type { AuditRecord } from "../../src/audit/audit-record.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { type Runtime, createRuntime } from "../../src/runtime.js";
@@ -70,6 +71,8 @@ describe("auth over HTTP (deny by default, sessions, CSRF, lockout, users)", fun
   let dataDir: string;
   let admin: ApiClient;
   const authClock = new ManualClock(Date.UTC(2026, 0, 5, 6, 0, 0));
+  /** Every audit record the runtime's trail writes. */
+  const records: AuditRecord[] = [];
 
   before(async () => {
     const tc = await realConfigOnFreePorts();
@@ -85,6 +88,7 @@ describe("auth over HTTP (deny by default, sessions, CSRF, lockout, users)", fun
       // A historian that cannot reach its InfluxDB: its routes exist (and spool), no influxd is started.
       influxUrl: `http://127.0.0.1:${await freePort()}/htr`,
     });
+    runtime.audit.onRecord((r) => records.push(r));
     ({ url } = await runtime.start());
     admin = await adminClient(url);
   });
@@ -108,6 +112,13 @@ describe("auth over HTTP (deny by default, sessions, CSRF, lockout, users)", fun
         if (res.status !== 401 || code !== "SCADA_ERR_AUTH_REQUIRED") wrong.push(`${r.method} ${r.path}: ${res.status} ${code}`);
       }
       assert.deepEqual(wrong, []);
+      // Each refusal is in the audit trail: access.denied, target METHOD /path, the reason.
+      const denied = records.filter((r) => r.action === "access.denied" && r.user === "unauthenticated");
+      assert.ok(denied.length >= protectedRoutes.length, `${denied.length} access.denied records for ${protectedRoutes.length} routes`);
+      const tags = denied.find((r) => r.target === "GET /api/tags")!;
+      assert.equal(tags.result, "refused");
+      assert.match(tags.resultReason ?? "", /^SCADA_ERR_AUTH_REQUIRED: log in first/);
+      assert.equal(tags.clientAddress, "127.0.0.1");
     });
 
     it("routes that do not exist and malformed bodies are 401 too (nothing is parsed before the session)", async () => {
@@ -311,6 +322,9 @@ describe("auth over HTTP (deny by default, sessions, CSRF, lockout, users)", fun
       assert.equal(users.users.find((u) => u.name === "op5")?.lockedUntil, authClock.now() + 15 * MIN);
       // The alarm is acknowledged by the logged-in admin, named as `user (role)`.
       assert.equal((await admin.post("/api/alarms/AUTH-LOCKOUT/ack")).status, 200);
+      const lockRecord = records.find((r) => r.action === "login.failed" && r.user === "op5" && r.resultReason?.startsWith("SCADA_ERR_AUTH_LOCKED: 5 failed logins"));
+      assert.ok(lockRecord, "the lockout is in the audit trail");
+      assert.equal(records.filter((r) => r.action === "login.failed" && r.user === "op5").length, 6);
       assert.equal((await alarm()).ackedBy, "admin (admin)");
       assert.equal((await admin.patch("/api/users/op5", { disabled: false })).status, 200);
       await waitFor("AUTH-LOCKOUT clear", 3000, async () => (await alarm()).state === "normal");
@@ -407,6 +421,11 @@ describe("auth over HTTP (deny by default, sessions, CSRF, lockout, users)", fun
       assert.equal(enable.code, 0, enable.err);
       await apiClient(url, "cli1", "cli-user-secret-2");
 
+      // The CLI's changes reach the audit trail through the server (the journal has one writer).
+      runtime.auth.recordQueuedAudit();
+      const cliChanges = records.filter((r) => r.action === "user.change" && r.result === "ok" && r.target === "cli1" && r.user.startsWith("cli:"));
+      assert.deepEqual(cliChanges.map((r) => r.newValue), [{ role: "viewer", disabled: false }, { passwordChanged: true }, { disabled: true }, { disabled: false }]);
+
       const lastAdmin = await usersCli(["disable", "admin"], dataDir);
       assert.equal(lastAdmin.code, 1);
       assert.match(lastAdmin.err, /SCADA_ERR_USER_LAST_ADMIN/);
@@ -416,6 +435,19 @@ describe("auth over HTTP (deny by default, sessions, CSRF, lockout, users)", fun
       const badRole = await usersCli(["add", "cli2", "--role", "root", "--password-stdin"], dataDir, "cli-user-secret-1\n");
       assert.equal(badRole.code, 1);
       assert.match(badRole.err, /unknown role 'root'/);
+    });
+  });
+
+  // (In a describe of its own: mocha runs a suite's own tests before its sub-suites, and this one must run last.)
+  describe("audit trail", () => {
+    it("no audit record holds a password or a session cookie", () => {
+      const text = JSON.stringify(records);
+      for (const secret of [TEST_ADMIN_PASSWORD, "operator-secret-1", "cli-user-secret-1", "cli-user-secret-2", admin.cookie.split("=")[1]!]) {
+        assert.ok(!text.includes(secret), `'${secret}' in the audit trail`);
+      }
+      assert.ok(records.some((r) => r.action === "login" && r.user === "admin"), "login recorded");
+      assert.ok(records.some((r) => r.action === "logout"), "logout recorded");
+      assert.ok(records.some((r) => r.action === "user.change" && r.user === "admin" && r.target === "op1"), "user change recorded");
     });
   });
 });
