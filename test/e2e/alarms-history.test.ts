@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { silentLogger } from "../../src/core/logger.js";
 import { type Runtime, createRuntime } from "../../src/runtime.js";
 import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, newUserClient } from "../helpers/api-client.js";
 
 interface AlarmJson {
   id: string;
@@ -29,16 +30,18 @@ describe("e2e: alarms from injected faults, their history and KPIs; trends from 
   let runtime: Runtime;
   let dataDir: string;
   let url: string;
+  /** Logged in as a process engineer (drives the plant's faults, acknowledges and shelves alarms). */
+  let api: ApiClient;
   const t0 = Date.now();
   /** From when the historian has data. */
   let tData = 0;
 
   const get = async <T>(path: string) => {
-    const res = await fetch(url + path);
+    const res = await api.get(path);
     return { status: res.status, body: (await res.json()) as T };
   };
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(url + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await api.post(path, body);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const alarm = async (id: string) => (await get<{ alarms: AlarmJson[] }>("/api/alarms")).body.alarms.find((a) => a.id === id)!;
@@ -55,8 +58,10 @@ describe("e2e: alarms from injected faults, their history and KPIs; trends from 
       simPurged: true,
       historianTuning: { cqRunInterval: "1s", cq1s: { every: "1s", for: "30s" }, cq1m: { every: "10s", for: "5m" }, flushIntervalMs: 200 },
       logger: silentLogger(),
+      adminPassword: TEST_ADMIN_PASSWORD,
     });
     ({ url } = await runtime.start());
+    api = await newUserClient(await adminClient(url), "eng1", "engineer");
     await waitFor("all tags Good", 15_000, () => runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
     await waitFor("managed historian online", 15_000, () => runtime.historian?.status().online === true && runtime.historian.status().schemaReady, 100);
     assert.equal(runtime.historian!.status().mode, "managed");
@@ -77,7 +82,7 @@ describe("e2e: alarms from injected faults, their history and KPIs; trends from 
     assert.equal(ack.status, 200, JSON.stringify(ack.body));
     const acked = await alarm("HTR-ESTOP");
     assert.equal(acked.state, "ack-active");
-    assert.match(acked.ackedBy ?? "", /127\.0\.0\.1/, "who acknowledged (no login before the auth issue: the client address)");
+    assert.equal(acked.ackedBy, "eng1 (engineer)", "who acknowledged: the logged-in user and role");
     const again = await post("/api/alarms/HTR-ESTOP/ack", {});
     assert.equal(again.status, 409, "an acknowledged alarm cannot be acknowledged again");
     await setFault("estop", false);
@@ -128,7 +133,7 @@ describe("e2e: alarms from injected faults, their history and KPIs; trends from 
     assert.equal(transitions.filter((t) => t === "activate:unack-active").length, 4, transitions.join(" "));
     assert.ok(transitions.includes("ack:ack-active"), transitions.join(" "));
     const ackEvent = hist.body.events.find((e) => e.values.transition === "ack");
-    assert.match(String(ackEvent?.values.user), /127\.0\.0\.1/);
+    assert.equal(ackEvent?.values.user, "eng1 (engineer)", "the alarm history names who acknowledged");
     const byPriority = await get<{ events: EventRowJson[] }>(`/api/alarms/history?priority=critical&from=${t0}`);
     assert.ok(byPriority.body.events.length > 0 && byPriority.body.events.every((e) => e.values.priority === "critical"));
     assert.equal((await get(`/api/alarms/history?priority=crit'ical`)).status, 400, "filter values are checked");
@@ -161,7 +166,7 @@ describe("e2e: alarms from injected faults, their history and KPIs; trends from 
         assert.ok(p.min! - eps(p.min!) <= p.value! && p.value! <= p.max! + eps(p.max!), `${s.tag}: min ≤ mean ≤ max in ${JSON.stringify(p)}`);
       }
     }
-    const csv = await fetch(`${url}/api/history?tags=htr.web_temp&from=${tData}&points=10&format=csv`);
+    const csv = await api.get(`/api/history?tags=htr.web_temp&from=${tData}&points=10&format=csv`);
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get("content-type") ?? "", /text\/csv/);
     const lines = (await csv.text()).trim().split("\n");
