@@ -80,7 +80,7 @@ export function trendsPage(ctx: PageContext): Page {
       setText(status, `history not available: ${(err as Error).message}`);
       return;
     }
-    setText(status, `${formatTime(res.fromMs)} … ${formatTime(res.toMs)} · ${res.source}, ${Math.round(res.bucketMs / 1000)} s buckets · drag to zoom, ◀ ▶ to pan`);
+    setText(status, `${formatTime(res.fromMs)} … ${formatTime(res.toMs)} · ${res.source}, ${res.bucketMs >= 1000 ? `${Math.round(res.bucketMs / 1000)} s` : `${Math.round(res.bucketMs)} ms`} buckets · drag to zoom, ◀ ▶ to pan`);
     draw(res, tags);
   };
 

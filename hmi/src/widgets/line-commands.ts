@@ -46,7 +46,8 @@ export function lineCommands(ctx: PageContext): Widget {
       setText(result, `${command} accepted${r?.state ? ` → ${r.state}` : ""}`);
       result.dataset.outcome = "accepted";
     } else {
-      setText(result, `${command} refused: ${ack.error.message}`);
+      // The server's message often names the command already ("start refused: …"): do not say it twice.
+      setText(result, ack.error.message.startsWith(`${command} refused`) ? ack.error.message : `${command} refused: ${ack.error.message}`);
       result.className = "cmd-result refused";
       result.dataset.outcome = "refused";
     }
