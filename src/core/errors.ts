@@ -28,6 +28,8 @@ export const ERRORS = {
   SCADA_ERR_AUDIT_WRITE_FAILED: { status: 503, operator: false, message: "The audit trail could not record the action" },
   SCADA_ERR_AUDIT_JOURNAL_DAMAGED: { status: 500, operator: false, message: "The audit journal is damaged" },
   SCADA_ERR_HTTP_BAD_REQUEST: { status: 400, operator: true, message: "Malformed request" },
+  SCADA_ERR_HTTP_TOO_LARGE: { status: 413, operator: true, message: "Request body too large" },
+  SCADA_ERR_HTTP_UNSUPPORTED_TYPE: { status: 415, operator: true, message: "Request body must be JSON" },
   SCADA_ERR_HTTP_NOT_FOUND: { status: 404, operator: true, message: "No such route" },
   SCADA_ERR_AUTH_FORBIDDEN: { status: 403, operator: true, message: "Permission denied" },
   SCADA_ERR_AUTH_CSRF: { status: 403, operator: true, message: "Missing or wrong CSRF token" },

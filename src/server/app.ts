@@ -1,4 +1,5 @@
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler } from "express";
+import { ScadaError } from "../core/errors.js";
 import type { Registry } from "prom-client";
 import type { Logger } from "../core/logger.js";
 import { type AccessPolicy } from "./access-policy.js";
@@ -42,6 +43,19 @@ export interface AppDeps {
   readonly sim?: SimControl;
 }
 
+/**
+ * A body that is not JSON is refused, never ignored: express.json skips other content types, which would
+ * leave the route an empty body and let `text/plain` junk run a body-less action (an interlock reset).
+ */
+const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+  if (hasBody && !req.is("application/json")) {
+    next(new ScadaError("SCADA_ERR_HTTP_UNSUPPORTED_TYPE", `Request body must be application/json (got ${req.headers["content-type"] ?? "no content type"})`));
+    return;
+  }
+  next();
+};
+
 /** The express app, built without listening (tests and the runtime decide where it listens). */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -51,6 +65,7 @@ export function createApp(deps: AppDeps): Express {
   // Deny by default: the session is read, then everything under /api (but the login) and /metrics needs it.
   app.use(sessionMiddleware(deps.auth));
   app.use(sessionGate(deps.policy));
+  app.use(jsonBodiesOnly);
   app.use(express.json({ limit: "64kb" }));
   app.use(authRoutes(deps.auth, deps.policy));
   app.use(userRoutes(deps.auth, deps.policy));
