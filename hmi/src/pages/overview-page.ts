@@ -70,7 +70,7 @@ export function overviewPage(ctx: PageContext): Page {
       const processed = Number((line?.counts as { metresProcessed?: number } | undefined)?.metresProcessed ?? line?.metresProcessed ?? NaN);
       setText(metres, `${roll === null ? "----" : formatNumber(roll, 2)} m${Number.isFinite(processed) ? ` (processed ${formatNumber(processed, 2)} m)` : ""}`);
       metres.classList.toggle("stale", state.isStale("rinse.roll_length"));
-      const mph = productRate.metresPerHour();
+      const mph = productRate.metresPerHour(Date.now() / 1000);
       setText(rate, mph === null ? "---- m/h" : `${formatNumber(mph, 1)} m/h · ${formatNumber(mph * WEB_WIDTH_M, 2)} m²/h`);
       rate.classList.toggle("stale", mph === null || !state.connected);
       const missing = state.interlocks?.missingPermissives ?? line?.interlocks.missingPermissives ?? [];

@@ -98,14 +98,18 @@ describe("hmi: pure display logic", () => {
       assert.deepEqual(formatValue({ value: null, quality: "Bad", ts: 0 }, "K", true), { text: "----", stale: true, bad: true });
       assert.equal(formatValue({ value: false, quality: "Good", ts: 1 }, "", true, { onOff: ["CLOSED", "OPEN"] }).text, "OPEN");
     });
-    it("product rate: metres per hour over the window, restarted by a roll change", () => {
+    it("product rate: metres per hour over the window up to now, from change-only samples; restarted by a roll change", () => {
       const r = new ProductRate(60);
       r.add(0, 10);
-      assert.equal(r.metresPerHour(), null);
+      assert.equal(r.metresPerHour(2), null);
       r.add(10, 10.5);
-      assert.equal(r.metresPerHour(), 180);
-      r.add(20, 0.1);
-      assert.equal(r.metresPerHour(), null);
+      assert.equal(r.metresPerHour(10), 180);
+      assert.equal(r.metresPerHour(20), 90); // no change since t = 10: the web stands
+      r.add(100, 10.8); // the length at the window's start (t = 40) was 10.5
+      assert.ok(Math.abs(r.metresPerHour(100)! - 18) < 1e-9);
+      assert.equal(r.metresPerHour(1000), 0);
+      r.add(1001, 0.1);
+      assert.equal(r.metresPerHour(1002), null);
     });
     it("history series aligned on the union of time stamps (uPlot layout, x in seconds)", () => {
       const data = alignSeries(
