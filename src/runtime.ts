@@ -336,6 +336,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     audit: operationAudit,
     logger,
     now: () => clock.now(),
+    tagValues: () => new Map(tags.all().map((e) => [e.config.name, e.value.quality.status === "Good" ? e.value.value : null])),
   });
   const actorOf: ActorOf = (req) => requestActorOf(req);
 

@@ -30,6 +30,8 @@ export interface OperationDeps {
   readonly audit: AuditSink;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Every tag's current value (the old values of a recipe download's setpoint writes). */
+  readonly tagValues?: () => ReadonlyMap<string, unknown>;
 }
 
 /** What one run changed, for the audit record and the caller. */
@@ -37,6 +39,8 @@ interface Outcome {
   readonly result: unknown;
   readonly oldValue?: unknown;
   readonly newValue?: unknown;
+  /** Further records of the same action's effects (each setpoint a recipe download wrote). */
+  readonly effects?: readonly { readonly action: AuditAction; readonly target: string; readonly oldValue: unknown; readonly newValue: unknown; readonly result: "ok" | "failed"; readonly resultReason?: string }[];
 }
 
 interface OperationDef<I> {
@@ -86,6 +90,11 @@ function alarmOp(action: "alarm.ack" | "alarm.unshelve" | "alarm.reset", permiss
       return { result: { ok: true, alarm: i.id, events: r.events }, oldValue: before, newValue: alarmState(alarms, i.id) };
     },
   };
+}
+
+function setpointsOf(status: unknown): { tag: string; value: unknown; status: string }[] {
+  const list = (status as { setpoints?: unknown } | null)?.setpoints;
+  return Array.isArray(list) ? (list as { tag: string; value: unknown; status: string }[]) : [];
 }
 
 function alarmState(alarms: AlarmControl, alarmId: string): string | null {
@@ -182,12 +191,25 @@ export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } 
     run: async (deps, i, actor) => {
       const recipes = need(deps.recipes, "recipes");
       const before = (recipes.status() as { alloy?: unknown }).alloy ?? null;
+      // The PLC's values before the download, for each setpoint's record.
+      const oldValues = deps.tagValues?.() ?? new Map<string, unknown>();
       const outcome = await recipes.load(i.alloy, actorName(actor));
+      const written = setpointsOf(outcome.status);
+      const effects = written
+        .filter((s) => s.status !== "pending" || outcome.ok)
+        .map((s) => ({
+          action: "setpoint.write" as const,
+          target: s.tag,
+          oldValue: oldValues.get(s.tag) ?? null,
+          newValue: s.value,
+          result: s.status.startsWith("write failed") ? ("failed" as const) : ("ok" as const),
+          ...(s.status.startsWith("write failed") ? { resultReason: s.status } : {}),
+        }));
       if (!outcome.ok) {
         const code = outcome.unknownRecipe ? "SCADA_ERR_RECIPE_UNKNOWN" : "SCADA_ERR_RECIPE_INVALID";
         throw new ScadaError(code, `${i.alloy}: ${outcome.problems.join("; ")}`, { problems: outcome.problems, status: outcome.status });
       }
-      return { result: outcome.status, oldValue: before, newValue: outcome.status };
+      return { result: outcome.status, oldValue: before, newValue: { alloy: i.alloy, state: (outcome.status as { state?: unknown }).state }, effects };
     },
   }),
   "recipe.verify": op({
@@ -318,6 +340,9 @@ export function createOperationRunner(deps: OperationDeps): OperationRunner {
           },
           !(def.neverBlocked?.(input) ?? false),
         );
+        for (const e of outcome.effects ?? []) {
+          record(actor, { action: e.action, target: e.target, oldValue: e.oldValue, newValue: e.newValue, reason: `${opName} ${target}`, result: e.result, ...(e.resultReason ? { resultReason: e.resultReason } : {}) }, false);
+        }
         if (auditError) return { ok: false, error: { code: auditError.code, message: `${opName} was done but ${auditError.message}` } };
         return { ok: true, result: outcome.result };
       } catch (err) {

@@ -167,6 +167,35 @@ describe("operation runner (one path for REST and socket, audited)", () => {
     assert.deepEqual(throwing.calls, ["line.command abort by operator1 (operator)"]);
   });
 
+  it("a recipe download records the load and one setpoint.write per setpoint with the PLC's old value", async () => {
+    const w = world();
+    let status: unknown = { alloy: null, state: "none", setpoints: [] };
+    const deps: OperationDeps = {
+      ...w.deps,
+      recipes: {
+        list: () => [],
+        get: (alloy) => (alloy === "BiSb" ? {} : undefined),
+        status: () => status,
+        load: async (alloy) => {
+          status = { alloy, state: "verified", setpoints: [{ tag: "htr.peak_sp", value: 1340, status: "Good" }, { tag: "feed.doser_sp", value: 2.5, status: "write failed: timeout" }] };
+          return { ok: true, status };
+        },
+        verify: async () => status,
+      },
+      tagValues: () => new Map<string, unknown>([["htr.peak_sp", 1200], ["feed.doser_sp", 0]]),
+    };
+    const ack = await createOperationRunner(deps).run(actor("operator", "olga"), "rest", { op: "recipe.load", input: { alloy: "BiSb" } });
+    assert.equal(ack.ok, true);
+    assert.deepEqual(
+      w.records.map((r) => [r.action, r.target, r.oldValue, r.newValue, r.result]),
+      [
+        ["recipe.load", "BiSb", null, { alloy: "BiSb", state: "verified" }, "ok"],
+        ["setpoint.write", "htr.peak_sp", 1200, 1340, "ok"],
+        ["setpoint.write", "feed.doser_sp", 0, 2.5, "failed"],
+      ],
+    );
+  });
+
   it("never throws, and never reaches a domain, for thousands of random requests from a viewer", async () => {
     const w = world();
     await fc.assert(
