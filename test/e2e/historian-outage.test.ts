@@ -10,6 +10,7 @@ import { freePort } from "../helpers/free-port.js";
 import { DiskSpool } from "../../src/historian/disk-spool.js";
 import { type TestInfluxd, startTestInfluxd } from "../helpers/influxd.js";
 import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient } from "../helpers/api-client.js";
 
 /** The outage the issue asks for; HISTORIAN_OUTAGE_S shortens it when iterating by hand. */
 const OUTAGE_MS = Number(process.env.HISTORIAN_OUTAGE_S ?? 60) * 1000;
@@ -68,8 +69,11 @@ describe("e2e: historian on the virtual plant, InfluxDB stopped and started unde
   const received: Record<string, number[]> = { "htr-plc.heartbeat": [], "line-plc.heartbeat": [] };
 
   const readyz = async () => (await (await fetch(`${url}/readyz`)).json()) as StatusJson;
+  /** Logged in as admin on the SCADA at `url` (logs in again when the test moves to another SCADA). */
+  let api: ApiClient | undefined;
   const alarm = async (id: string) => {
-    const body = (await (await fetch(`${url}/api/alarms`)).json()) as { alarms: { id: string; state: string }[] };
+    if (api?.url !== url) api = await adminClient(url);
+    const body = (await (await api.get("/api/alarms")).json()) as { alarms: { id: string; state: string }[] };
     return body.alarms.find((a) => a.id === id)?.state;
   };
 
@@ -86,6 +90,7 @@ describe("e2e: historian on the virtual plant, InfluxDB stopped and started unde
       influxUrl: `${influx.url}/htr`,
       historianTuning: { cq1s: { every: "1s", for: "30s" }, cq1m: { every: "10s", for: "5m" } },
       logger: silentLogger(),
+      adminPassword: TEST_ADMIN_PASSWORD,
     });
     runtime.tags.onChange((c) => {
       const list = received[c.name];
@@ -174,6 +179,7 @@ describe("e2e: historian on the virtual plant, InfluxDB stopped and started unde
       influxUrl: `${influx.url}/htr`,
       historianTuning: { spoolMaxBytes: 256 * 1024, flushIntervalMs: 200 },
       logger: silentLogger(),
+      adminPassword: TEST_ADMIN_PASSWORD,
     });
     runtime = small;
     try {
@@ -202,7 +208,7 @@ describe("e2e: historian on the virtual plant, InfluxDB stopped and started unde
     await runtime?.stop();
     runtime = undefined;
     const kc = await realConfigOnFreePorts();
-    const env = { SCADA_CONFIG_DIR: kc.dir, LOG_LEVEL: "warn" };
+    const env = { SCADA_CONFIG_DIR: kc.dir, LOG_LEVEL: "warn", SCADA_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD };
     const plantData = mkdtempSync(join(tmpdir(), "plant-"));
     const scadaData = mkdtempSync(join(tmpdir(), "scada-kill-"));
     const port = await freePort();
