@@ -82,6 +82,8 @@ export interface RuntimeOptions {
   readonly influxUrl?: string;
   /** Managed influxd HTTP port (0 or unset: a free one). */
   readonly influxPort?: number;
+  /** Socket gateway tick (ms): at most one tag batch per socket per tick (default: the gateway's, 100). Benches. */
+  readonly gatewayTickMs?: number;
   /** Historian tuning for tests: continuous-query resampling, CQ run interval, spool bound, flush interval. */
   readonly historianTuning?: {
     readonly cq1s?: ResampleOptions;
@@ -476,6 +478,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
         registry: metrics.registry,
         clock,
         logger: logger.child({ module: "socket" }),
+        ...(options.gatewayTickMs === undefined ? {} : { tickMs: options.gatewayTickMs }),
       });
       await new Promise<void>((resolve, reject) => {
         srv.once("listening", resolve);
