@@ -15,6 +15,9 @@ import type { Ack, ClientToServerEvents, ServerToClientEvents, SessionInfo } fro
 import { TagDeltaBatcher } from "./tag-delta-batcher.js";
 
 /** What the gateway reads from the tag table (the narrowest capability). */
+
+/** A state whose only change is a running counter is pushed again at most this often. */
+const STATE_REFRESH_MS = 1000;
 export interface GatewayTagSource {
   onChange(listener: TagChangeListener): () => void;
   get(name: string): TagEntry | undefined;
@@ -434,6 +437,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: SocketGatewayD
 
   // ---- state pushes ----
   const lastState = new Map<string, string>();
+  const lastStatePush = new Map<string, number>();
   function readState(event: string, source: () => unknown): unknown {
     try {
       return source();
@@ -450,9 +454,12 @@ export function attachSocketGateway(httpServer: HttpServer, deps: SocketGatewayD
       if (!io.sockets.adapter.rooms.get(room)?.size) continue;
       const value = readState(event, source);
       if (value === undefined) continue;
-      const json = JSON.stringify(value);
-      if (json === lastState.get(event)) continue;
+      // Counters that run on their own (time in state) do not count as a change; they are refreshed once a second.
+      const json = JSON.stringify(value, (key, v: unknown) => (key === "timeInStateMs" ? undefined : v));
+      const now = performance.now();
+      if (json === lastState.get(event) && now - (lastStatePush.get(event) ?? 0) < STATE_REFRESH_MS) continue;
       lastState.set(event, json);
+      lastStatePush.set(event, now);
       io.to(room).emit(event, value as never);
     }
   }
