@@ -4,6 +4,7 @@ import { csrfTokenMatches } from "../auth/auth-service.js";
 import { type Permission, roleCan } from "../auth/permissions.js";
 import { CSRF_HEADER } from "../auth/session-port.js";
 import type { Logger } from "../core/logger.js";
+import { type FloodSummary, RefusalFloodGuard } from "./refusal-flood-guard.js";
 import { clientAddress, noSessionReason, requestSession } from "./session-middleware.js";
 
 export type { Permission };
@@ -33,24 +34,48 @@ export function requestTarget(req: Request): string {
  * - the role lacks the permission → SCADA_ERR_AUTH_FORBIDDEN (403), naming permission and role;
  * - POST / PUT / PATCH / DELETE without the session's CSRF token in `x-csrf-token` → SCADA_ERR_AUTH_CSRF (403).
  * Every refusal is recorded as `access.denied` (target `METHOD /path`). An audit trail that cannot record
- * does not turn a refusal into anything else.
+ * does not turn a refusal into anything else. Refusals without a session are recorded one by one up to a
+ * rate per client address, then counted into one summary record per minute (RefusalFloodGuard).
  */
-export function sessionAccessPolicy(audit: AuditPort, logger?: Logger): AccessPolicy {
+export function sessionAccessPolicy(audit: AuditPort, logger?: Logger, now: () => number = Date.now): AccessPolicy {
+  const flood = new RefusalFloodGuard();
+  const write = (entry: Parameters<AuditPort["record"]>[0]): void => {
+    try {
+      audit.record(entry);
+    } catch (err) {
+      logger?.error({ err, target: entry.target }, "audit trail could not record a refused request");
+    }
+  };
+  const writeSummary = (s: FloodSummary): void =>
+    write({
+      user: "unauthenticated",
+      role: "",
+      clientAddress: s.address,
+      action: "access.denied",
+      target: "requests without a session (flood summary)",
+      newValue: { suppressed: s.suppressed, from: new Date(s.from).toISOString(), to: new Date(s.to).toISOString() },
+      result: "refused",
+      resultReason: `SCADA_ERR_AUTH_REQUIRED: ${s.suppressed} further refusals from ${s.address} not recorded one by one`,
+    });
+  // Windows that end while nobody knocks are summarised too.
+  setInterval(() => flood.expire(now()).forEach(writeSummary), 60_000).unref();
   const refuse = (req: Request, code: AccessRefusalCode, reason: string): AccessVerdict => {
     const actor = requestSession(req)?.actor;
-    try {
-      audit.record({
-        user: actor?.user ?? "unauthenticated",
-        role: actor?.role ?? "",
-        clientAddress: clientAddress(req),
-        action: "access.denied",
-        target: requestTarget(req),
-        result: "refused",
-        resultReason: `${code}: ${reason}`,
-      });
-    } catch (err) {
-      logger?.error({ err, target: requestTarget(req) }, "audit trail could not record a refused request");
+    const address = clientAddress(req);
+    if (!actor) {
+      const { record, summaries } = flood.take(address, now());
+      for (const s of summaries) writeSummary(s);
+      if (!record) return { allowed: false, code, reason };
     }
+    write({
+      user: actor?.user ?? "unauthenticated",
+      role: actor?.role ?? "",
+      clientAddress: address,
+      action: "access.denied",
+      target: requestTarget(req),
+      result: "refused",
+      resultReason: `${code}: ${reason}`,
+    });
     return { allowed: false, code, reason };
   };
   return {
