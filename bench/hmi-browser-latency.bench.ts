@@ -31,12 +31,11 @@ import { pathToFileURL } from "node:url";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
 import { Server } from "socket.io";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
-import { silentLogger } from "../src/core/logger.js";
 import { GOOD } from "../src/core/tag-value.js";
-import { type Runtime, createRuntime } from "../src/runtime.js";
 import type { ClientToServerEvents, ServerToClientEvents, TagBatch } from "../src/server/socket-contract.js";
-import { TEST_ADMIN_PASSWORD, adminClient } from "../test/helpers/api-client.js";
+import { adminClient } from "../test/helpers/api-client.js";
 import { realConfigOnFreePorts, waitFor } from "../test/helpers/test-config.js";
+import { testRuntime } from "../test/helpers/test-runtime.js";
 import type { BenchFigure } from "./bench-figure.js";
 import { percentile, prng, round, sleep, until } from "./bench-support.js";
 
@@ -260,19 +259,7 @@ interface TickRun {
 async function runTick(context: BrowserContext, page: Page, tickMs: number | undefined, baseline: boolean, seed: number): Promise<TickRun> {
   const t0 = Date.now();
   const tc = await realConfigOnFreePorts();
-  const { loadConfigOrThrow } = await import("../src/config/config-loader.js");
-  const dataDir = mkdtempSync(join(tmpdir(), "bench-hmi-browser-"));
-  const runtime: Runtime = createRuntime(loadConfigOrThrow(tc.dir), {
-    port: 0,
-    host: "127.0.0.1",
-    dataDir,
-    sim: true,
-    simPurged: true,
-    historian: "off",
-    adminPassword: TEST_ADMIN_PASSWORD,
-    logger: silentLogger(),
-    ...(tickMs === undefined ? {} : { gatewayTickMs: tickMs }),
-  });
+  const { runtime, dispose } = testRuntime(tc, tickMs === undefined ? {} : { gatewayTickMs: tickMs });
   let clients: Client[] = [];
   let raw: Awaited<ReturnType<typeof rawServer>> | undefined;
   try {
@@ -328,8 +315,8 @@ async function runTick(context: BrowserContext, page: Page, tickMs: number | und
     for (const c of clients) c.disconnect();
     await raw?.close();
     await page.goto("about:blank").catch(() => undefined);
-    await runtime.stop();
-    for (const d of [dataDir, tc.dir]) rmSync(d, { recursive: true, force: true });
+    await dispose();
+    rmSync(tc.dir, { recursive: true, force: true });
   }
 }
 

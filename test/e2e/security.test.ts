@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import fc from "fast-check";
 import { ROLES, type Permission, type Role, roleCan } from "../../src/auth/permissions.js";
-import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/runtime.js";
 import { OPERATIONS } from "../../src/server/operations.js";
 import type { OperationName } from "../../src/server/socket-contract.js";
-import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, newUserClient } from "../helpers/api-client.js";
+import { type ApiClient, adminClient, newUserClient } from "../helpers/api-client.js";
+import { testRuntime } from "../helpers/test-runtime.js";
 import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
 
 /** Every protected route with the permission it needs (written here by hand, from the issue and the README). */
@@ -63,7 +61,7 @@ describe("e2e: security — roles × routes, fuzzed bodies", function () {
   this.timeout(240_000);
   let tc: TestConfig;
   let runtime: Runtime;
-  let dataDir: string;
+  let dispose: () => Promise<void>;
   let admin: ApiClient;
   const clients = new Map<Role, ApiClient>();
 
@@ -85,18 +83,7 @@ describe("e2e: security — roles × routes, fuzzed bodies", function () {
 
   before(async () => {
     tc = await realConfigOnFreePorts();
-    const { loadConfigOrThrow } = await import("../../src/config/config-loader.js");
-    dataDir = mkdtempSync(join(tmpdir(), "scada-sec-"));
-    runtime = createRuntime(loadConfigOrThrow(tc.dir), {
-      port: 0,
-      host: "127.0.0.1",
-      dataDir,
-      sim: true,
-      simPurged: true,
-      historian: "off",
-      logger: silentLogger(),
-      adminPassword: TEST_ADMIN_PASSWORD,
-    });
+    ({ runtime, dispose } = testRuntime(tc));
     const { url } = await runtime.start();
     admin = await adminClient(url);
     for (const role of ROLES) clients.set(role, role === "admin" ? admin : await newUserClient(admin, `sec-${role}`, role));
@@ -105,8 +92,7 @@ describe("e2e: security — roles × routes, fuzzed bodies", function () {
   });
 
   after(async () => {
-    await runtime?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await dispose?.();
     rmSync(tc.dir, { recursive: true, force: true });
   });
 

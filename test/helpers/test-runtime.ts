@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfigOrThrow } from "../../src/config/config-loader.js";
+import { silentLogger } from "../../src/core/logger.js";
+import { type Runtime, type RuntimeOptions, createRuntime } from "../../src/runtime.js";
+import { TEST_ADMIN_PASSWORD } from "./api-client.js";
+import type { TestConfig } from "./test-config.js";
+
+/**
+ * A runtime for e2e tests and benches on a test config copy: the virtual plant (chamber purged), port 0,
+ * no historian, the test admin password, a silent logger, data in a fresh temp dir — each overridable.
+ * `dispose()` stops it and removes its data dir.
+ */
+export function testRuntime(tc: TestConfig, overrides: Partial<RuntimeOptions> = {}): { runtime: Runtime; dataDir: string; dispose(): Promise<void> } {
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "scada-test-"));
+  const runtime = createRuntime(loadConfigOrThrow(tc.dir), {
+    port: 0,
+    host: "127.0.0.1",
+    sim: true,
+    simPurged: true,
+    historian: "off",
+    adminPassword: TEST_ADMIN_PASSWORD,
+    logger: silentLogger(),
+    ...overrides,
+    dataDir,
+  });
+  return {
+    runtime,
+    dataDir,
+    async dispose() {
+      await runtime.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
