@@ -133,7 +133,14 @@ export interface InterlockJson {
   readonly bypassable: boolean;
   readonly bypass: { readonly by: string; readonly reason: string; readonly until: number; readonly [key: string]: unknown } | null;
   readonly blocksStart: readonly string[];
+  /** What a trip does (the cause → effect matrix): the PLC writes and the line command ("none" when it leaves the line alone). */
+  readonly effects: InterlockEffectsJson;
   readonly [key: string]: unknown;
+}
+
+export interface InterlockEffectsJson {
+  readonly writes: readonly { readonly tag: string; readonly value: unknown }[];
+  readonly line: string;
 }
 
 export interface InterlocksJson {
@@ -150,7 +157,16 @@ export interface AlarmJson {
   readonly id: string;
   readonly state: string;
   readonly priority: string;
+  /** The tag the alarm watches; null for interlock, comm and historian alarms (absent from older servers). */
+  readonly tag?: string | null;
+  /** Analog alarms: the level and limit in the tag's units (the indicators mark it); null for the others. */
+  readonly limit?: AlarmLimitJson | null;
   readonly [key: string]: unknown;
+}
+
+export interface AlarmLimitJson {
+  readonly level: string;
+  readonly value: number;
 }
 
 export interface AlarmsJson {

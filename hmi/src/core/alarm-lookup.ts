@@ -1,4 +1,4 @@
-import type { AlarmJson, AlarmsJson } from "../../../src/server/socket-contract.js";
+import type { AlarmJson, AlarmLimitJson, AlarmsJson } from "../../../src/server/socket-contract.js";
 
 export const PRIORITIES = ["critical", "high", "medium", "low"] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -38,12 +38,11 @@ export function alarmPriorityFor(a: AlarmsJson | null, match: { tag?: string; st
 }
 
 /** Analog alarm limits on a tag (for the indicators' marks). */
-export function alarmLimits(a: AlarmsJson | null, tag: string): { level: string; value: number }[] {
+export function alarmLimits(a: AlarmsJson | null, tag: string): AlarmLimitJson[] {
   if (!a) return [];
-  const out: { level: string; value: number }[] = [];
+  const out: AlarmLimitJson[] = [];
   for (const x of a.alarms) {
-    const limit = x.limit as { level: string; value: number } | null | undefined;
-    if (x.tag === tag && limit && typeof limit.value === "number") out.push(limit);
+    if (x.tag === tag && x.limit && typeof x.limit.value === "number") out.push(x.limit);
   }
   return out;
 }

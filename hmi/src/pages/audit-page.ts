@@ -5,9 +5,8 @@ import type { Page } from "../core/page.js";
 
 interface AuditRecord {
   readonly sequence: number;
-  /** Epoch ms (the journal names it serverTime; `time` in the first contract). */
-  readonly serverTime?: number;
-  readonly time?: number;
+  /** Epoch ms: when the server recorded it. */
+  readonly serverTime: number;
   readonly user: string;
   readonly role: string;
   readonly clientAddress: string;
@@ -53,7 +52,7 @@ export function auditPage(): Page {
             "tr",
             { class: rec.result === "ok" ? "" : "audit-not-ok", "data-testid": `audit-row-${rec.sequence}`, "data-action": rec.action, "data-result": rec.result },
             h("td", { class: "num-cell" }, String(rec.sequence)),
-            h("td", { class: "nowrap" }, formatTime(rec.serverTime ?? rec.time)),
+            h("td", { class: "nowrap" }, formatTime(rec.serverTime)),
             h("td", {}, `${rec.user} (${rec.role})`, h("br"), h("span", { class: "muted" }, rec.clientAddress)),
             h("td", {}, rec.action),
             h("td", {}, rec.target),

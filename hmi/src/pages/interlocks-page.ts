@@ -6,11 +6,6 @@ import { session } from "../core/session.js";
 import { causeText } from "../widgets/first-out-banner.js";
 import { openSignatureDialog } from "../widgets/signature-dialog.js";
 
-interface Effects {
-  readonly writes: readonly { tag: string; value: unknown }[];
-  readonly line: string;
-}
-
 const WRITE_NAMES: Record<string, string> = {
   "htr.heater_enable=false": "Heater off",
   "feed.drives_run=false": "Drives stop",
@@ -21,10 +16,9 @@ const WRITE_NAMES: Record<string, string> = {
 
 /** The effect columns of one interlock, in words. */
 export function effectLabels(il: InterlockJson): string[] {
-  const e = il.effects as Effects | undefined;
   const out: string[] = [];
-  for (const w of e?.writes ?? []) out.push(WRITE_NAMES[`${w.tag}=${String(w.value)}`] ?? `${w.tag} = ${String(w.value)}`);
-  if (e && e.line !== "none") out.push(`Line ${e.line}`);
+  for (const w of il.effects.writes) out.push(WRITE_NAMES[`${w.tag}=${String(w.value)}`] ?? `${w.tag} = ${String(w.value)}`);
+  if (il.effects.line !== "none") out.push(`Line ${il.effects.line}`);
   for (const b of il.blocksStart) out.push(b === "heater" ? "Blocks heater on" : `Blocks ${b} start`);
   return out;
 }
