@@ -130,6 +130,8 @@ const STALENESS_CHECK_MS = 50;
 const AUDIT_ANCHOR_WAIT_MS = 3000;
 const AUDIT_ANCHOR_RETRY_MS = 5000;
 const AUDIT_ANCHOR_TRIES = 12;
+/** How often the whole audit chain is verified in the background (and once at start). */
+const AUDIT_VERIFY_MS = 15 * 60_000;
 /** How often timed-out sessions are ended (their listeners told) and the users CLI's audit entries taken. */
 const AUTH_SWEEP_MS = 5000;
 
@@ -234,6 +236,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     devices: () => drivers.map((d) => d.health()),
     historian: () => historian?.status() ?? null,
     auth: () => ({ lockedUsers: auth.lockedUsers().length }),
+    audit: () => ({ faults: auditFaults() }),
     targets: (): Record<string, number> => {
       // Deviation from the recipe profile: the peak while the PLC holds it (pulse hold, continuous at temperature).
       const peak = recipes.interlockParams().peakTempK;
@@ -415,10 +418,30 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       logger.error({ err: String(err) }, "the audit trail could not record config.load");
     }
   };
+  /** The last full chain verification (at start, then every AUDIT_VERIFY_MS); null until the first ends. */
+  let chainBroken: string | null = null;
+  let verifyTimer: NodeJS.Timeout | undefined;
+  const verifyAuditChain = async (): Promise<void> => {
+    if (stopping) return;
+    try {
+      const v = await audit.verify();
+      const broken = !v.ok && v.reason !== "anchor-mismatch" ? `record ${v.sequence}: ${v.reason}` : null;
+      if (broken && broken !== chainBroken) logger.error({ verdict: v }, `AUDIT TRAIL CHAIN BROKEN at ${broken}`);
+      chainBroken = broken;
+    } catch (err) {
+      if (!stopping) logger.error({ err: String(err) }, "audit chain verification failed");
+    }
+  };
+  /** Faults of the audit trail for the AUDIT-TRAIL-FAULT alarm: chain broken, tail anchor mismatch, journal not writable. */
+  const auditFaults = (): number => (chainBroken ? 1 : 0) + (audit.anchorState().state === "mismatch" ? 1 : 0) + (audit.writable() ? 0 : 1);
   const startAudit = async (): Promise<void> => {
     // The first anchor check before this start's own record (a slow historian does not hold the start up).
     await Promise.race([checkAuditAnchor(AUDIT_ANCHOR_TRIES), new Promise((r) => setTimeout(r, AUDIT_ANCHOR_WAIT_MS).unref())]);
     recordConfigLoad();
+    // The whole chain is verified now and then (sliced: the event loop is not held up).
+    void verifyAuditChain();
+    verifyTimer = setInterval(() => void verifyAuditChain(), AUDIT_VERIFY_MS);
+    verifyTimer.unref();
   };
 
   let server: Server | undefined;
@@ -501,6 +524,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       stopping ??= (async () => {
         if (stalenessTimer) clearInterval(stalenessTimer);
         if (anchorTimer) clearTimeout(anchorTimer);
+        if (verifyTimer) clearInterval(verifyTimer);
         if (authTimer) clearInterval(authTimer);
         alarms.stop();
         lineService.stop();

@@ -67,7 +67,7 @@ export type AlarmInput =
   | { readonly type: "device"; readonly id: string; readonly up: boolean }
   | { readonly type: "historian"; readonly online: boolean; readonly spoolFraction: number }
   /** How many user names are locked out after failed logins now. */
-  | { readonly type: "security"; readonly lockedUsers: number }
+  | { readonly type: "security"; readonly lockedUsers: number; readonly auditFaults?: number }
   /** The recipe profile's targets now, per tag (deviation alarms); a tag without a target: no deviation alarm. */
   | { readonly type: "targets"; readonly targets: Readonly<Record<string, number>> }
   | { readonly type: "line-state"; readonly state: AlarmLineState };
@@ -287,6 +287,7 @@ export class AlarmEvaluator {
         break;
       case "security":
         this.setKeyed("security:lockout", input.lockedUsers > 0, input.lockedUsers, now, events);
+        if (input.auditFaults !== undefined) this.setKeyed("security:audit-trail", input.auditFaults > 0, input.auditFaults, now, events);
         break;
       case "targets":
         this.targets = { ...input.targets };

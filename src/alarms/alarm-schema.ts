@@ -36,7 +36,7 @@ export const HISTORIAN_CONDITIONS = ["offline", "spool-filling"] as const;
 export type HistorianCondition = (typeof HISTORIAN_CONDITIONS)[number];
 
 /** lockout: at least one user name is locked out after repeated failed logins. */
-export const SECURITY_CONDITIONS = ["lockout"] as const;
+export const SECURITY_CONDITIONS = ["lockout", "audit-trail"] as const;
 export type SecurityCondition = (typeof SECURITY_CONDITIONS)[number];
 
 /**
@@ -153,7 +153,11 @@ export const historianAlarmSchema = z.strictObject({
 export const securityAlarmSchema = z.strictObject({
   ...common,
   kind: z.literal("security"),
-  /** lockout: active while any user name is locked out after repeated failed logins (value: how many). */
+  /**
+   * lockout: active while any user name is locked out after repeated failed logins (value: how many).
+   * audit-trail: active while the audit trail is at fault — its hash chain broken, its tail not matching the
+   * historian's anchor, or its journal not writable (value: how many of these).
+   */
   condition: z.enum(SECURITY_CONDITIONS),
 });
 

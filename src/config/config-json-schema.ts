@@ -208,7 +208,7 @@ export function alarmsJsonSchema(): object {
   return generate(
     alarmsFileSchema,
     "HTR line: alarms.yaml",
-    "Alarms (ISA-18.2): analog limits, deviation from the recipe, rate, discrete, interlock, PLC trip, link, historian and security (login lockout) alarms.",
+    "Alarms (ISA-18.2): analog limits, deviation from the recipe, rate, discrete, interlock, PLC trip, link, historian and security (login lockout, audit trail fault) alarms.",
     documentation(),
   );
 }

@@ -23,6 +23,8 @@ export interface AlarmServiceDeps {
   readonly historian: () => { readonly online: boolean; readonly spoolFraction: number } | null;
   /** Logins: how many user names are locked out now (the `security` lockout alarm); absent: none watched. */
   readonly auth?: () => { readonly lockedUsers: number };
+  /** The audit trail: how many faults it has now (chain broken, tail mismatch, not writable); absent: not watched. */
+  readonly audit?: () => { readonly faults: number };
   /** Deviation targets now, per tag (e.g. the recipe's peak while the HTR profile holds). */
   readonly targets: () => Readonly<Record<string, number>>;
   readonly clock: Clock;
@@ -45,7 +47,7 @@ export class AlarmService {
   private lastDevices = new Map<string, boolean>();
   private readonly lastInterlocks = new Map<string, boolean>();
   private lastHistorian = "";
-  private lastLockedUsers: number | undefined;
+  private lastSecurity: string | undefined;
   private lastTargets = "";
   /** Recent events, newest last, for the API while the historian is away. */
   private readonly recent: AlarmEvent[] = [];
@@ -167,9 +169,14 @@ export class AlarmService {
       }
     }
     const auth = this.deps.auth?.();
-    if (auth && auth.lockedUsers !== this.lastLockedUsers) {
-      this.lastLockedUsers = auth.lockedUsers;
-      this.feed({ type: "security", lockedUsers: auth.lockedUsers }, now);
+    const audit = this.deps.audit?.();
+    if (auth || audit) {
+      const security = { type: "security" as const, lockedUsers: auth?.lockedUsers ?? 0, ...(audit ? { auditFaults: audit.faults } : {}) };
+      const key = `${security.lockedUsers}/${audit?.faults ?? "-"}`;
+      if (key !== this.lastSecurity) {
+        this.lastSecurity = key;
+        this.feed(security, now);
+      }
     }
     const targets = this.deps.targets();
     const tkey = JSON.stringify(targets);

@@ -135,4 +135,26 @@ describe("runtime: audit trail wiring (config.load, historian mirror, tail ancho
     const v = await admin.getJson<{ ok: boolean; reason: string; anchor: { state: string } }>("/api/audit/verify");
     assert.deepEqual([v.ok, v.reason, v.anchor.state], [false, "anchor-mismatch", "mismatch"]);
   });
+
+  it("the AUDIT-TRAIL-FAULT alarm: active for the tail mismatch; after a byte of an old record is altered, the next start finds the broken chain too", async () => {
+    const rt = running.at(-1)!;
+    const fault = () => rt.alarms.get("AUDIT-TRAIL-FAULT") as { state: string; value?: unknown } | undefined;
+    await waitFor("AUDIT-TRAIL-FAULT active (tail mismatch)", 5000, () => fault()?.state === "unack-active" && fault()?.value === 1, 50);
+    await stopRuntime(rt);
+
+    const path = join(dataDir, "audit", AUDIT_JOURNAL_FILE);
+    const text = readFileSync(path, "utf8");
+    const at = text.indexOf('"sequence":3,');
+    assert.ok(at > 0);
+    const i = text.indexOf('"clientAddress":"', at) + '"clientAddress":"'.length;
+    writeFileSync(path, text.slice(0, i) + (text[i] === "1" ? "2" : "1") + text.slice(i + 1));
+
+    const next = await startRuntime();
+    await waitFor("the chain verified at start", 20_000, async () => (await next.audit.verify()).ok === false, 200);
+    const v = await next.audit.verify();
+    assert.deepEqual(v.ok === false && [v.sequence, v.reason], [3, "hash-mismatch"]);
+    const alarm = () => next.alarms.get("AUDIT-TRAIL-FAULT") as { state: string; value?: unknown } | undefined;
+    // Two faults now: the broken chain (found by the start's verification) and the tail that still does not match.
+    await waitFor("AUDIT-TRAIL-FAULT active with both faults", 10_000, () => alarm()?.state === "unack-active" && alarm()?.value === 2, 50);
+  });
 });

@@ -69,3 +69,26 @@ describe("security alarm (login lockout)", () => {
     assert.equal(def?.kind, "security");
   });
 });
+
+describe("security alarm (audit trail fault)", () => {
+  const both = alarmsFileSchema.parse({
+    settings: {},
+    alarms: [
+      { id: "AUTH-LOCKOUT", kind: "security", condition: "lockout", station: "line", priority: "medium", message: "locked out" },
+      { id: "AUDIT-TRAIL-FAULT", kind: "security", condition: "audit-trail", station: "line", priority: "high", message: "audit trail at fault" },
+    ],
+  });
+
+  it("active while the audit trail has a fault, value = how many; independent of the lockout; not touched when not watched", () => {
+    const ev = new AlarmEvaluator(both);
+    assert.deepEqual(ev.apply({ type: "security", lockedUsers: 0, auditFaults: 0 }, 1000), []);
+    const on = ev.apply({ type: "security", lockedUsers: 0, auditFaults: 2 }, 2000);
+    assert.deepEqual(on.map((e) => [e.alarmId, e.transition, e.value]), [["AUDIT-TRAIL-FAULT", "activate", 2]]);
+    // A lockout input without the audit figure leaves the audit alarm as it is.
+    const lock = ev.apply({ type: "security", lockedUsers: 1 }, 3000);
+    assert.deepEqual(lock.map((e) => [e.alarmId, e.transition]), [["AUTH-LOCKOUT", "activate"]]);
+    assert.equal(ev.get("AUDIT-TRAIL-FAULT")?.conditionActive, true);
+    const off = ev.apply({ type: "security", lockedUsers: 1, auditFaults: 0 }, 4000);
+    assert.deepEqual(off.map((e) => [e.alarmId, e.transition]), [["AUDIT-TRAIL-FAULT", "clear"]]);
+  });
+});
