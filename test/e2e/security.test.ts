@@ -4,7 +4,8 @@ import fc from "fast-check";
 import { ROLES, type Permission, type Role, roleCan } from "../../src/auth/permissions.js";
 import type { Runtime } from "../../src/runtime.js";
 import { OPERATIONS } from "../../src/server/operations.js";
-import type { OperationName } from "../../src/server/socket-contract.js";
+import type { Ack, ClientToServerEvents, OperationName, ServerToClientEvents } from "../../src/server/socket-contract.js";
+import { type Socket, io as connect } from "socket.io-client";
 import { type ApiClient, adminClient, newUserClient } from "../helpers/api-client.js";
 import { testRuntime } from "../helpers/test-runtime.js";
 import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
@@ -173,9 +174,65 @@ describe("e2e: security — roles × routes, fuzzed bodies", function () {
         assert.ok(json.error?.code.startsWith("SCADA_ERR_"));
       }
     }
+    console.log(`      ${cases} fuzzed REST requests; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
     assert.ok(cases >= 3000, `${cases} cases`);
     assert.equal(await stateSnapshot(admin), before, "no fuzzed body changed anything");
     const health = await fetch(`${admin.url}/healthz`);
     assert.equal(health.status, 200, "the server still answers");
+  });
+
+  it("thousands of fuzzed socket events (as admin and as viewer): an ack with a clear error or nothing, no crash, no state change", async () => {
+    const before = await stateSnapshot(admin);
+    const open = (api: ApiClient): Promise<Socket<ServerToClientEvents, ClientToServerEvents>> =>
+      new Promise((resolve, reject) => {
+        const c: Socket<ServerToClientEvents, ClientToServerEvents> = connect(api.url, { reconnection: false, forceNew: true, transports: ["websocket"], extraHeaders: { cookie: api.cookie } });
+        c.once("connect", () => resolve(c));
+        c.once("connect_error", reject);
+      });
+    const sockets = [await open(admin), await open(clients.get("viewer")!)];
+    const opNames = Object.keys(OPERATIONS);
+    let acks = 0;
+    let cases = 0;
+    try {
+      for (const socket of sockets) {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(
+              fc.record({ event: fc.constant("operate"), payload: fc.oneof(fc.anything(), fc.record({ op: fc.constantFrom(...opNames, "line.explode", "__proto__"), input: fc.anything() })) }),
+              fc.record({ event: fc.constant("subscribe"), payload: fc.oneof(fc.anything(), fc.array(fc.string(), { maxLength: 600 })) }),
+              fc.record({ event: fc.constantFrom("line", "tags", "session", "admin", "constructor"), payload: fc.anything() }),
+            ),
+            async ({ event, payload }) => {
+              cases++;
+              if (event === "operate" && typeof payload === "object" && payload !== null && "op" in payload) {
+                // Valid inputs are left out: they would run (an admin may do everything).
+                const name = String((payload as { op: unknown }).op);
+                const def = Object.hasOwn(OPERATIONS, name) ? (OPERATIONS as Record<string, { input: { safeParse(v: unknown): { success: boolean } } }>)[name] : undefined;
+                if (def && socket === sockets[0] && def.input.safeParse((payload as { input?: unknown }).input ?? {}).success) return;
+              }
+              const ack = await new Promise<Ack | "none">((resolve) => {
+                const timer = setTimeout(() => resolve("none"), 1000);
+                (socket.emit as (e: string, p: unknown, cb: (r: Ack) => void) => void)(event, payload, (r) => {
+                  clearTimeout(timer);
+                  resolve(r);
+                });
+              });
+              if (ack === "none") return; // unknown events without a handler may stay unanswered
+              acks++;
+              if (event === "subscribe" && ack.ok) return; // a list of (unknown) tag names is a valid subscription
+              assert.equal(ack.ok, false, `${event} ${JSON.stringify(payload)?.slice(0, 200)} was accepted`);
+              assert.ok(!ack.ok && ack.error.code.startsWith("SCADA_ERR_") && ack.error.message.length > 5, JSON.stringify(ack));
+            },
+          ),
+          { numRuns: 800 },
+        );
+        assert.ok(socket.connected, "the socket survived");
+      }
+    } finally {
+      for (const s of sockets) s.disconnect();
+    }
+    console.log(`      ${cases} fuzzed socket events (${acks} answered with an ack, the rest unknown events left unanswered)`);
+    assert.ok(cases >= 1600 && acks >= 1000, `${cases} cases, ${acks} acks`);
+    assert.equal(await stateSnapshot(admin), before, "no fuzzed event changed anything");
   });
 });
