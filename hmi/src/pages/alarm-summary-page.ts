@@ -3,6 +3,7 @@ import { h, setText } from "../core/dom.js";
 import { STANDING, priorityRank } from "../core/alarm-lookup.js";
 import { formatNumber, formatTime } from "../core/format-value.js";
 import type { Page, PageContext } from "../core/page.js";
+import { type PageAckOutcome, pageAckSummary, unackedIds } from "../core/page-ack.js";
 import { session } from "../core/session.js";
 import { tabs } from "../core/tabs.js";
 import { alarmStateText } from "../widgets/alarm-banner.js";
@@ -13,7 +14,11 @@ export const ALARM_TABS = [
   { hash: "#/alarms/kpis", label: "KPIs" },
 ];
 
-/** Alarm summary: standing and shelved alarms, most important first; ack, shelve (reason, minutes), unshelve, reset. */
+/**
+ * Alarm summary: standing and shelved alarms, most important first; ack, shelve (reason, minutes), unshelve,
+ * reset; and a page acknowledgement (ISA-18.2): every unacknowledged alarm shown, confirmed first, sent one
+ * `alarm.ack` each so every alarm leaves its own audit record.
+ */
 export function alarmSummaryPage(ctx: PageContext): Page {
   const { state, live } = ctx;
   const showAll = h("input", { type: "checkbox", "data-testid": "alarms-show-all" });
@@ -50,6 +55,57 @@ export function alarmSummaryPage(ctx: PageContext): Page {
 
   const canAck = session.can("alarms:ack");
   const canShelve = session.can("alarms:shelve");
+
+  // ---- page acknowledgement: snapshot what is shown, confirm, then one alarm.ack per alarm in turn ----
+  let shown: AlarmJson[] = [];
+  let pending: string[] = [];
+  let acking = false;
+  const unackedShown = () => unackedIds(shown);
+  const ackPageQuestion = h("span", { "data-testid": "ack-page-question" });
+  const ackPageConfirm = h("button", { type: "button", class: "btn btn-primary", "data-testid": "ack-page-confirm" }, "Acknowledge");
+  const ackPageCancel = h("button", { type: "button", class: "btn", "data-testid": "ack-page-cancel" }, "Cancel");
+  const ackPageForm = h("div", { class: "panel ack-page-form", role: "alertdialog", "data-testid": "ack-page-form" }, ackPageQuestion, ackPageConfirm, ackPageCancel);
+  ackPageForm.hidden = true;
+  const ackPageButton = h("button", { type: "button", class: "btn", "data-testid": "alarms-ack-page" }, "Acknowledge all shown");
+  const closeAckPage = () => {
+    ackPageForm.hidden = true;
+    pending = [];
+  };
+  ackPageButton.addEventListener("click", () => {
+    if (acking) return;
+    pending = unackedShown();
+    if (pending.length === 0) return;
+    setText(ackPageQuestion, `Acknowledge the ${pending.length} unacknowledged alarm${pending.length === 1 ? "" : "s"} shown (${pending.join(", ")})? Each is acknowledged and recorded separately.`);
+    ackPageConfirm.textContent = `Acknowledge ${pending.length}`;
+    ackPageForm.dataset.count = String(pending.length);
+    ackPageForm.hidden = false;
+    ackPageConfirm.focus();
+  });
+  ackPageCancel.addEventListener("click", closeAckPage);
+  ackPageConfirm.addEventListener("click", () => {
+    // Exactly the alarms the operator was asked about: one that came in since waits for its own look.
+    const ids = pending;
+    closeAckPage();
+    if (ids.length === 0 || acking) return;
+    acking = true;
+    ackPageButton.disabled = true;
+    void (async () => {
+      const outcomes: PageAckOutcome[] = [];
+      for (const id of ids) {
+        setText(result, `acknowledging ${outcomes.length + 1} of ${ids.length} …`);
+        const a = await live.operate("alarm.ack", { id });
+        outcomes.push(a.ok ? { id, ok: true } : { id, ok: false, reason: a.error.message });
+      }
+      const refused = outcomes.filter((o) => !o.ok).length;
+      setText(result, pageAckSummary(outcomes));
+      result.className = refused === 0 ? "cmd-result" : "cmd-result refused";
+      result.dataset.outcome = refused === 0 ? "accepted" : "refused";
+      result.dataset.acked = String(outcomes.length - refused);
+      result.dataset.refused = String(refused);
+      acking = false;
+      render();
+    })();
+  });
   const button = (label: string, testid: string, run: () => void) => h("button", { type: "button", class: "btn btn-small", "data-testid": testid, onclick: run }, label);
   const row = (a: AlarmJson): HTMLTableRowElement => {
     const actions: HTMLElement[] = [];
@@ -90,6 +146,11 @@ export function alarmSummaryPage(ctx: PageContext): Page {
       .sort((x, y) => priorityRank(x.priority) - priorityRank(y.priority) || Number(y.since ?? 0) - Number(x.since ?? 0));
     tbody.replaceChildren(...(list.length ? list.map(row) : [h("tr", {}, h("td", { colspan: 8, class: "muted" }, "No standing or shelved alarms."))]));
     tbody.classList.toggle("stale", !state.connected);
+    shown = list;
+    const n = unackedShown().length;
+    ackPageButton.disabled = acking || n === 0 || !state.connected;
+    ackPageButton.dataset.count = String(n);
+    ackPageButton.textContent = `Acknowledge all shown (${n})`;
   };
   showAll.addEventListener("change", render);
 
@@ -97,7 +158,8 @@ export function alarmSummaryPage(ctx: PageContext): Page {
     "div",
     { class: "alarms-page", "data-testid": "alarms-page" },
     tabs(ALARM_TABS, "#/alarms"),
-    h("div", { class: "toolbar" }, h("label", {}, showAll, " also show suppressed, out-of-service and normal alarms")),
+    h("div", { class: "toolbar" }, canAck ? ackPageButton : null, h("label", {}, showAll, " also show suppressed, out-of-service and normal alarms")),
+    canAck ? ackPageForm : null,
     shelveForm,
     result,
     h("table", { class: "grid" }, h("thead", {}, h("tr", {}, ...["Priority", "Alarm", "Message", "Station", "State", "Value", "Since", ""].map((x) => h("th", {}, x)))), tbody),
