@@ -31,6 +31,7 @@ export function trendsPage(ctx: PageContext): Page {
   const plotHost = h("div", { class: "trend-plot", "data-testid": "trend-plot" });
   let win: { from: number; to: number } | null = null; // absolute window after zoom / pan; null = relative range
   let plot: uPlot | null = null;
+  let loadSeq = 0; // only the latest request draws (a slow answer to an older one is dropped)
 
   const buildPicker = () => {
     const numeric = [...state.meta.values()].filter((m) => m.units !== "" || m.range !== null).filter((m) => typeof state.value(m.name)?.value !== "boolean");
@@ -64,22 +65,30 @@ export function trendsPage(ctx: PageContext): Page {
   const load = async () => {
     const tags = [...picked];
     if (tags.length === 0) {
+      loadSeq++;
       setText(status, "Pick one or more tags.");
+      plotHost.dataset.state = "empty";
+      plotHost.dataset.points = "0";
       plot?.destroy();
       plot = null;
       return;
     }
+    const seq = ++loadSeq;
     const r = currentRange();
     const q = query({ tags: tags.join(","), from: r.from, to: r.to, points: POINTS });
     csv.setAttribute("href", `/api/history${q}&format=csv`);
     setText(status, "loading …");
+    plotHost.dataset.state = "loading";
     let res: HistoryResult;
     try {
       res = await api.get<HistoryResult>(`/api/history${q}`);
     } catch (err) {
+      if (seq !== loadSeq) return;
       setText(status, `history not available: ${(err as Error).message}`);
+      plotHost.dataset.state = "error";
       return;
     }
+    if (seq !== loadSeq) return;
     setText(status, `${formatTime(res.fromMs)} … ${formatTime(res.toMs)} · ${res.source}, ${res.bucketMs >= 1000 ? `${Math.round(res.bucketMs / 1000)} s` : `${Math.round(res.bucketMs)} ms`} buckets · drag to zoom, ◀ ▶ to pan`);
     draw(res, tags);
   };
@@ -87,6 +96,17 @@ export function trendsPage(ctx: PageContext): Page {
   const draw = (res: HistoryResult, tags: string[]) => {
     const units = [...new Set(tags.map((t) => state.meta.get(t)?.units || "–"))];
     const data = alignSeries(res, tags);
+    // Raw samples are recorded on change: a value holds until the next one (a step), buckets are means (a line).
+    const paths = res.source === "raw" ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {};
+    // What is drawn, for tests and for a look in the inspector: the window, the tags, the points with a value.
+    Object.assign(plotHost.dataset, {
+      state: "ready",
+      from: String(res.fromMs),
+      to: String(res.toMs),
+      tags: tags.join(","),
+      points: String(data.slice(1).reduce((n, col) => n + col.filter((v) => typeof v === "number").length, 0)),
+      bucketMs: String(res.bucketMs),
+    });
     plot?.destroy();
     plot = new uPlot(
       {
@@ -97,7 +117,7 @@ export function trendsPage(ctx: PageContext): Page {
           { stroke: "#333", grid: { stroke: "#c4c4c4" } },
           ...units.slice(0, 2).map((u, i) => ({ scale: u, label: u, stroke: "#333", side: i === 0 ? 3 : 1, grid: { show: i === 0, stroke: "#c4c4c4" }, size: 60 })),
         ],
-        series: [{}, ...tags.map((t, i) => ({ label: t, scale: state.meta.get(t)?.units || "–", stroke: PENS[i % PENS.length]!, width: 1.5 }))],
+        series: [{}, ...tags.map((t, i) => ({ label: t, scale: state.meta.get(t)?.units || "–", stroke: PENS[i % PENS.length]!, width: 1.5, ...paths }))],
         cursor: { drag: { x: true, y: false, setScale: false } },
         hooks: {
           setSelect: [
