@@ -7,6 +7,8 @@ export class ApiRequestError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error's `details` when the server sent some (e.g. `{ lockedUntil }` with a 423 on login). */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -41,9 +43,9 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     json = null;
   }
   if (!res.ok) {
-    const e = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    const e = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
     if (res.status === 401 && path !== "/api/login" && path !== "/api/me") onUnauthorised?.(e?.message ?? "session ended");
-    throw new ApiRequestError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (text.slice(0, 200) || res.statusText));
+    throw new ApiRequestError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? (text.slice(0, 200) || res.statusText), e?.details);
   }
   return json as T;
 }

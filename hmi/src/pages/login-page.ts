@@ -1,5 +1,8 @@
+import { ApiRequestError } from "../core/api.js";
 import { h } from "../core/dom.js";
+import { formatTime } from "../core/format-value.js";
 import { session } from "../core/session.js";
+import { lockedUntilOf, lockoutText, sessionEndedText } from "../core/session-text.js";
 
 /** User name and password; the server's refusal (wrong password, locked, disabled) is shown as it says it. */
 export function loginPage(opts: { reason?: string; onLoggedIn: () => void }): HTMLElement {
@@ -12,7 +15,7 @@ export function loginPage(opts: { reason?: string; onLoggedIn: () => void }): HT
     "form",
     { class: "login-form", "data-testid": "login-form" },
     h("h1", {}, "HTR line 1 — operator HMI"),
-    opts.reason ? h("p", { class: "login-reason", "data-testid": "login-reason" }, `Session ended: ${opts.reason}`) : null,
+    opts.reason ? h("p", { class: "login-reason", role: "status", "data-testid": "login-reason", "data-reason": opts.reason }, `Session ended: ${sessionEndedText(opts.reason)}`) : null,
     h("label", {}, "User", user),
     h("label", {}, "Password", password),
     submit,
@@ -26,7 +29,10 @@ export function loginPage(opts: { reason?: string; onLoggedIn: () => void }): HT
       .login(user.value.trim(), password.value)
       .then(() => opts.onLoggedIn())
       .catch((err: Error) => {
-        error.textContent = err.message;
+        const until = err instanceof ApiRequestError && err.status === 423 ? lockedUntilOf(err.details) : null;
+        error.textContent = until === null ? err.message : lockoutText(until, Date.now(), formatTime(until));
+        if (until === null) delete error.dataset.lockedUntil;
+        else error.dataset.lockedUntil = String(until);
         error.hidden = false;
         password.value = "";
         password.focus();

@@ -42,11 +42,13 @@ export function usersPage(): Page {
     const role = h("select", { "data-testid": `user-role-${u.name}`, disabled: !manage }, ...ROLES.map((r) => h("option", { value: r, selected: r === u.role }, r)));
     role.addEventListener("change", () => void run(`role of ${u.name} → ${role.value}`, () => patch(u.name, { role: role.value })));
     const pw = h("input", { type: "password", placeholder: "new password", size: 14, autocomplete: "new-password", "data-testid": `user-password-${u.name}` });
+    // Locked: too many failed logins; enabling lifts the lock (PATCH {disabled: false}).
+    const locked = typeof u.lockedUntil === "number" && u.lockedUntil > Date.now();
     cells.push(
       u.name,
       role,
-      u.disabled ? "DISABLED" : "enabled",
-      u.lockedUntil && u.lockedUntil > Date.now() ? `locked until ${formatTime(u.lockedUntil)}` : `${u.failedCount ?? 0} failed logins`,
+      h("span", { class: locked ? "user-locked-state" : "", "data-testid": `user-state-${u.name}` }, u.disabled ? "DISABLED" : locked ? `LOCKED until ${formatTime(u.lockedUntil)}` : "enabled"),
+      locked ? "locked: too many failed logins" : `${u.failedCount ?? 0} failed logins`,
       String(u.sessions ?? 0),
       formatTime(u.createdAt),
     );
@@ -54,12 +56,15 @@ export function usersPage(): Page {
       ? h(
           "div",
           { class: "actions" },
-          h("button", { type: "button", class: "btn btn-small", "data-testid": `user-toggle-${u.name}`, onclick: () => void run(`${u.disabled ? "enable" : "disable"} ${u.name}`, () => patch(u.name, { disabled: !u.disabled })) }, u.disabled ? "Enable" : "Disable"),
+          locked && !u.disabled
+            ? h("button", { type: "button", class: "btn btn-small", "data-testid": `user-unlock-${u.name}`, title: "Lifts the lockout and clears the failed logins", onclick: () => void run(`unlock ${u.name}`, () => patch(u.name, { disabled: false })) }, "Unlock (enable)")
+            : null,
+          h("button", { type: "button", class: "btn btn-small", "data-testid": `user-toggle-${u.name}`, onclick: () => void run(`${u.disabled ? "enable" : "disable"} ${u.name}`, () => patch(u.name, { disabled: !u.disabled })) }, u.disabled ? (locked ? "Enable (unlocks)" : "Enable") : "Disable"),
           pw,
           h("button", { type: "button", class: "btn btn-small", "data-testid": `user-setpw-${u.name}`, onclick: () => void run(`password of ${u.name}`, () => patch(u.name, { password: pw.value })) }, "Set password"),
         )
       : "";
-    return h("tr", { "data-testid": `user-row-${u.name}`, class: u.disabled ? "muted" : "" }, ...cells.map((c) => h("td", {}, c)), h("td", {}, actions));
+    return h("tr", { "data-testid": `user-row-${u.name}`, class: u.disabled ? "muted" : "", "data-locked": String(locked) }, ...cells.map((c) => h("td", {}, c)), h("td", {}, actions));
   };
   const load = async () => {
     try {
