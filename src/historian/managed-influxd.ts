@@ -44,16 +44,48 @@ export function findInfluxd(pathEnv: string = process.env.PATH ?? ""): string | 
   return null;
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function pickFreePort(): Promise<number> {
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago. It is picked below the kernel's ephemeral range
+ * (ip_local_port_range, 32768–60999 here): a port from the ephemeral range can be taken, between this check
+ * and the listen, as the local port of any outgoing connection (a client of influxd, OPC UA, Modbus …),
+ * which made `listen EADDRINUSE` flakes under load. Random within the range, so parallel picks rarely meet.
+ */
+export async function pickFreePort(): Promise<number> {
+  const [low, high] = portRangeBelowEphemeral();
+  for (let i = 0; i < 50 && high > low; i++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canListen(port)) return port;
+  }
+  return listenAndClose(0);
+}
+
+function portRangeBelowEphemeral(): [number, number] {
+  let ephemeralLow = 32768;
+  try {
+    const first = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (Number.isInteger(first) && first > 0) ephemeralLow = first;
+  } catch {
+    // not Linux: the IANA ephemeral range starts at 49152; 32768 is below both
+  }
+  return [10_000, Math.min(ephemeralLow, 49_152) - 1];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenAndClose(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenAndClose(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+    srv.listen(port, "127.0.0.1", () => {
       const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+      const bound = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(bound));
     });
   });
 }

@@ -73,7 +73,10 @@ export class TagHistoryPolicy {
       slot.pending = value;
       return [];
     }
-    return [this.store(slot, value, now)];
+    // A quality change the SCADA noticed itself (stale, link lost) carries the last sample's source time; it
+    // is stored at the time it was noticed, or it would sit on top of that sample (same time stamp, twice).
+    const noticed = qualityChanged && slot.stored !== null && value.sourceTs <= slot.stored.sourceTs;
+    return [this.store(slot, noticed ? { ...value, sourceTs: Math.max(value.serverTs, now) } : value, now)];
   }
 
   /** Time passed: held-back values whose interval ended and period samples that are due. */

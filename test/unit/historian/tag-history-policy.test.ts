@@ -69,3 +69,19 @@ describe("tag history policy", () => {
     assert.deepEqual(p.tick(10_000), []);
   });
 });
+
+describe("tag history policy: quality changes the SCADA notices itself", () => {
+  it("a stale mark (same sample, same source time) is stored at the time it was noticed, not on top of the sample", () => {
+    const p = new TagHistoryPolicy([{ name: "line-plc.heartbeat" } as TagConfig]);
+    const good = { value: 41, quality: { status: "Good", reason: "" }, sourceTs: 1000, serverTs: 1000 } as never;
+    assert.deepEqual(p.offer("line-plc.heartbeat", good, 1000).map((s) => s.value.sourceTs), [1000]);
+    // Stale: the table republishes the same sample with a worse quality (source and server times unchanged).
+    const stale = { value: 41, quality: { status: "Uncertain", reason: "stale" }, sourceTs: 1000, serverTs: 1000 } as never;
+    assert.deepEqual(p.offer("line-plc.heartbeat", stale, 1260).map((s) => [s.value.sourceTs, s.value.quality.status]), [[1260, "Uncertain"]]);
+    // Confirmed again without a new sample: also at the time noticed.
+    assert.deepEqual(p.offer("line-plc.heartbeat", good, 1300).map((s) => s.value.sourceTs), [1300]);
+    // A new sample keeps its own source time.
+    const next = { value: 44, quality: { status: "Good", reason: "" }, sourceTs: 1310, serverTs: 1311 } as never;
+    assert.deepEqual(p.offer("line-plc.heartbeat", next, 1312).map((s) => s.value.sourceTs), [1310]);
+  });
+});
