@@ -115,7 +115,8 @@ async function startApp(): Promise<void> {
       session.restore().catch(() => undefined);
     },
   });
-  shell = new AppShell(s, navigate, () => void session.logout());
+  const link = live;
+  shell = new AppShell(s, navigate, () => void session.logout(), (op, input) => link.operate(op, input));
   root.replaceChildren(shell.el);
   let wasConnected = false;
   let everConnected = false;

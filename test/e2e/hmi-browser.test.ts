@@ -175,6 +175,9 @@ describe("e2e: the HMI in Chromium", function () {
     assert.match((await temp.textContent()) ?? "", /^\d+\s*K$/);
     assert.match((await page.getByTestId("mimic-value-htr.o2").textContent()) ?? "", /ppm/);
     assert.match(await packml(), /Stopped|Aborted|Idle/);
+    // Stop and Abort in the header of every display, one click away.
+    assert.equal(await page.getByTestId("header-cmd-stop").isVisible(), true);
+    assert.equal(await page.getByTestId("header-cmd-abort").isVisible(), true);
     await shot("02-overview-operator");
   });
 
@@ -211,6 +214,21 @@ describe("e2e: the HMI in Chromium", function () {
     assert.match((await page.getByTestId("thermal-profile-figures").textContent()) ?? "", /BiSb: peak 1340 ± 15 K/);
     assert.equal(await page.getByTestId("thermal-profile-chart").locator("canvas").count(), 1);
     await shot("03-htr-execute");
+  });
+
+  it("operator: Abort from the header of another display (the alarm page) takes the running line to Aborted, heater off, audited", async () => {
+    if ((await packml()) !== "Execute") {
+      await go("#/station/htr");
+      await driveToExecute();
+    }
+    await go("#/alarms");
+    await page.getByTestId("header-cmd-abort").click();
+    await waitLine("Aborted after the header's Abort", 15_000, async () => (await packml()) === "Aborted");
+    assert.match((await page.getByTestId("header-stop-result").textContent()) ?? "", /abort accepted/);
+    const heater = (await engineer.getJson("/api/tags/htr.heater_enable")) as { value: unknown };
+    assert.equal(heater.value, false, "heater off");
+    const audit = (await engineer.getJson("/api/audit?action=line.command&user=operator1&limit=5")) as { records: { newValue: { command?: string }; result: string }[] };
+    assert.ok(audit.records.some((r) => r.newValue.command === "abort" && r.result === "ok"), "the abort is in the audit trail");
   });
 
   it("a web break (engineer, REST fault) shows the first-out banner and a new critical alarm", async () => {
@@ -265,6 +283,7 @@ describe("e2e: the HMI in Chromium", function () {
     await page.getByTestId("line-commands").waitFor();
     assert.equal(await page.getByTestId("cmd-start").count(), 0);
     assert.equal(await page.getByTestId("cmd-stop").count(), 0);
+    assert.equal(await page.getByTestId("header-cmd-stop").count(), 0, "no Stop in the viewer's header");
     assert.equal(await page.getByTestId("no-commands").isVisible(), true);
     await shot("07-htr-viewer");
 

@@ -4,6 +4,7 @@ import type { ChangeKind, PlantState } from "./plant-state.js";
 import { session } from "./session.js";
 import { alarmBanner } from "../widgets/alarm-banner.js";
 import { connectionBanner } from "../widgets/connection-banner.js";
+import { type Operate, headerStop } from "../widgets/header-stop.js";
 
 interface NavItem {
   readonly hash: string;
@@ -39,6 +40,7 @@ export class AppShell {
     private readonly state: PlantState,
     navigate: (hash: string) => void,
     onLogout: () => void,
+    operate: Operate,
   ) {
     this.alarm = alarmBanner(state, navigate);
     this.conn = connectionBanner(state);
@@ -46,7 +48,7 @@ export class AppShell {
     this.el = h(
       "div",
       { class: "shell" },
-      h("header", { class: "hdr" }, h("span", { class: "hdr-title" }, "HTR line 1"), this.packml, this.nav, this.userBox, logout),
+      h("header", { class: "hdr" }, h("span", { class: "hdr-title" }, "HTR line 1"), this.packml, headerStop(operate), this.nav, this.userBox, logout),
       this.conn.el,
       this.alarm.el,
       this.main,
