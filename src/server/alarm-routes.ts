@@ -2,7 +2,7 @@ import { Router } from "express";
 import { ScadaError } from "../core/errors.js";
 import type { AccessPolicy } from "./access-policy.js";
 import { type OperationRoutes, bodyWith, operationRoute } from "./operation-route.js";
-import { requirePermission } from "./require-permission.js";
+import { requirePermission, requireSession } from "./require-permission.js";
 
 export type AlarmActionOutcome = { readonly ok: true; readonly events: readonly unknown[] } | { readonly ok: false; readonly reason: string };
 
@@ -78,9 +78,9 @@ export function alarmRoutes(alarms: AlarmControl, policy: AccessPolicy, now: () 
   // Acknowledge, reset, shelve and unshelve run as operations (checked and audited; see operations.ts).
   const alarmOp = (op: "alarm.ack" | "alarm.reset" | "alarm.shelve" | "alarm.unshelve") =>
     operationRoute(ops.runner, ops.actorOf, op, (req) => bodyWith(req, { id: String(req.params.id) }));
-  r.post("/api/alarms/:id/ack", requirePermission(policy, "alarms:ack"), alarmOp("alarm.ack"));
-  r.post("/api/alarms/:id/reset", requirePermission(policy, "alarms:ack"), alarmOp("alarm.reset"));
-  r.post("/api/alarms/:id/shelve", requirePermission(policy, "alarms:shelve"), alarmOp("alarm.shelve"));
-  r.post("/api/alarms/:id/unshelve", requirePermission(policy, "alarms:shelve"), alarmOp("alarm.unshelve"));
+  r.post("/api/alarms/:id/ack", requireSession(policy), alarmOp("alarm.ack"));
+  r.post("/api/alarms/:id/reset", requireSession(policy), alarmOp("alarm.reset"));
+  r.post("/api/alarms/:id/shelve", requireSession(policy), alarmOp("alarm.shelve"));
+  r.post("/api/alarms/:id/unshelve", requireSession(policy), alarmOp("alarm.unshelve"));
   return r;
 }

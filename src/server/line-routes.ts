@@ -2,7 +2,7 @@ import { Router } from "express";
 import type { PackmlCommand } from "../control/packml-states.js";
 import type { AccessPolicy } from "./access-policy.js";
 import { type OperationRoutes, bodyWith, operationRoute } from "./operation-route.js";
-import { requirePermission } from "./require-permission.js";
+import { requirePermission, requireSession } from "./require-permission.js";
 
 export interface CommandOutcome {
   readonly accepted: boolean;
@@ -32,16 +32,16 @@ export function lineRoutes(line: LineControl, policy: AccessPolicy, ops: Operati
   r.get("/api/line", requirePermission(policy, "line:read"), (_req, res) => {
     res.json(line.status());
   });
-  // Stop and Abort need only `line:stop`; the runner asks `line:command` for the others.
-  r.post("/api/line/commands", requirePermission(policy, "line:stop"), operationRoute(ops.runner, ops.actorOf, "line.command", (req) => req.body));
+  // The runner checks the permission: Stop and Abort need only `line:stop`, the others `line:command`.
+  r.post("/api/line/commands", requireSession(policy), operationRoute(ops.runner, ops.actorOf, "line.command", (req) => req.body));
   r.get("/api/interlocks", requirePermission(policy, "interlocks:read"), (_req, res) => {
     res.json(line.interlocks());
   });
-  r.post("/api/interlocks/reset", requirePermission(policy, "interlocks:reset"), operationRoute(ops.runner, ops.actorOf, "interlock.reset", (req) => req.body ?? {}));
+  r.post("/api/interlocks/reset", requireSession(policy), operationRoute(ops.runner, ops.actorOf, "interlock.reset", (req) => req.body ?? {}));
   // Body: {"minutes": 1..480, "reason": "…", "signature": {"password": "…", "meaning": "…"}} (e-signature).
   r.post(
     "/api/interlocks/:id/bypass",
-    requirePermission(policy, "interlocks:bypass"),
+    requireSession(policy),
     operationRoute(ops.runner, ops.actorOf, "interlock.bypass", (req) => bodyWith(req, { id: String(req.params.id) })),
   );
   return r;

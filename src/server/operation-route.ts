@@ -8,6 +8,10 @@ import type { OperationName } from "./socket-contract.js";
 export type ActorOf = (req: Request, res: Response) => Actor | undefined;
 
 /**
+ * Routes that run operations are guarded with `requirePermission(policy, "session")` (a live session and the
+ * CSRF token) only: the runner checks the operation's permission itself, so a refusal leaves the same
+ * record — the operation's own action, result "refused", the reason — as over the socket.
+ *
  * A REST route that runs an operation through the runner — the same checks, the same domain call and the
  * same audit record as the HMI's socket `operate` event. A refusal becomes `{ error: { code, message } }`
  * with the code's status.

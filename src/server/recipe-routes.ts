@@ -2,7 +2,7 @@ import { Router } from "express";
 import { ScadaError } from "../core/errors.js";
 import type { AccessPolicy } from "./access-policy.js";
 import { type OperationRoutes, bodyWith, operationRoute } from "./operation-route.js";
-import { requirePermission } from "./require-permission.js";
+import { requirePermission, requireSession } from "./require-permission.js";
 
 export type RecipeLoadOutcome =
   | { readonly ok: true; readonly status: unknown }
@@ -26,13 +26,13 @@ export function recipeRoutes(recipes: RecipeControl, policy: AccessPolicy, ops: 
   r.get("/api/recipes/loaded", requirePermission(policy, "recipes:read"), (_req, res) => {
     res.json(recipes.status());
   });
-  r.post("/api/recipes/loaded/verify", requirePermission(policy, "recipes:load"), operationRoute(ops.runner, ops.actorOf, "recipe.verify", (req) => req.body ?? {}));
+  r.post("/api/recipes/loaded/verify", requireSession(policy), operationRoute(ops.runner, ops.actorOf, "recipe.verify", (req) => req.body ?? {}));
   r.get("/api/recipes/:alloy", requirePermission(policy, "recipes:read"), (req, res) => {
     const alloy = String(req.params.alloy);
     const recipe = recipes.get(alloy);
     if (recipe === undefined) throw new ScadaError("SCADA_ERR_RECIPE_UNKNOWN", `Unknown recipe '${alloy}'`);
     res.json(recipe);
   });
-  r.post("/api/recipes/:alloy/load", requirePermission(policy, "recipes:load"), operationRoute(ops.runner, ops.actorOf, "recipe.load", (req) => bodyWith(req, { alloy: String(req.params.alloy) })));
+  r.post("/api/recipes/:alloy/load", requireSession(policy), operationRoute(ops.runner, ops.actorOf, "recipe.load", (req) => bodyWith(req, { alloy: String(req.params.alloy) })));
   return r;
 }

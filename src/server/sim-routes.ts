@@ -1,7 +1,7 @@
 import { Router } from "express";
 import type { AccessPolicy } from "./access-policy.js";
 import { type OperationRoutes, bodyWith, operationRoute } from "./operation-route.js";
-import { requirePermission } from "./require-permission.js";
+import { requirePermission, requireSession } from "./require-permission.js";
 
 export interface FaultInfo {
   readonly name: string;
@@ -21,6 +21,6 @@ export function simRoutes(sim: SimControl, policy: AccessPolicy, ops: OperationR
   r.get("/api/sim/faults", requirePermission(policy, "sim:read"), (_req, res) => {
     res.json({ faults: sim.faults() });
   });
-  r.post("/api/sim/faults/:name", requirePermission(policy, "sim:control"), operationRoute(ops.runner, ops.actorOf, "sim.fault", (req) => bodyWith(req, { name: String(req.params.name) })));
+  r.post("/api/sim/faults/:name", requireSession(policy), operationRoute(ops.runner, ops.actorOf, "sim.fault", (req) => bodyWith(req, { name: String(req.params.name) })));
   return r;
 }

@@ -109,9 +109,10 @@ describe("e2e: security — roles × routes, fuzzed bodies", function () {
     assert.deepEqual(mismatches, []);
   });
 
-  it("every role × every mutating route: refused with 403 exactly when the role lacks the permission, audited as access.denied; nothing changes", async () => {
+  it("every role × every mutating route: refused with 403 exactly when the role lacks the permission, the refusal audited; nothing changes", async () => {
     const before = await stateSnapshot(admin);
-    const deniedBefore = (await admin.getJson<{ count: number }>("/api/audit?action=access.denied&limit=10000")).count;
+    const refusedCount = async () => (await admin.getJson<{ count: number }>("/api/audit?result=refused&limit=10000")).count;
+    const deniedBefore = await refusedCount();
     const mismatches: string[] = [];
     let denied = 0;
     for (const role of ROLES) {
@@ -127,7 +128,28 @@ describe("e2e: security — roles × routes, fuzzed bodies", function () {
     }
     assert.deepEqual(mismatches, []);
     assert.equal(await stateSnapshot(admin), before, "refused requests changed nothing");
-    await waitFor("the refusals in the audit trail", 3000, async () => (await admin.getJson<{ count: number }>("/api/audit?action=access.denied&limit=10000")).count - deniedBefore >= denied);
+    // Operations are refused by the runner (the operation's own action, result refused), the user routes by the
+    // route guard (access.denied): every refusal is a record either way.
+    await waitFor("the refusals in the audit trail", 3000, async () => (await refusedCount()) - deniedBefore >= denied);
+  });
+
+  it("the same refusal over REST and over the socket leaves the same audit record", async () => {
+    const viewer = clients.get("viewer")!;
+    const rest = await viewer.post("/api/line/commands", { command: "start", recipe: "BiSb" });
+    assert.equal(rest.status, 403);
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(viewer.url, { reconnection: false, forceNew: true, transports: ["websocket"], extraHeaders: { cookie: viewer.cookie } });
+    try {
+      const ack = await new Promise<Ack>((resolve) => socket.emit("operate", { op: "line.command", input: { command: "start", recipe: "BiSb" } }, resolve));
+      assert.equal(!ack.ok && ack.error.code, "SCADA_ERR_AUTH_FORBIDDEN");
+    } finally {
+      socket.disconnect();
+    }
+    type Rec = Record<string, unknown>;
+    const { records } = await admin.getJson<{ records: Rec[] }>("/api/audit?action=line.command&user=sec-viewer&limit=2");
+    assert.equal(records.length, 2);
+    const strip = ({ sequence: _s, serverTime: _t, hash: _h, prevHash: _p, ...rest }: Rec) => rest;
+    assert.deepEqual(strip(records[0]!), strip(records[1]!));
+    assert.equal(records[0]!.result, "refused");
   });
 
   it("Stop and Abort: any operating role may, a viewer or QA may not", async () => {
