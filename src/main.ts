@@ -161,7 +161,7 @@ auditCommand
   });
 
 registerUsersCommand(program, {
-  openStore: async (dir) => (await import("./stores/user-store.js")).SqliteUserStore.open(dir),
+  openStore: async (dir) => (await import("./stores/user-store.js")).SqliteUserStore.openExisting(dir),
   defaultDataDir,
   resolveDir: (dir) => resolve(dir),
 });

@@ -62,7 +62,16 @@ export async function runUsersAction(
   action: (auth: AuthService, by: ChangedBy) => Promise<string[]>,
 ): Promise<number> {
   const dataDir = dataDirOption ? deps.resolveDir(dataDirOption) : deps.defaultDataDir();
-  const store = await deps.openStore(dataDir);
+  let store: UserStorePort;
+  try {
+    store = await deps.openStore(dataDir);
+  } catch (err) {
+    if (err instanceof ScadaError) {
+      io.err(`${err.code}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
   try {
     const auth = new AuthService({ store, clock: systemClock, audit: { record: (entry) => store.queueAudit(entry, systemClock.now()) } });
     for (const line of await action(auth, cliActor())) io.out(line);

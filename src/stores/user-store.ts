@@ -13,12 +13,13 @@
  *
  * Times are epoch ms. `synchronous = FULL`: a user change the CLI reported done survives a power cut.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { AuditEntry } from "../audit/audit-record.js";
 import { isRole } from "../auth/permissions.js";
 import type { SessionRecord, UserPatch, UserRecord, UserStorePort } from "../auth/user-store-port.js";
+import { ScadaError } from "../core/errors.js";
 
 export const SCADA_DB_FILE = "scada.db";
 
@@ -127,6 +128,18 @@ export class SqliteUserStore implements UserStorePort {
   static open(dataDir: string): SqliteUserStore {
     mkdirSync(dataDir, { recursive: true });
     return new SqliteUserStore(join(dataDir, SCADA_DB_FILE));
+  }
+
+  /**
+   * Opens the user database a SCADA already made (the users CLI): a wrong --data-dir is refused, naming the
+   * path, instead of silently creating an empty database there.
+   */
+  static openExisting(dataDir: string): SqliteUserStore {
+    const file = join(dataDir, SCADA_DB_FILE);
+    if (!existsSync(file)) {
+      throw new ScadaError("SCADA_ERR_USER_DB_NOT_FOUND", `no user database at ${file}: start the SCADA once with this data directory (htr-scada start), or give the right --data-dir / SCADA_DATA_DIR`);
+    }
+    return new SqliteUserStore(file);
   }
 
   constructor(file: string) {

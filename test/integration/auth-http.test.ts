@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { request as httpsRequest, createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -436,6 +436,12 @@ describe("auth over HTTP (deny by default, sessions, CSRF, lockout, users)", fun
       const badRole = await usersCli(["add", "cli2", "--role", "root", "--password-stdin"], dataDir, "cli-user-secret-1\n");
       assert.equal(badRole.code, 1);
       assert.match(badRole.err, /unknown role 'root'/);
+      // A wrong data directory is refused, naming the path; no empty user database is made there.
+      const wrongDir = join(dataDir, "not-the-data-dir");
+      const wrong = await usersCli(["list"], wrongDir);
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.err, /SCADA_ERR_USER_DB_NOT_FOUND: no user database at .*not-the-data-dir\/scada\.db/);
+      assert.equal(existsSync(join(wrongDir, "scada.db")), false);
     });
   });
 
