@@ -1,4 +1,5 @@
 import uPlot from "uplot";
+import { to24h } from "../core/chart-time.js";
 import { api, query } from "../core/api.js";
 import { h, setText } from "../core/dom.js";
 import { formatTime } from "../core/format-value.js";
@@ -112,6 +113,7 @@ export function trendsPage(ctx: PageContext): Page {
       {
         width: Math.max(400, plotHost.clientWidth || 900),
         height: 380,
+        fmtDate: (t: string) => uPlot.fmtDate(to24h(t)),
         scales: { x: { time: true, range: () => [res.fromMs / 1000, res.toMs / 1000] }, ...Object.fromEntries(units.map((u) => [u, {}])) },
         axes: [
           { stroke: "#333", grid: { stroke: "#c4c4c4" } },

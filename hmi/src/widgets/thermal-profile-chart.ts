@@ -1,4 +1,5 @@
 import uPlot from "uplot";
+import { to24h } from "../core/chart-time.js";
 import type { TagBatch } from "../../../src/server/socket-contract.js";
 import { h, setText } from "../core/dom.js";
 import { formatNumber } from "../core/format-value.js";
@@ -27,6 +28,7 @@ export function thermalProfileChart(state: PlantState): Widget & { dispose(): vo
     {
       width: 640,
       height: 280,
+      fmtDate: (t: string) => uPlot.fmtDate(to24h(t)),
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true, range: () => [Date.now() / 1000 - WINDOW_S, Date.now() / 1000 + 1] }, y: { range: [250, 1500] } },
