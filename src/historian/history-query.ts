@@ -6,7 +6,9 @@
  * `trends.process_1s` from 1 s, `trends.process_1m` from 1 min. Each bucket has the mean, the min and the max
  * (so a spike survives down-sampling) and the worst quality (max of the codes 0 Good / 1 Uncertain / 2 Bad).
  * The newest part of a range, which the CQs have not computed yet (`trendLagMs`), is read from raw data
- * with the same buckets, so a trend ending "now" has no hole at its end.
+ * with the same buckets, so a trend ending "now" has no hole at its end. A tag stored only on change (a
+ * setpoint) may have no point inside a short range: its last value before the range is carried to the
+ * range's start (`carried: true`; left out of the CSV, which lists what was stored in the range).
  *
  * Names reach InfluxQL only after validation (tags and measurements: ^[a-z0-9_.-]+$) and quoting
  * (identifiers in "…", values in '…' with \ and ' escaped).
@@ -33,6 +35,8 @@ export interface HistoryPoint {
   readonly max: number | null;
   /** Worst quality code in the bucket (0 Good, 1 Uncertain, 2 Bad). */
   readonly quality: number | null;
+  /** The last value stored before the range, drawn from the range's start (no point of its own there). */
+  readonly carried?: true;
 }
 
 export interface HistorySeries {
@@ -104,7 +108,12 @@ export interface HistoryPlan {
   readonly bucketMs: number;
   /** One or two SELECTs (trend part, then raw tail). */
   readonly statements: readonly string[];
+  /** The last stored value of each tag before the range (within the raw retention). */
+  readonly before: string;
 }
+
+/** How far back the value carried to a range's start is looked for: the raw retention (30 d). */
+const CARRY_LOOKBACK_MS = 30 * 86_400_000;
 
 /** Validates the query and builds its InfluxQL (pure). */
 export function planHistoryQuery(q: HistoryQuery, opts: HistoryQueryOptions = {}): HistoryPlan {
@@ -123,7 +132,10 @@ export function planHistoryQuery(q: HistoryQuery, opts: HistoryQueryOptions = {}
   const raw = (from: number, to: number) =>
     `SELECT mean("value") AS "value", min("value") AS "min", max("value") AS "max", max("quality") AS "quality" FROM "raw"."process" ` +
     `WHERE ${tagFilter} AND time >= ${from}ms AND time <= ${to}ms ${group}`;
-  if (source === "raw") return { source, bucketMs, statements: [raw(q.fromMs, q.toMs)] };
+  const before =
+    `SELECT "value", "quality" FROM "raw"."process" WHERE ${tagFilter} AND time < ${q.fromMs}ms AND time >= ${q.fromMs - CARRY_LOOKBACK_MS}ms ` +
+    `GROUP BY "tag" ORDER BY time DESC LIMIT 1`;
+  if (source === "raw") return { source, bucketMs, statements: [raw(q.fromMs, q.toMs)], before };
 
   const lag = (opts.trendLagMs ?? { "1s": 20_000, "1m": 130_000 })[source];
   const now = opts.nowMs ?? Date.now();
@@ -137,7 +149,7 @@ export function planHistoryQuery(q: HistoryQuery, opts: HistoryQueryOptions = {}
     );
   }
   if (cut <= q.toMs) statements.push(raw(cut, q.toMs));
-  return { source, bucketMs, statements };
+  return { source, bucketMs, statements, before };
 }
 
 function num(v: unknown): number | null {
@@ -147,7 +159,8 @@ function num(v: unknown): number | null {
 /** About `points` buckets per tag over [fromMs, toMs], with mean / min / max / worst quality. */
 export async function queryHistory(influx: InfluxQueryPort, q: HistoryQuery, opts: HistoryQueryOptions = {}): Promise<HistoryResult> {
   const plan = planHistoryQuery(q, opts);
-  const res = await runInfluxQl(influx, plan.statements.join("; "), opts.database ?? DEFAULT_DATABASE, false, "ms");
+  const db = opts.database ?? DEFAULT_DATABASE;
+  const [res, prev] = await Promise.all([runInfluxQl(influx, plan.statements.join("; "), db, false, "ms"), runInfluxQl(influx, plan.before, db, false, "ms")]);
   const byTag = new Map<string, HistoryPoint[]>(q.tags.map((t) => [t, []]));
   for (const r of res.results ?? []) {
     for (const s of r.series ?? []) {
@@ -161,12 +174,22 @@ export async function queryHistory(influx: InfluxQueryPort, q: HistoryQuery, opt
       }
     }
   }
+  for (const s of byTag.values()) s.sort((a, b) => a.t - b.t);
+  // A tag without a point at the range's start: its last value before the range, from the start.
+  for (const s of prev.results?.[0]?.series ?? []) {
+    const tag = s.tags?.tag;
+    const out = tag === undefined ? undefined : byTag.get(tag);
+    const row = s.values?.[0];
+    if (!out || !row || (out[0] !== undefined && out[0].t <= q.fromMs)) continue;
+    const value = num(row[s.columns.indexOf("value")]);
+    out.unshift({ t: q.fromMs, value, min: value, max: value, quality: num(row[s.columns.indexOf("quality")]), carried: true });
+  }
   return {
     source: plan.source,
     bucketMs: plan.bucketMs,
     fromMs: q.fromMs,
     toMs: q.toMs,
-    series: [...byTag].map(([tag, points]) => ({ tag, points: points.sort((a, b) => a.t - b.t) })),
+    series: [...byTag].map(([tag, points]) => ({ tag, points })),
   };
 }
 
@@ -222,6 +245,7 @@ export function toCsv(result: HistoryResult): string {
   const lines = ["tag,time,t_ms,value,min,max,quality"];
   for (const s of result.series) {
     for (const p of s.points) {
+      if (p.carried) continue;
       lines.push([s.tag, new Date(p.t).toISOString(), p.t, p.value, p.min, p.max, p.quality].map(csvCell).join(","));
     }
   }

@@ -128,6 +128,28 @@ describe("historian trends and queries (real influxd)", function () {
     assert.deepEqual([spike.value, spike.min, spike.max], [500, 500, 500]);
   });
 
+  it("a tag stored only on change (a setpoint) with no point in a short range: its last value is carried to the range's start (not in the CSV)", async () => {
+    const spool = await DiskSpool.open({ dir: join(dir, "carry"), maxBytes: 10_000_000 });
+    const writer = new HistorianWriter({ influx: { host: "127.0.0.1", port: db.port, database: "htr" }, spool });
+    writer.start();
+    writer.write({ measurement: "process", tags: { line: "l1", station: "htr", tag: "htr.peak_sp" }, fields: { value: 1340, quality: 0 }, timeMs: now - 10 * MIN });
+    writer.write({ measurement: "process", tags: { line: "l1", station: "htr", tag: "htr.peak_sp" }, fields: { value: 1350, quality: 0 }, timeMs: now - 30_000 });
+    await writer.stop();
+    await spool.close();
+    // 500 ms buckets: raw data (the 1 s trend of these fresh points is not computed in this test).
+    const r = await queryHistory(influx, { tags: ["htr.peak_sp", "no.such.tag"], fromMs: now - MIN, toMs: now, points: 120 });
+    const pts = r.series[0]!.points;
+    assert.deepEqual(pts.map((p) => [p.t, p.value, p.carried ?? false]), [
+      [now - MIN, 1340, true],
+      [now - 30_000, 1350, false],
+    ]);
+    assert.equal(r.series[1]!.points.length, 0, "nothing to carry for a tag never stored");
+    assert.deepEqual(toCsv(r).trim().split("\r\n").slice(1).map((l) => l.split(",")[3]), ["1350"], "the CSV lists what was stored in the range");
+    // A range that starts on a stored point carries nothing.
+    const exact = await queryHistory(influx, { tags: ["htr.peak_sp"], fromMs: now - 30_000, toMs: now, points: 60 });
+    assert.deepEqual(exact.series[0]!.points.map((p) => p.carried ?? false), [false]);
+  });
+
   it("a tag without data comes back empty; CSV has one row per bucket", async () => {
     const r = await queryHistory(influx, { tags: ["feed.speed", "no.such.tag"], fromMs: now - MIN, toMs: now, points: 10 });
     assert.deepEqual(r.series.map((s) => s.tag), ["feed.speed", "no.such.tag"]);
