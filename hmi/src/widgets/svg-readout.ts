@@ -1,9 +1,7 @@
 import { s, setClass, setText } from "../core/dom.js";
-import { alarmPriorityFor } from "../core/alarm-lookup.js";
-import { formatValue } from "../core/format-value.js";
 import type { Widget } from "../core/page.js";
 import type { PlantState } from "../core/plant-state.js";
-import { ALARM_CLASSES, type ReadoutOptions } from "./value-readout.js";
+import { ALARM_CLASSES, type ReadoutOptions, readoutView } from "./value-readout.js";
 
 /** A live value inside the SVG mimic: label, number, units; stale values greyed with "?" on a hatched box. */
 export function svgReadout(state: PlantState, tag: string, x: number, y: number, label: string, opts: ReadoutOptions & { big?: boolean } = {}): Widget {
@@ -17,19 +15,14 @@ export function svgReadout(state: PlantState, tag: string, x: number, y: number,
   return {
     el,
     update() {
-      const meta = state.meta.get(tag);
-      const units = opts.units ?? meta?.units ?? "";
-      const v = state.value(tag);
-      const f = formatValue(v, units, state.connected, opts);
-      const label2 = opts.labels && typeof v?.value === "number" ? opts.labels[v.value] : undefined;
-      setText(num, label2 ?? f.text);
-      setText(unit, typeof v?.value === "boolean" || label2 !== undefined ? "" : units);
-      setText(q, f.stale ? "?" : "");
-      el.classList.toggle("stale", f.stale);
-      const p = alarmPriorityFor(state.alarms, { tag });
-      setClass(el, ALARM_CLASSES, p ? `alarm-${p}` : null);
-      text.dataset.value = v?.value === null || v?.value === undefined ? "" : String(v.value);
-      text.dataset.stale = String(f.stale);
+      const r = readoutView(state, tag, opts);
+      setText(num, r.text);
+      setText(unit, r.units);
+      setText(q, r.f.stale ? "?" : "");
+      el.classList.toggle("stale", r.f.stale);
+      setClass(el, ALARM_CLASSES, r.alarmClass);
+      text.dataset.value = r.value;
+      text.dataset.stale = String(r.f.stale);
       // Size the background to the text (after layout; getBBox needs the element in the document).
       if (text.isConnected) {
         const w = text.getComputedTextLength();

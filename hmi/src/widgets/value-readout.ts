@@ -15,6 +15,25 @@ export interface ReadoutOptions {
 
 export const ALARM_CLASSES = ["alarm-critical", "alarm-high", "alarm-medium", "alarm-low"];
 
+/** What a readout shows of a tag now (the HTML readout and the mimic's SVG readout draw the same thing). */
+export function readoutView(state: PlantState, tag: string, opts: ReadoutOptions) {
+  const meta = state.meta.get(tag);
+  const units = opts.units ?? meta?.units ?? "";
+  const v = state.value(tag);
+  const f = formatValue(v, units, state.connected, opts);
+  const label = opts.labels && typeof v?.value === "number" ? opts.labels[v.value] : undefined;
+  const priority = alarmPriorityFor(state.alarms, { tag });
+  return {
+    meta,
+    v,
+    f,
+    text: label ?? f.text,
+    units: typeof v?.value === "boolean" || label !== undefined ? "" : units,
+    alarmClass: priority ? `alarm-${priority}` : null,
+    value: v?.value === null || v?.value === undefined ? "" : String(v.value),
+  };
+}
+
 /**
  * A live value with its units: dark on grey when Good; greyed, hatched and marked "?" when stale (connection
  * down, quality not Good); framed in the alarm priority's colour while an alarm on the tag stands.
@@ -27,18 +46,13 @@ export function valueReadout(state: PlantState, tag: string, opts: ReadoutOption
   return {
     el,
     update() {
-      const meta = state.meta.get(tag);
-      const units = opts.units ?? meta?.units ?? "";
-      const v = state.value(tag);
-      const f = formatValue(v, units, state.connected, opts);
-      const label = opts.labels && typeof v?.value === "number" ? opts.labels[v.value] : undefined;
-      setText(num, label ?? f.text);
-      setText(unit, typeof v?.value === "boolean" || label !== undefined ? "" : units);
+      const { meta, v, f, text, units, alarmClass, value } = readoutView(state, tag, opts);
+      setText(num, text);
+      setText(unit, units);
       el.classList.toggle("stale", f.stale);
       el.classList.toggle("bad", f.bad);
-      const p = alarmPriorityFor(state.alarms, { tag });
-      setClass(el, ALARM_CLASSES, p ? `alarm-${p}` : null);
-      el.dataset.value = v?.value === null || v?.value === undefined ? "" : String(v.value);
+      setClass(el, ALARM_CLASSES, alarmClass);
+      el.dataset.value = value;
       el.dataset.quality = v?.quality ?? "none";
       el.dataset.stale = String(f.stale);
       el.title = `${meta?.description ?? tag} (${tag})${f.stale ? ` — ${!state.connected ? "connection lost, value stale" : `quality ${v?.quality ?? "none"}`}` : ""}`;
