@@ -2,6 +2,7 @@
 // 10 000 tags configured (the real plc-config tags plus synthetic ones) and the real interlock definitions.
 // Baseline: the same batch handed to a bare listener that stores each value, compares htr.web_temp with
 // the limit and calls the same recording write: the least any SCADA can do between the two points.
+import type { WriteResult } from "../src/core/tag-io.js";
 import { PerformanceObserver, performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { loadConfigOrThrow } from "../src/config/config-loader.js";
@@ -72,8 +73,8 @@ export async function run(): Promise<BenchFigure[]> {
   let armed = false;
   let writtenAt = 0n;
   let writes = 0;
-  const ok = Promise.resolve({ ok: true, status: "Good" });
-  const write = (tag: string, value: TagScalar): Promise<{ ok: boolean; status: string }> => {
+  const ok: Promise<WriteResult> = Promise.resolve({ ok: true, status: "Good", roundTripMs: 0 });
+  const write = (tag: string, value: TagScalar): Promise<WriteResult> => {
     if (armed && tag === TRIP_WRITE_TAG && value === false) {
       writtenAt = process.hrtime.bigint();
       armed = false;
@@ -91,7 +92,7 @@ export async function run(): Promise<BenchFigure[]> {
   const service = new InterlockService({
     defs: config.interlocks,
     tags: table,
-    write,
+    writer: { write },
     line: () => ({ running: true, heating: true }),
     recipe: () => BENCH_RECIPE,
     heartbeats,

@@ -26,7 +26,7 @@ import { GOOD, type TagScalar } from "../src/core/tag-value.js";
 import { InterlockService } from "../src/control/interlock-service.js";
 import { OpcuaDriver } from "../src/drivers/opcua/opcua-driver.js";
 import type { InterlockEvent } from "../src/interlocks/interlock-evaluator.js";
-import { recipeIoOver } from "../src/recipes/recipe-io.js";
+import { TagRouter } from "../src/drivers/tag-router.js";
 import { createOpcuaPlantServer } from "../src/sim/opcua-plant-server.js";
 import { HeartbeatMonitor } from "../src/tags/heartbeat-monitor.js";
 import { TagTable } from "../src/tags/tag-table.js";
@@ -243,7 +243,7 @@ export async function run(): Promise<BenchFigure[]> {
     const deviceReferenceMs = new Map([[device.id, htrTags.find((t) => t.name === device.heartbeatTag)?.updateMs ?? 100]]);
     const table = new TagTable(config.tags, systemClock, { deviceReferenceMs });
     const driver = new OpcuaDriver({ device, tags: htrTags, sink: table, clock: systemClock, logger: silentLogger(), dataDir });
-    const io = recipeIoOver([driver], config.tags);
+    const io = new TagRouter([driver], config.tags);
     const heartbeats = new HeartbeatMonitor(
       config.devices.map((d) => ({ id: d.id, heartbeatTag: d.heartbeatTag, periodMs: config.tags.find((t) => t.name === d.heartbeatTag)?.updateMs ?? 100 })),
     );
@@ -260,17 +260,19 @@ export async function run(): Promise<BenchFigure[]> {
     const service = new InterlockService({
       defs: config.interlocks,
       tags: table,
-      write: (tag, value) => {
-        const track = tracking && issuedAt === 0n && tag === TRIP_WRITE_TAG && value === false;
-        if (track) issuedAt = now();
-        const p = io.write(tag, value);
-        if (track) {
-          void p.then((r) => {
-            if (r.ok) ackAt = now();
-            else failure = r.status;
-          });
-        }
-        return p;
+      writer: {
+        write: (tag, value) => {
+          const track = tracking && issuedAt === 0n && tag === TRIP_WRITE_TAG && value === false;
+          if (track) issuedAt = now();
+          const p = io.write(tag, value);
+          if (track) {
+            void p.then((r) => {
+              if (r.ok) ackAt = now();
+              else failure = r.status;
+            });
+          }
+          return p;
+        },
       },
       line: () => ({ running: true, heating: true }),
       recipe: () => BENCH_RECIPE,

@@ -23,8 +23,7 @@ import { HeartbeatMonitor } from "./tags/heartbeat-monitor.js";
 import { InterlockService } from "./control/interlock-service.js";
 import { LineService } from "./control/line-service.js";
 import { LineSnapshotStore } from "./control/line-snapshot-store.js";
-import type { TagWrite, WriteOutcome } from "./control/control-io.js";
-import { recipeIoOver } from "./recipes/recipe-io.js";
+import { TagRouter } from "./drivers/tag-router.js";
 import { RecipeService } from "./recipes/recipe-service.js";
 import { RecipeStore } from "./recipes/recipe-store.js";
 import { join } from "node:path";
@@ -162,13 +161,8 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   }
 
   // One router of reads and writes by tag → device → driver, for recipes and control alike.
-  const tagIo = recipeIoOver(drivers, config.tags);
+  const tagIo = new TagRouter(drivers, config.tags);
   const recipes = new RecipeService({ store: new RecipeStore(config.dir), config, io: tagIo, clock, logger });
-  const writeTags = async (writes: readonly TagWrite[]): Promise<WriteOutcome> => {
-    const results = await Promise.all(writes.map(async (w) => ({ w, r: await tagIo.write(w.tag, w.value) })));
-    const failures = results.filter((x) => !x.r.ok).map((x) => `${x.w.tag}: ${x.r.status}`);
-    return { ok: failures.length === 0, failures };
-  };
   const heartbeats = new HeartbeatMonitor(
     config.devices.map((d) => ({ id: d.id, heartbeatTag: d.heartbeatTag, periodMs: d.heartbeatPeriodMs })),
     // The line tick looks every 50 ms: a gap of 250 ms is the SCADA stalled, not the PLC.
@@ -178,7 +172,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   const interlocks = new InterlockService({
     defs: config.interlocks,
     tags,
-    write: (tag, value) => tagIo.write(tag, value),
+    writer: tagIo,
     line: () => line?.lineInputs() ?? { running: false, heating: false },
     recipe: () => {
       if (recipes.status().alloy === null) return null;
@@ -191,7 +185,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   });
   line = new LineService({
     tags,
-    io: { writeTags },
+    io: tagIo,
     recipes,
     interlocks,
     store: new LineSnapshotStore(join(options.dataDir, "line", "line-snapshot.json")),

@@ -6,22 +6,6 @@ import type { TagScalar } from "../core/tag-value.js";
  */
 export type ProcessView = Readonly<Record<string, TagScalar | undefined>>;
 
-export interface TagWrite {
-  readonly tag: string;
-  readonly value: TagScalar;
-}
-
-export interface WriteOutcome {
-  readonly ok: boolean;
-  /** Per failed write: "tag: status". Empty when ok. */
-  readonly failures: readonly string[];
-}
-
-/** The I/O the control machines' invoked actors use (the service implements it over the drivers). */
-export interface ControlIO {
-  writeTags(writes: readonly TagWrite[]): Promise<WriteOutcome>;
-}
-
 /**
  * The one event that carries time and process values into every machine: the service sends it on a
  * fixed period (and after relevant tag changes). Machines never read the clock; deadlines live in

@@ -1,5 +1,6 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import type { TagWriter } from "../core/tag-io.js";
 import type { TagScalar, TagValue } from "../core/tag-value.js";
 import {
   type InterlockAction,
@@ -30,8 +31,8 @@ export interface InterlockTagSource {
 export interface InterlockServiceDeps {
   readonly defs: InterlockDefs;
   readonly tags: InterlockTagSource;
-  /** Issues a PLC write at once (the trip path); the promise only reports the outcome. */
-  readonly write: (tag: string, value: TagScalar) => Promise<{ ok: boolean; status: string }>;
+  /** Issues PLC writes at once (the trip path: interlock service → tag router → driver); the promise only reports the outcome. */
+  readonly writer: TagWriter;
   /** The line's state as the interlocks need it. */
   readonly line: () => { running: boolean; heating?: boolean };
   /** The loaded recipe: verified by read-back, with its parameters (peakTempK …); null when none. */
@@ -142,7 +143,7 @@ export class InterlockService {
     for (const a of actions) {
       if (a.kind === "write") {
         this.writesIssued++;
-        this.deps.write(a.tag, a.value).then(
+        this.deps.writer.write(a.tag, a.value).then(
           (res) => {
             if (!res.ok) this.log.error({ tag: a.tag, value: a.value, interlock: a.interlock, status: res.status }, "interlock write failed");
           },

@@ -3,7 +3,8 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { TagScalar, TagValue } from "../core/tag-value.js";
 import type { TagChange } from "../tags/tag-table.js";
-import type { ControlIO, ProcessView } from "./control-io.js";
+import type { ProcessView } from "./control-io.js";
+import type { TagBatchWriter } from "../core/tag-io.js";
 import type { InterlockService } from "./interlock-service.js";
 import { restoreSafely } from "./line-restore.js";
 import { type LineEvent, type LineMachine, commandVerdict, createLineMachine, lineState, lineStatus } from "./line.machine.js";
@@ -32,7 +33,7 @@ export interface LineTagSource {
 
 export interface LineServiceDeps {
   readonly tags: LineTagSource;
-  readonly io: ControlIO;
+  readonly io: TagBatchWriter;
   readonly recipes: LineRecipes;
   readonly interlocks: InterlockService;
   readonly store: LineSnapshotStore;

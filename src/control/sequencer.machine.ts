@@ -21,7 +21,8 @@
  * station's reason. In Execute an htr trip pauses the loop: the interlock layer owns the line's reaction.
  */
 import { type ActorRefFrom, and, assign, enqueueActions, sendTo, setup, spawnChild, type SnapshotFrom, stateIn } from "xstate";
-import type { ControlIO, ProcessView } from "./control-io.js";
+import type { ProcessView } from "./control-io.js";
+import type { TagBatchWriter } from "../core/tag-io.js";
 import {
   STATION_IDS,
   type SequenceParams,
@@ -157,7 +158,7 @@ function startCommand(context: SequencerContext): StationCommand {
 
 // ─── Machine ───────────────────────────────────────────────────────────────────────────────────────────
 
-export function createSequencerMachine(io: ControlIO, options: SequencerOptions = {}) {
+export function createSequencerMachine(io: TagBatchWriter, options: SequencerOptions = {}) {
   const setpoints: StationSetpoints = { ...DEFAULT_STATION_SETPOINTS, ...options.setpoints };
   return setup({
     types: {

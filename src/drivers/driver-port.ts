@@ -1,35 +1,4 @@
-import type { TagScalar } from "../core/tag-value.js";
-
-export interface WriteResult {
-  readonly ok: boolean;
-  /** "Good", or what went wrong: an OPC UA status name, a Modbus exception, "timeout", "not connected". */
-  readonly status: string;
-  readonly roundTripMs: number;
-}
-
-/** The narrowest capability: something that can write a tag. */
-export interface TagWriter {
-  write(tagName: string, value: TagScalar): Promise<WriteResult>;
-}
-
-/** A value read fresh from the PLC (one request on the link), in engineering units. */
-export interface ReadResult {
-  /** The PLC answered with a Good value. */
-  readonly ok: boolean;
-  /** The value read (null when the read failed or the PLC had no value a tag can hold). */
-  readonly value: TagScalar | null;
-  /** "Good", or what went wrong: an OPC UA status name, a Modbus exception, "timeout", "not connected". */
-  readonly status: string;
-  readonly roundTripMs: number;
-}
-
-/**
- * The narrowest capability: something that can read a tag back from the PLC — a fresh request, not the
- * value the subscription or poll last delivered (recipe read-back compares what the PLC really holds).
- */
-export interface TagReader {
-  read(tagName: string): Promise<ReadResult>;
-}
+import type { ReadResult, TagReader, TagWriter } from "../core/tag-io.js";
 
 export type DeviceHealthState = "OK" | "WARN" | "DOWN";
 

@@ -20,7 +20,7 @@ import {
   recipeFileOf,
   sequenceParamsOf,
 } from "./recipe-derivation.js";
-import type { RecipeIO, RecipeReadResult } from "./recipe-io.js";
+import type { ReadResult, TagReader, TagWriter } from "../core/tag-io.js";
 import { checkRecipe, formatNumber } from "./recipe-limits.js";
 import { type RecipeProblem, formatRecipeProblem } from "./recipe-problem.js";
 import type { Recipe } from "./recipe-schema.js";
@@ -92,7 +92,7 @@ export interface RecipeServiceOptions {
   readonly store: RecipeSource;
   /** line.yaml and the tags (a ScadaConfig will do). */
   readonly config: RecipeLine & { readonly tags: readonly TagConfig[] };
-  readonly io: RecipeIO;
+  readonly io: TagReader & TagWriter;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -135,7 +135,7 @@ export class RecipeService {
   private readonly store: RecipeSource;
   private readonly config: RecipeLine & { readonly tags: readonly TagConfig[] };
   private readonly tagsByName: ReadonlyMap<string, TagConfig>;
-  private readonly io: RecipeIO;
+  private readonly io: TagReader & TagWriter;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly listeners = new Set<(e: RecipeEvent) => void>();
@@ -300,7 +300,7 @@ export class RecipeService {
     return this.current;
   }
 
-  private compare(sp: DerivedSetpoint, read: RecipeReadResult, writeFailure: string | undefined): SetpointStatus {
+  private compare(sp: DerivedSetpoint, read: ReadResult, writeFailure: string | undefined): SetpointStatus {
     const base = { tag: sp.tag, value: sp.value, from: sp.from };
     if (!read.ok) return { ...base, readBack: null, ok: false, status: `read failed: ${read.status}` };
     const ok = setpointMatches(this.tagsByName.get(sp.tag), sp.value, read.value);

@@ -11,7 +11,8 @@ import { systemClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { TagScalar } from "../../src/core/tag-value.js";
 import { RECIPE_SETPOINT_TAGS } from "../../src/recipes/recipe-derivation.js";
-import { type RecipeDevice, type RecipeIO, recipeIoOver } from "../../src/recipes/recipe-io.js";
+import type { TagReader, TagWriter } from "../../src/core/tag-io.js";
+import { type RoutedDevice, TagRouter } from "../../src/drivers/tag-router.js";
 import { type RecipeEvent, RecipeService, setpointMatches } from "../../src/recipes/recipe-service.js";
 import { RecipeStore } from "../../src/recipes/recipe-store.js";
 import { type Runtime, createRuntime } from "../../src/runtime.js";
@@ -22,7 +23,7 @@ describe("recipe download + read-back on the virtual plant (real OPC UA and Modb
   let tc: TestConfig;
   let dataDir: string;
   let runtime: Runtime;
-  let io: RecipeIO;
+  let io: TagReader & TagWriter;
   let svc: RecipeService;
   const events: RecipeEvent[] = [];
   /** Every write the service made, in order. */
@@ -49,9 +50,9 @@ describe("recipe download + read-back on the virtual plant (real OPC UA and Modb
     runtime = createRuntime(tc.config, { port: 0, host: "127.0.0.1", dataDir, sim: true, logger: silentLogger() });
     await runtime.start();
     assert.equal(await runtime.waitForDevices(15_000), true, "both PLCs connected");
-    const devices: readonly RecipeDevice[] = runtime.drivers; // every DeviceDriver is a RecipeDevice
-    io = recipeIoOver(devices, tc.config.tags);
-    const recording: RecipeIO = {
+    const devices: readonly RoutedDevice[] = runtime.drivers; // every DeviceDriver is a RoutedDevice
+    io = new TagRouter(devices, tc.config.tags);
+    const recording: TagReader & TagWriter = {
       write: (tag, value) => {
         written.push(tag);
         return io.write(tag, value);

@@ -10,7 +10,8 @@
  * HOLD stops the feed like STOP. ABORT writes doser off, drives off and no index at once.
  */
 import { assign, enqueueActions, setup } from "xstate";
-import type { ControlIO, ProcessView, TagWrite } from "../control-io.js";
+import type { ProcessView } from "../control-io.js";
+import type { TagBatchWriter, TagWrite } from "../../core/tag-io.js";
 import type { SequenceParams } from "../sequencer-protocol.js";
 import {
   type FeedEvent,
@@ -142,7 +143,7 @@ function runningDetail(context: FeedContext): string {
 
 // ─── Machine ───────────────────────────────────────────────────────────────────────────────────────────
 
-export function createFeedMachine(io: ControlIO) {
+export function createFeedMachine(io: TagBatchWriter) {
   return setup({
     types: {
       context: {} as FeedContext,

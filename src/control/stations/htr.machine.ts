@@ -11,7 +11,8 @@
  * The argon purge is left running when the station stops: an inert chamber is the safe state.
  */
 import { assign, enqueueActions, setup } from "xstate";
-import type { ControlIO, ProcessView, TagWrite } from "../control-io.js";
+import type { ProcessView } from "../control-io.js";
+import type { TagBatchWriter, TagWrite } from "../../core/tag-io.js";
 import type { SequenceParams } from "../sequencer-protocol.js";
 import {
   DEFAULT_STATION_SETPOINTS,
@@ -153,7 +154,7 @@ function enableSeenNow(enableSeen: boolean, view: ProcessView): boolean {
 
 // ─── Machine ───────────────────────────────────────────────────────────────────────────────────────────
 
-export function createHtrMachine(io: ControlIO) {
+export function createHtrMachine(io: TagBatchWriter) {
   return setup({
     types: {
       context: {} as HtrContext,

@@ -5,7 +5,8 @@
  * the web is below its safe temperature. In the cool phase of a pulse the PLC opens the knife by itself.
  */
 import { assign, enqueueActions, setup } from "xstate";
-import type { ControlIO, ProcessView, TagWrite } from "../control-io.js";
+import type { ProcessView } from "../control-io.js";
+import type { TagBatchWriter, TagWrite } from "../../core/tag-io.js";
 import type { SequenceParams } from "../sequencer-protocol.js";
 import {
   DEFAULT_STATION_SETPOINTS,
@@ -73,7 +74,7 @@ function flowsTimeoutReason(params: SequenceParams | undefined, view: ProcessVie
 
 // ─── Machine ───────────────────────────────────────────────────────────────────────────────────────────
 
-export function createQuenchMachine(io: ControlIO) {
+export function createQuenchMachine(io: TagBatchWriter) {
   return setup({
     types: {
       context: {} as QuenchContext,

@@ -4,7 +4,8 @@
  * recipe's endpoint) → off. HOLD keeps the water running. ABORT switches pump and dryer off at once.
  */
 import { assign, enqueueActions, setup } from "xstate";
-import type { ControlIO, ProcessView, TagWrite } from "../control-io.js";
+import type { ProcessView } from "../control-io.js";
+import type { TagBatchWriter, TagWrite } from "../../core/tag-io.js";
 import type { SequenceParams } from "../sequencer-protocol.js";
 import {
   DEFAULT_STATION_SETPOINTS,
@@ -70,7 +71,7 @@ export function rinseClean(view: ProcessView, endpoint: number): boolean {
 
 // ─── Machine ───────────────────────────────────────────────────────────────────────────────────────────
 
-export function createRinseMachine(io: ControlIO) {
+export function createRinseMachine(io: TagBatchWriter) {
   return setup({
     types: {
       context: {} as RinseContext,

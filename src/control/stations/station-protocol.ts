@@ -8,7 +8,8 @@
  */
 import { fromPromise, type PromiseSnapshot, type Snapshot } from "xstate";
 import type { TagScalar } from "../../core/tag-value.js";
-import type { ControlIO, ProcessView, TagWrite, TickEvent, WriteOutcome } from "../control-io.js";
+import type { ProcessView, TickEvent } from "../control-io.js";
+import type { TagBatchWriter, TagWrite, WriteOutcome } from "../../core/tag-io.js";
 import type { SequenceParams, StationId } from "../sequencer-protocol.js";
 
 // ─── Setpoints ─────────────────────────────────────────────────────────────────────────────────────────
@@ -206,7 +207,7 @@ export function writeErrorReason(what: string, error: unknown): string {
  * restored machine never re-enables the heater, the drives or a pulse by itself) — otherwise it resolves
  * as failed, which takes the station to fault.
  */
-export function createWriteTagsActor(io: ControlIO) {
+export function createWriteTagsActor(io: TagBatchWriter) {
   const logic = fromPromise<WriteOutcome, WriteTagsInput>(async ({ input }) => {
     if (input.restored === true && !safeToReissue(input.writes)) {
       return { ok: false, failures: [`not re-issued after a restart (${describeWrites(input.writes)})`] };

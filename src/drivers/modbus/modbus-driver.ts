@@ -27,9 +27,8 @@ import type {
   DeviceHealth,
   DriverObserver,
   DriverStats,
-  ReadResult,
-  WriteResult,
 } from "../driver-port.js";
+import type { ReadResult, WriteResult } from "../../core/tag-io.js";
 import type { TagSink } from "../../core/tag-sink.js";
 import { engineeringToWords, wordsToEngineering } from "./modbus-codec.js";
 import { isBitTable, planReads, tagWidth, type ModbusTable, type PollGroup } from "./modbus-read-planner.js";

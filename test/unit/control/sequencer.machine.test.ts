@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type AnyActorRef, type AnyStateMachine, createActor, setup, spawnChild } from "xstate";
-import type { ControlIO, TagWrite, WriteOutcome } from "../../../src/control/control-io.js";
+import type { TagBatchWriter, TagWrite, WriteOutcome } from "../../../src/core/tag-io.js";
 import {
   type SequencerContext,
   createSequencerMachine,
@@ -10,13 +10,13 @@ import {
 import type { SequenceParams, SequencerCommand, SequencerReport } from "../../../src/control/sequencer-protocol.js";
 import type { TagScalar } from "../../../src/core/tag-value.js";
 
-// ─── Harness: a recording fake ControlIO (writes resolve at once and are echoed into the view, as the
+// ─── Harness: a recording fake TagBatchWriter (writes resolve at once and are echoed into the view, as the
 // PLC memory would show them), a hand-made process view the test moves, fake time in TICK.now, and a
 // tiny parent machine standing in for the line that records the sequencer's reports. ─────────────────
 
 type View = Record<string, TagScalar | undefined>;
 
-class RecordingIO implements ControlIO {
+class RecordingIO implements TagBatchWriter {
   readonly batches: TagWrite[][] = [];
   constructor(private readonly view: View) {}
   writeTags(writes: readonly TagWrite[]): Promise<WriteOutcome> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type AnyActorRef, type AnyStateMachine, createActor, initialTransition, setup, spawnChild, transition } from "xstate";
-import type { ControlIO, TagWrite, WriteOutcome } from "../../../src/control/control-io.js";
+import type { TagBatchWriter, TagWrite, WriteOutcome } from "../../../src/core/tag-io.js";
 import type { SequenceParams } from "../../../src/control/sequencer-protocol.js";
 import { createFeedMachine } from "../../../src/control/stations/feed.machine.js";
 import { PULSE_COUNT_GRACE_MS, createHtrMachine } from "../../../src/control/stations/htr.machine.js";
@@ -14,12 +14,12 @@ import {
 } from "../../../src/control/stations/station-protocol.js";
 import type { TagScalar } from "../../../src/core/tag-value.js";
 
-// ─── Harness: a fake ControlIO that records writes (and echoes them into the view, as the PLC memory
+// ─── Harness: a fake TagBatchWriter that records writes (and echoes them into the view, as the PLC memory
 // would), a hand-made process view, and a tiny parent machine that receives the station's reports. ─────
 
 type View = Record<string, TagScalar | undefined>;
 
-class RecordingIO implements ControlIO {
+class RecordingIO implements TagBatchWriter {
   readonly batches: TagWrite[][] = [];
   /** When set, writes of this tag answer with a failure. */
   failTag: string | undefined;
@@ -70,7 +70,7 @@ afterEach(() => {
   assert.deepEqual(errors, []);
 });
 
-function harness(create: (io: ControlIO) => AnyStateMachine, view: View = {}) {
+function harness(create: (io: TagBatchWriter) => AnyStateMachine, view: View = {}) {
   const io = new RecordingIO(view);
   const reports: StationStatusReport[] = [];
   const errors = actorErrors;

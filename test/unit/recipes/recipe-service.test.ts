@@ -5,7 +5,7 @@ import { loadConfigOrThrow } from "../../../src/config/config-loader.js";
 import { ManualClock } from "../../../src/core/clock.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import type { TagScalar } from "../../../src/core/tag-value.js";
-import { recipeIoOver, type RecipeIO, type RecipeReadResult, type RecipeWriteResult } from "../../../src/recipes/recipe-io.js";
+import type { ReadResult, TagReader, TagWriter, WriteResult } from "../../../src/core/tag-io.js";
 import { type RecipeEvent, RecipeService, setpointMatches } from "../../../src/recipes/recipe-service.js";
 import { RecipeStore } from "../../../src/recipes/recipe-store.js";
 import type { RecipeControl } from "../../../src/server/recipe-routes.js";
@@ -17,14 +17,14 @@ const config = loadConfigOrThrow(plcConfig);
 const tagByName = new Map(config.tags.map((t) => [t.name, t]));
 
 /** A PLC in memory: float32 tags hold float32 values, as a real one does; failures can be injected. */
-class FakePlc implements RecipeIO {
+class FakePlc implements TagReader, TagWriter {
   readonly values = new Map<string, TagScalar>();
   readonly writes: [string, TagScalar][] = [];
   reads = 0;
   failWrites = new Set<string>();
   failReads = false;
 
-  async write(tag: string, value: TagScalar): Promise<RecipeWriteResult> {
+  async write(tag: string, value: TagScalar): Promise<WriteResult> {
     this.writes.push([tag, value]);
     if (this.failWrites.has(tag)) return { ok: false, status: "BadDeviceFailure", roundTripMs: 1 };
     const t = tagByName.get(tag)!;
@@ -32,7 +32,7 @@ class FakePlc implements RecipeIO {
     return { ok: true, status: "Good", roundTripMs: 1 };
   }
 
-  async read(tag: string): Promise<RecipeReadResult> {
+  async read(tag: string): Promise<ReadResult> {
     this.reads += 1;
     if (this.failReads) return { ok: false, value: null, status: "not connected", roundTripMs: 0 };
     return { ok: true, value: this.values.get(tag) ?? 0, status: "Good", roundTripMs: 1 };
@@ -170,7 +170,7 @@ describe("recipes: RecipeService (in-memory PLC)", () => {
     const plc = new FakePlc();
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
-    const slow: RecipeIO = {
+    const slow: TagReader & TagWriter = {
       write: async (tag, value) => {
         await gate;
         return plc.write(tag, value);
@@ -214,27 +214,4 @@ describe("recipes: RecipeService (in-memory PLC)", () => {
     assert.ok(setpointMatches(f32, 0, 0));
   });
 
-  it("recipeIoOver routes each tag to its device's driver and never rejects", async () => {
-    const calls: string[] = [];
-    const driver = (deviceId: string) => ({
-      deviceId,
-      write: async (tag: string) => {
-        calls.push(`${deviceId} write ${tag}`);
-        return { ok: true, status: "Good", roundTripMs: 0 };
-      },
-      read: async (tag: string) => {
-        calls.push(`${deviceId} read ${tag}`);
-        if (tag === "feed.tension_sp") throw new Error("boom");
-        return { ok: true, value: 1, status: "Good", roundTripMs: 0 };
-      },
-    });
-    const io = recipeIoOver([driver("htr-plc"), driver("line-plc")], config.tags);
-    await io.write("htr.peak_sp", 1340);
-    await io.read("feed.web_speed_sp");
-    assert.deepEqual(calls, ["htr-plc write htr.peak_sp", "line-plc read feed.web_speed_sp"]);
-    assert.deepEqual(await io.read("feed.tension_sp"), { ok: false, value: null, status: "driver failed: boom", roundTripMs: 0 });
-    assert.deepEqual(await io.write("htr.nope", 1), { ok: false, status: "unknown tag 'htr.nope'", roundTripMs: 0 });
-    const onlyHtr = recipeIoOver([driver("htr-plc")], config.tags);
-    assert.deepEqual(await onlyHtr.read("feed.web_speed_sp"), { ok: false, value: null, status: "no driver for device 'line-plc'", roundTripMs: 0 });
-  });
 });
