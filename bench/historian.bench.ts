@@ -33,7 +33,8 @@ import { InfluxDB } from "influx";
 import { DiskSpool } from "../src/historian/disk-spool.js";
 import { encodePoint, type HistorianPoint } from "../src/historian/historian-point.js";
 import { ensureHistorianSchema, runInfluxQl } from "../src/historian/historian-schema.js";
-import { HistorianWriter, type HistorianStatus } from "../src/historian/historian-writer.js";
+import type { HistorianStatus } from "../src/historian/historian-health.js";
+import { HistorianWriter } from "../src/historian/historian-writer.js";
 import { startTestInfluxd, type TestInfluxd } from "../test/helpers/influxd.js";
 import type { BenchFigure } from "./bench-figure.js";
 

@@ -18,7 +18,8 @@ import { silentLogger } from "../src/core/logger.js";
 import { createRuntime } from "../src/runtime.js";
 import { HMI_DIST_DIR } from "../src/server/hmi-static.js";
 import { TEST_ADMIN_PASSWORD, adminClient } from "../test/helpers/api-client.js";
-import { realConfigOnFreePorts, waitFor } from "../test/helpers/test-config.js";
+import { realConfigOnFreePorts } from "../test/helpers/test-config.js";
+import { waitFor } from "../test/helpers/wait-for.js";
 import type { BenchFigure } from "./bench-figure.js";
 import { percentile, round } from "./bench-support.js";
 

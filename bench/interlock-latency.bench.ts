@@ -10,7 +10,7 @@ import { ManualClock } from "../src/core/clock.js";
 import { silentLogger } from "../src/core/logger.js";
 import { GOOD, type TagScalar, type TagUpdate } from "../src/core/tag-value.js";
 import { InterlockService } from "../src/control/interlock-service.js";
-import type { InterlockEvent } from "../src/interlocks/interlock-evaluator.js";
+import type { InterlockEvent } from "../src/interlocks/interlock-types.js";
 import { HeartbeatMonitor } from "../src/tags/heartbeat-monitor.js";
 import { TagTable } from "../src/tags/tag-table.js";
 import type { TagConfig } from "../src/tags/tag-schema.js";
@@ -93,15 +93,19 @@ export async function run(): Promise<BenchFigure[]> {
     defs: config.interlocks,
     tags: table,
     writer: { write },
-    line: () => ({ running: true, heating: true }),
     recipe: () => BENCH_RECIPE,
     heartbeats,
-    toLine: (e) => {
-      if (e.type === "TRIP") lineEvents.push(e.reason);
-    },
     clock,
     logger: silentLogger(),
   });
+  service.attachLine({
+    lineInputs: () => ({ running: true, heating: true }),
+    send: (e) => {
+      if (e.type === "TRIP") lineEvents.push(e.reason);
+    },
+  });
+  // As the runtime does: the interlocks are the tag table's first listener.
+  table.onChange((c) => service.onTagChange(c), "interlocks");
   const trips: InterlockEvent[] = [];
   service.onEvent((e) => {
     if (e.type === "trip") trips.push(e);

@@ -25,7 +25,7 @@ import { silentLogger } from "../src/core/logger.js";
 import { GOOD, type TagScalar } from "../src/core/tag-value.js";
 import { InterlockService } from "../src/control/interlock-service.js";
 import { OpcuaDriver } from "../src/drivers/opcua/opcua-driver.js";
-import type { InterlockEvent } from "../src/interlocks/interlock-evaluator.js";
+import type { InterlockEvent } from "../src/interlocks/interlock-types.js";
 import { TagRouter } from "../src/drivers/tag-router.js";
 import { createOpcuaPlantServer } from "../src/sim/opcua-plant-server.js";
 import { HeartbeatMonitor } from "../src/tags/heartbeat-monitor.js";
@@ -274,13 +274,13 @@ export async function run(): Promise<BenchFigure[]> {
           return p;
         },
       },
-      line: () => ({ running: true, heating: true }),
       recipe: () => BENCH_RECIPE,
       heartbeats,
-      toLine: () => undefined,
       clock: systemClock,
       logger: silentLogger(),
     });
+    service.attachLine({ lineInputs: () => ({ running: true, heating: true }), send: () => undefined });
+    table.onChange((c) => service.onTagChange(c), "interlocks");
     service.onEvent((e) => {
       if (e.type === "trip") trips.push(e);
     });

@@ -1,10 +1,12 @@
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Command, InvalidArgumentError } from "commander";
-import { loadConfig, formatProblem } from "./config/config-loader.js";
+import { loadConfig } from "./config/config-loader.js";
+import { formatProblem } from "./core/problem.js";
 import { runCheckConfig } from "./config/check-config-command.js";
 import { createLogger } from "./core/logger.js";
-import { registerUsersCommand } from "./auth/users-command.js";
+import { argon2PasswordHasher } from "./stores/argon2-password-hasher.js";
+import { registerUsersCommand } from "./stores/users-command.js";
 
 /** Stop everything within this long after SIGINT / SIGTERM, whatever hangs. */
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -162,6 +164,7 @@ auditCommand
 
 registerUsersCommand(program, {
   openStore: async (dir) => (await import("./stores/user-store.js")).SqliteUserStore.openExisting(dir),
+  passwordHasher: argon2PasswordHasher,
   defaultDataDir,
   resolveDir: (dir) => resolve(dir),
 });

@@ -1,15 +1,6 @@
+import type { Problem } from "../core/problem.js";
 import type { TagConfig } from "../tags/tag-schema.js";
 import { type AlarmDefs, type AnalogAlarmDef, isHighLevel, isTagAlarm } from "./alarm-schema.js";
-
-/**
- * One thing wrong with alarms.yaml, printed as `alarms.yaml:path: message`: the loader's ConfigProblem. Declared
- * here with the same shape because a pure domain may not import src/config (the import rules).
- */
-export interface AlarmProblem {
-  readonly file: string;
-  readonly path: string;
-  readonly message: string;
-}
 
 /** What alarms.yaml refers to besides tags; a list left out is not checked. */
 export interface AlarmReferences {
@@ -45,9 +36,9 @@ export function checkAlarms(
   tags: readonly TagConfig[],
   file = "alarms.yaml",
   refs: AlarmReferences = {},
-): AlarmProblem[] {
-  const problems: AlarmProblem[] = [];
-  const push = (path: string, message: string): void => {
+): Problem[] {
+  const problems: Problem[] = [];
+  const push: Push = (path, message) => {
     problems.push({ file, path, message });
   };
   const tagByName = new Map<string, TagConfig>();
@@ -58,116 +49,24 @@ export function checkAlarms(
 
   defs.alarms.forEach((def, i) => {
     const at = (field: string): string => `alarms[${i}].${field}`;
-
     const first = firstIndex.get(def.id);
     if (first !== undefined) push(at("id"), `duplicate alarm id '${def.id}' (also alarms[${first}])`);
     else firstIndex.set(def.id, i);
-
     if (refs.stations && def.station !== LINE_WIDE_STATION && !refs.stations.includes(def.station)) {
       push(at("station"), `unknown station '${def.station}' (line.yaml has ${refs.stations.join(", ")}; '${LINE_WIDE_STATION}' for line-wide alarms)`);
     }
-
-    switch (def.kind) {
-      case "interlock":
-        if (refs.interlockIds && !refs.interlockIds.includes(def.interlock)) {
-          push(at("interlock"), `unknown interlock '${def.interlock}' (not in interlocks.yaml)`);
-        }
-        return;
-      case "comm":
-        if (refs.deviceIds && !refs.deviceIds.includes(def.device)) push(at("device"), `unknown device '${def.device}' (not in devices.yaml)`);
-        return;
-      case "plc-trip":
-        if (refs.interlockIds && refs.deviceIds) {
-          const key = def.plcTripUnconfirmed;
-          if (!refs.interlockIds.includes(key) && !refs.deviceIds.includes(key)) {
-            push(at("plcTripUnconfirmed"), `unknown interlock or device '${key}' (not in interlocks.yaml or devices.yaml)`);
-            return;
-          }
-        }
-        if (refs.plcTripInterlockIds && /^IL-/.test(def.plcTripUnconfirmed) && !refs.plcTripInterlockIds.includes(def.plcTripUnconfirmed)) {
-          push(
-            at("plcTripUnconfirmed"),
-            `interlock '${def.plcTripUnconfirmed}' has no PLC hard trip (no plcTrip in interlocks.yaml): its trip can never be unconfirmed`,
-          );
-        }
-        return;
-      case "historian":
-      case "security":
-        return;
-      default:
-        break;
-    }
+    checkReferences(def, refs, at, push);
     if (!isTagAlarm(def)) return;
-
     const tag = tagByName.get(def.tag);
     if (!tag) {
       if (!refs.invalidTags?.has(def.tag)) push(at("tag"), `unknown tag '${def.tag}' (no file in tags/ defines it)`);
       return;
     }
-    if (tag.station !== undefined && def.station !== tag.station) {
-      push(at("station"), `station '${def.station}' is not the station of tag '${tag.name}' ('${tag.station}')`);
+    if (checkTagAlarm(def, tag, at, push) && def.kind === "analog") {
+      const list = analogByTag.get(tag.name) ?? [];
+      list.push({ def, index: i });
+      analogByTag.set(tag.name, list);
     }
-    for (const [field, label] of [["onDelayMs", "on-delay"], ["offDelayMs", "off-delay"]] as const) {
-      const ms = def[field];
-      if (ms > 0 && ms < tag.updateMs) push(at(field), `${label} ${ms} ms is shorter than the tag's update period ${tag.updateMs} ms`);
-    }
-
-    const numeric = tag.type !== "bool";
-    const units = tag.units === "" ? "" : ` ${tag.units}`;
-    const rangeText = tag.range ? `${tag.range.min} … ${tag.range.max}${units}` : "";
-    switch (def.kind) {
-      case "analog":
-      case "deviation":
-      case "rate":
-        if (!numeric) {
-          push(at("tag"), `${def.kind === "analog" ? "an" : "a"} ${def.kind} alarm needs a numeric tag; '${tag.name}' is bool`);
-          return;
-        }
-        break;
-      case "discrete": {
-        const v = def.alarmValue;
-        if (numeric && typeof v === "boolean") push(at("alarmValue"), `tag '${tag.name}' is ${tag.type}: alarmValue must be a number, not ${v}`);
-        else if (!numeric && typeof v === "number") push(at("alarmValue"), `tag '${tag.name}' is bool: alarmValue must be true or false, not ${v}`);
-        else if (typeof v === "number" && tag.range && (v < tag.range.min || v > tag.range.max)) {
-          push(at("alarmValue"), `alarmValue ${v} is outside the range of tag '${tag.name}' (${rangeText}): the alarm could never activate`);
-        }
-        return;
-      }
-      default:
-        return;
-    }
-
-    if (def.kind === "rate") {
-      if (def.zeroAfterMs <= tag.updateMs) {
-        push(at("zeroAfterMs"), `zeroAfterMs ${def.zeroAfterMs} ms must be longer than the tag's update period ${tag.updateMs} ms`);
-      }
-      return;
-    }
-    if (def.kind === "deviation") {
-      if (def.deadband >= def.band) push(at("deadband"), `deadband ${def.deadband} is not smaller than the band ${def.band}: the alarm could never clear`);
-      return;
-    }
-
-    // Analog.
-    if (tag.range) {
-      const { min, max } = tag.range;
-      if (def.limit < min || def.limit > max) {
-        push(at("limit"), `limit ${def.limit} is outside the range of tag '${tag.name}' (${rangeText})`);
-      } else {
-        const high = isHighLevel(def.level);
-        const reset = high ? def.limit - def.deadband : def.limit + def.deadband;
-        if (reset < min || reset > max) {
-          push(
-            at("deadband"),
-            `limit inside its own deadband: the reset point ${reset}${units} (limit ${def.limit} ${high ? "−" : "+"} deadband ${def.deadband}) ` +
-              `is outside the range of tag '${tag.name}' (${rangeText}): the alarm could never clear`,
-          );
-        }
-      }
-    }
-    const list = analogByTag.get(tag.name) ?? [];
-    list.push({ def, index: i });
-    analogByTag.set(tag.name, list);
   });
 
   for (const list of analogByTag.values()) checkLevels(list, push);
@@ -175,6 +74,90 @@ export function checkAlarms(
 }
 
 type Push = (path: string, message: string) => void;
+type AlarmDef = AlarmDefs["alarms"][number];
+type TagAlarmDef = Extract<AlarmDef, { tag: string }>;
+
+/** Alarms on other things than a tag: the interlock, device or PLC trip they name exists. */
+function checkReferences(def: AlarmDef, refs: AlarmReferences, at: (field: string) => string, push: Push): void {
+  switch (def.kind) {
+    case "interlock":
+      if (refs.interlockIds && !refs.interlockIds.includes(def.interlock)) push(at("interlock"), `unknown interlock '${def.interlock}' (not in interlocks.yaml)`);
+      return;
+    case "comm":
+      if (refs.deviceIds && !refs.deviceIds.includes(def.device)) push(at("device"), `unknown device '${def.device}' (not in devices.yaml)`);
+      return;
+    case "plc-trip": {
+      const key = def.plcTripUnconfirmed;
+      if (refs.interlockIds && refs.deviceIds && !refs.interlockIds.includes(key) && !refs.deviceIds.includes(key)) {
+        push(at("plcTripUnconfirmed"), `unknown interlock or device '${key}' (not in interlocks.yaml or devices.yaml)`);
+        return;
+      }
+      if (refs.plcTripInterlockIds && /^IL-/.test(key) && !refs.plcTripInterlockIds.includes(key)) {
+        push(at("plcTripUnconfirmed"), `interlock '${key}' has no PLC hard trip (no plcTrip in interlocks.yaml): its trip can never be unconfirmed`);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/**
+ * An alarm on a known tag: its station, delays, and what its kind needs of the tag (numeric, value in range,
+ * limits, deadbands). True when it is an analog alarm whose levels are to be checked against the others.
+ */
+function checkTagAlarm(def: TagAlarmDef, tag: TagConfig, at: (field: string) => string, push: Push): boolean {
+  if (tag.station !== undefined && def.station !== tag.station) {
+    push(at("station"), `station '${def.station}' is not the station of tag '${tag.name}' ('${tag.station}')`);
+  }
+  for (const [field, label] of [["onDelayMs", "on-delay"], ["offDelayMs", "off-delay"]] as const) {
+    const ms = def[field];
+    if (ms > 0 && ms < tag.updateMs) push(at(field), `${label} ${ms} ms is shorter than the tag's update period ${tag.updateMs} ms`);
+  }
+  const numeric = tag.type !== "bool";
+  const units = tag.units === "" ? "" : ` ${tag.units}`;
+  const rangeText = tag.range ? `${tag.range.min} … ${tag.range.max}${units}` : "";
+  if (def.kind === "discrete") {
+    const v = def.alarmValue;
+    if (numeric && typeof v === "boolean") push(at("alarmValue"), `tag '${tag.name}' is ${tag.type}: alarmValue must be a number, not ${v}`);
+    else if (!numeric && typeof v === "number") push(at("alarmValue"), `tag '${tag.name}' is bool: alarmValue must be true or false, not ${v}`);
+    else if (typeof v === "number" && tag.range && (v < tag.range.min || v > tag.range.max)) {
+      push(at("alarmValue"), `alarmValue ${v} is outside the range of tag '${tag.name}' (${rangeText}): the alarm could never activate`);
+    }
+    return false;
+  }
+  if (def.kind !== "analog" && def.kind !== "deviation" && def.kind !== "rate") return false;
+  if (!numeric) {
+    push(at("tag"), `${def.kind === "analog" ? "an" : "a"} ${def.kind} alarm needs a numeric tag; '${tag.name}' is bool`);
+    return false;
+  }
+  if (def.kind === "rate") {
+    if (def.zeroAfterMs <= tag.updateMs) push(at("zeroAfterMs"), `zeroAfterMs ${def.zeroAfterMs} ms must be longer than the tag's update period ${tag.updateMs} ms`);
+    return false;
+  }
+  if (def.kind === "deviation") {
+    if (def.deadband >= def.band) push(at("deadband"), `deadband ${def.deadband} is not smaller than the band ${def.band}: the alarm could never clear`);
+    return false;
+  }
+  if (tag.range) {
+    const { min, max } = tag.range;
+    if (def.limit < min || def.limit > max) {
+      push(at("limit"), `limit ${def.limit} is outside the range of tag '${tag.name}' (${rangeText})`);
+    } else {
+      const high = isHighLevel(def.level);
+      const reset = high ? def.limit - def.deadband : def.limit + def.deadband;
+      if (reset < min || reset > max) {
+        push(
+          at("deadband"),
+          `limit inside its own deadband: the reset point ${reset}${units} (limit ${def.limit} ${high ? "−" : "+"} deadband ${def.deadband}) ` +
+            `is outside the range of tag '${tag.name}' (${rangeText}): the alarm could never clear`,
+        );
+      }
+    }
+  }
+  return true;
+}
+
 
 /** Between the analog alarms of one tag: order of the levels, deadbands against the neighbouring limits. */
 function checkLevels(list: readonly { def: AnalogAlarmDef; index: number }[], push: Push): void {

@@ -1,4 +1,4 @@
-import type { AlarmEvent } from "./alarm-evaluator.js";
+import type { AlarmEvent } from "./alarm-event.js";
 import { type AlarmDefs, type AlarmPriority, ALARM_PRIORITIES } from "./alarm-schema.js";
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { definitionsFileSchema } from "../core/definitions-file-schema.js";
 import { tagNameSchema } from "../tags/tag-schema.js";
 
 /**
@@ -71,10 +72,18 @@ const common = {
   suppressWhen: z.array(z.enum(ALARM_LINE_STATES)).default([]),
 };
 
+/** The fields of an alarm of `kind`: the common ones, then the kind. */
+function kindFields<K extends AlarmKind>(kind: K) {
+  return { ...common, kind: z.literal(kind) };
+}
+
+/** The fields of an alarm of `kind` whose condition is read from a tag: the common ones, the kind, the tag. */
+function tagKindFields<K extends AlarmKind>(kind: K) {
+  return { ...kindFields(kind), tag: tagNameSchema };
+}
+
 export const analogAlarmSchema = z.strictObject({
-  ...common,
-  kind: z.literal("analog"),
-  tag: tagNameSchema,
+  ...tagKindFields("analog"),
   level: z.enum(ANALOG_LEVELS),
   limit: z.number(),
   /** Hysteresis, tag units: H/HH clear below limit − deadband, L/LL above limit + deadband. */
@@ -82,9 +91,7 @@ export const analogAlarmSchema = z.strictObject({
 });
 
 export const deviationAlarmSchema = z.strictObject({
-  ...common,
-  kind: z.literal("deviation"),
-  tag: tagNameSchema,
+  ...tagKindFields("deviation"),
   /** Allowed ± distance from the target the caller passes (the recipe profile's value now), tag units. */
   band: z.number().positive(),
   /** Clears when back within band − deadband. */
@@ -92,9 +99,7 @@ export const deviationAlarmSchema = z.strictObject({
 });
 
 export const rateAlarmSchema = z.strictObject({
-  ...common,
-  kind: z.literal("rate"),
-  tag: tagNameSchema,
+  ...tagKindFields("rate"),
   /** Largest allowed |Δvalue / Δt| between consecutive values (source time stamps), tag units per second. */
   maxRatePerS: z.number().positive(),
   /**
@@ -105,23 +110,19 @@ export const rateAlarmSchema = z.strictObject({
 });
 
 export const discreteAlarmSchema = z.strictObject({
-  ...common,
-  kind: z.literal("discrete"),
-  tag: tagNameSchema,
+  ...tagKindFields("discrete"),
   /** Active while the tag has this value. */
   alarmValue: z.union([z.boolean(), z.number()]),
 });
 
 export const interlockAlarmSchema = z.strictObject({
-  ...common,
-  kind: z.literal("interlock"),
+  ...kindFields("interlock"),
   /** Active while this interlock is tripped (a permissive: while it is missing). */
   interlock: z.string().regex(/^IL-\d{2,3}$/, "must look like 'IL-01'"),
 });
 
 export const plcTripAlarmSchema = z.strictObject({
-  ...common,
-  kind: z.literal("plc-trip"),
+  ...kindFields("plc-trip"),
   /**
    * An interlock id (one alarm per hard trip) or a device id (one alarm per PLC): active while the caller
    * reports a PLC trip the SCADA expected but the PLC's trip word did not confirm.
@@ -130,29 +131,22 @@ export const plcTripAlarmSchema = z.strictObject({
 });
 
 export const commAlarmSchema = z.strictObject({
-  ...common,
-  kind: z.literal("comm"),
+  ...kindFields("comm"),
   /** Active while this device's link is down. */
   device: z.string().min(1),
 });
 
-export const qualityAlarmSchema = z.strictObject({
-  ...common,
-  kind: z.literal("quality"),
-  /** Active while this tag's quality is not Good. */
-  tag: tagNameSchema,
-});
+/** Active while the tag's quality is not Good. */
+export const qualityAlarmSchema = z.strictObject(tagKindFields("quality"));
 
 export const historianAlarmSchema = z.strictObject({
-  ...common,
-  kind: z.literal("historian"),
+  ...kindFields("historian"),
   /** offline: the historian is not writing; spool-filling: the disk spool is at least settings.spoolFillingFraction full. */
   condition: z.enum(HISTORIAN_CONDITIONS),
 });
 
 export const securityAlarmSchema = z.strictObject({
-  ...common,
-  kind: z.literal("security"),
+  ...kindFields("security"),
   /**
    * lockout: active while any user name is locked out after repeated failed logins (value: how many).
    * audit-trail: active while the audit trail is at fault — its hash chain broken, its tail not matching the
@@ -196,10 +190,7 @@ export const alarmSettingsSchema = z
   .prefault({});
 export type AlarmSettings = z.infer<typeof alarmSettingsSchema>;
 
-export const alarmsFileSchema = z.strictObject({
-  settings: alarmSettingsSchema,
-  alarms: z.array(alarmSchema).min(1),
-});
+export const alarmsFileSchema = definitionsFileSchema(alarmSettingsSchema, "alarms", alarmSchema);
 
 /** The validated alarms.yaml: what the evaluator and the KPIs call `defs`. */
 export type AlarmDefs = z.infer<typeof alarmsFileSchema>;

@@ -1,8 +1,8 @@
-import { formatRecipeProblem } from "../recipes/recipe-problem.js";
+import { formatProblem } from "../core/problem.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { RECIPES_DIR, RecipeStore } from "../recipes/recipe-store.js";
-import { formatProblem, loadConfig } from "./config-loader.js";
+import { RECIPES_DIR, RecipeStore } from "../stores/recipe-store.js";
+import { loadConfig } from "./config-loader.js";
 
 /** Where `check-config` prints: `log` for the verdict on a valid config, `error` for problems. */
 export interface CheckConfigOutput {
@@ -23,7 +23,7 @@ export function runCheckConfig(dir: string, out: CheckConfigOutput): number {
     const store = new RecipeStore(dir);
     const recipeProblems = existsSync(join(dir, RECIPES_DIR)) ? store.problemsFor(result.config) : [];
     if (recipeProblems.length > 0) {
-      for (const p of recipeProblems) out.error(formatRecipeProblem(p));
+      for (const p of recipeProblems) out.error(formatProblem(p));
       out.error(`${recipeProblems.length} problem(s) in ${dir}`);
       return 1;
     }

@@ -1,7 +1,8 @@
 import type { LineFile } from "./line-schema.js";
 import type { DeviceConfig } from "./device-schema.js";
 import { QUANTITY_UNITS, type TagConfig, type TagType } from "../tags/tag-schema.js";
-import type { ConfigProblem, LocatedTag } from "./config-problem.js";
+import type { Problem } from "../core/problem.js";
+import type { LocatedTag } from "./located-tag.js";
 
 /** Registers (16-bit words) a value of this type occupies in a Modbus register table. */
 export function registerWidth(type: TagType): number {
@@ -41,14 +42,81 @@ export interface CrossCheckCoverage {
 
 const COMPLETE: CrossCheckCoverage = { stations: true, devices: true, tags: true };
 
+/** Reports one problem at a field of the tag being checked. */
+type Report = (field: string, message: string) => void;
+
+/** Fields of one tag that must agree with each other: units and quantity, scaling, range, deadband, history. */
+function checkTagFields(tag: TagConfig, report: Report): void {
+  const expectedUnits = QUANTITY_UNITS[tag.quantity];
+  if (tag.units !== expectedUnits) report("units", `units '${tag.units}' do not match quantity '${tag.quantity}' (expected '${expectedUnits}')`);
+  if (tag.scaling) {
+    if (tag.scaling.rawMax === tag.scaling.rawMin) report("scaling", `raw span is zero (rawMin = rawMax = ${tag.scaling.rawMin})`);
+    if (tag.scaling.engMax === tag.scaling.engMin) report("scaling", `engineering span is zero (engMin = engMax = ${tag.scaling.engMin})`);
+    if (tag.type === "bool") report("scaling", "a bool tag cannot be scaled");
+  }
+  if (tag.range && tag.range.min >= tag.range.max) report("range", `range min (${tag.range.min}) must be below max (${tag.range.max})`);
+  if (tag.deadband !== undefined && tag.type === "bool") report("deadband", "a bool tag cannot have a deadband");
+  for (const [field, message] of historyProblems(tag)) report(`history.${field}`, message);
+}
+
+/** An OPC UA tag: a NodeId, no Modbus address, no NodeId used twice on the device (`nodeIds`: device|NodeId → tag). */
+function checkOpcuaAddress(tag: TagConfig, device: DeviceConfig, nodeIds: Map<string, string>, report: Report): void {
+  if (tag.nodeId === undefined) report("nodeId", `required field missing (tag of OPC UA device '${device.id}')`);
+  if (tag.modbus !== undefined) report("modbus", `a tag of OPC UA device '${device.id}' has no Modbus address`);
+  if (tag.nodeId === undefined) return;
+  const key = `${device.id}|${tag.nodeId}`;
+  const other = nodeIds.get(key);
+  if (other) report("nodeId", `NodeId '${tag.nodeId}' already used by tag '${other}'`);
+  else nodeIds.set(key, tag.name);
+}
+
+/**
+ * A Modbus tag: an address in the right table for its type, within 0..65535, writable only where Modbus
+ * allows, overlapping no other tag (`occupied`: device|table → address → tag).
+ */
+function checkModbusAddress(tag: TagConfig, device: DeviceConfig, occupied: Map<string, Map<number, string>>, report: Report): void {
+  if (tag.nodeId !== undefined) report("nodeId", `a tag of Modbus device '${device.id}' has no NodeId`);
+  const addr = tag.modbus;
+  if (addr === undefined) return report("modbus", `required field missing (tag of Modbus device '${device.id}')`);
+  const bitTable = BIT_TABLES.has(addr.table);
+  const width = bitTable ? 1 : registerWidth(tag.type);
+  if (tag.type === "float64") return report("type", "64-bit values are not supported over Modbus (use float32)");
+  if (bitTable && tag.type !== "bool") {
+    const bits = registerWidth(tag.type) === 2 ? "32-bit" : "16-bit";
+    return report("type", `a ${bits} value (${tag.type}) cannot live on a 1-bit ${addr.table} address`);
+  }
+  if (!bitTable && tag.type === "bool") return report("type", `a bool must live on a coil or discrete input, not a ${addr.table} register`);
+  if (addr.wordOrder !== undefined && width !== 2) {
+    report("modbus.wordOrder", `word order applies to 32-bit values only (${tag.type} is ${bitTable ? "1-bit" : "16-bit"})`);
+  }
+  if (addr.address < 0 || addr.address > 65535) return report("modbus.address", `address ${addr.address} is outside 0..65535`);
+  if (addr.address + width - 1 > 65535) {
+    return report("modbus.address", `a 32-bit value (${tag.type}) needs registers ${addr.address}..${addr.address + 1}, but 65535 is the last 16-bit address`);
+  }
+  if (tag.writable && READ_ONLY_TABLES.has(addr.table)) {
+    report("writable", `${addr.table} ${addr.table === "input" ? "registers" : "inputs"} are read-only in Modbus`);
+  }
+  const key = `${device.id}|${addr.table}`;
+  let map = occupied.get(key);
+  if (!map) occupied.set(key, (map = new Map()));
+  for (let a = addr.address; a < addr.address + width; a++) {
+    const other = map.get(a);
+    if (other !== undefined) {
+      report("modbus.address", `${addr.table} ${a} overlaps tag '${other}'`);
+      break;
+    }
+  }
+  for (let a = addr.address; a < addr.address + width; a++) if (!map.has(a)) map.set(a, tag.name);
+}
+
 /** Checks that need more than one file or more than one field: the things a schema cannot say. */
 export function checkCrossReferences(
   line: Pick<LineFile, "stations">,
   devices: readonly DeviceConfig[],
   tags: readonly LocatedTag[],
   coverage: CrossCheckCoverage = COMPLETE,
-): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+): Problem[] {
+  const problems: Problem[] = [];
   const push = (file: string, path: string, message: string): void => {
     problems.push({ file, path, message });
   };
@@ -68,100 +136,25 @@ export function checkCrossReferences(
   });
 
   const tagByName = new Map<string, LocatedTag>();
-  // per device + table: occupied register/coil → tag name
   const occupied = new Map<string, Map<number, string>>();
   const nodeIds = new Map<string, string>();
-
   for (const lt of tags) {
     const { tag, file, index } = lt;
-    const at = (field: string): string => `tags[${index}].${field}`;
+    const report: Report = (field, message) => push(file, `tags[${index}].${field}`, message);
     const first = tagByName.get(tag.name);
-    if (first) push(file, at("name"), `duplicate tag name '${tag.name}' (first defined in ${first.file} tags[${first.index}])`);
+    if (first) report("name", `duplicate tag name '${tag.name}' (first defined in ${first.file} tags[${first.index}])`);
     else tagByName.set(tag.name, lt);
-
     if (tag.station !== undefined && coverage.stations && !stationIds.has(tag.station)) {
-      push(file, at("station"), `unknown station '${tag.station}' (line.yaml has: ${[...stationIds].join(", ")})`);
+      report("station", `unknown station '${tag.station}' (line.yaml has: ${[...stationIds].join(", ")})`);
     }
-    const expectedUnits = QUANTITY_UNITS[tag.quantity];
-    if (tag.units !== expectedUnits) {
-      push(file, at("units"), `units '${tag.units}' do not match quantity '${tag.quantity}' (expected '${expectedUnits}')`);
-    }
-    if (tag.scaling) {
-      if (tag.scaling.rawMax === tag.scaling.rawMin) push(file, at("scaling"), `raw span is zero (rawMin = rawMax = ${tag.scaling.rawMin})`);
-      if (tag.scaling.engMax === tag.scaling.engMin) push(file, at("scaling"), `engineering span is zero (engMin = engMax = ${tag.scaling.engMin})`);
-      if (tag.type === "bool") push(file, at("scaling"), "a bool tag cannot be scaled");
-    }
-    if (tag.range && tag.range.min >= tag.range.max) {
-      push(file, at("range"), `range min (${tag.range.min}) must be below max (${tag.range.max})`);
-    }
-    if (tag.deadband !== undefined && tag.type === "bool") push(file, at("deadband"), "a bool tag cannot have a deadband");
-    for (const [field, message] of historyProblems(tag)) push(file, at(`history.${field}`), message);
-
+    checkTagFields(tag, report);
     const device = deviceById.get(tag.device);
     if (!device) {
       if (coverage.devices && !coverage.invalidDevices?.has(tag.device)) {
-        push(file, at("device"), `unknown device '${tag.device}' (devices.yaml has: ${[...deviceById.keys()].join(", ")})`);
+        report("device", `unknown device '${tag.device}' (devices.yaml has: ${[...deviceById.keys()].join(", ")})`);
       }
-      continue;
-    }
-    if (device.protocol === "opcua") {
-      if (tag.nodeId === undefined) push(file, at("nodeId"), `required field missing (tag of OPC UA device '${device.id}')`);
-      if (tag.modbus !== undefined) push(file, at("modbus"), `a tag of OPC UA device '${device.id}' has no Modbus address`);
-      if (tag.nodeId !== undefined) {
-        const key = `${device.id}|${tag.nodeId}`;
-        const other = nodeIds.get(key);
-        if (other) push(file, at("nodeId"), `NodeId '${tag.nodeId}' already used by tag '${other}'`);
-        else nodeIds.set(key, tag.name);
-      }
-      continue;
-    }
-    // Modbus
-    if (tag.nodeId !== undefined) push(file, at("nodeId"), `a tag of Modbus device '${device.id}' has no NodeId`);
-    const addr = tag.modbus;
-    if (addr === undefined) {
-      push(file, at("modbus"), `required field missing (tag of Modbus device '${device.id}')`);
-      continue;
-    }
-    const bitTable = BIT_TABLES.has(addr.table);
-    const width = bitTable ? 1 : registerWidth(tag.type);
-    if (tag.type === "float64") {
-      push(file, at("type"), "64-bit values are not supported over Modbus (use float32)");
-      continue;
-    }
-    if (bitTable && tag.type !== "bool") {
-      const bits = registerWidth(tag.type) === 2 ? "32-bit" : "16-bit";
-      push(file, at("type"), `a ${bits} value (${tag.type}) cannot live on a 1-bit ${addr.table} address`);
-      continue;
-    }
-    if (!bitTable && tag.type === "bool") {
-      push(file, at("type"), `a bool must live on a coil or discrete input, not a ${addr.table} register`);
-      continue;
-    }
-    if (addr.wordOrder !== undefined && width !== 2) {
-      push(file, at("modbus.wordOrder"), `word order applies to 32-bit values only (${tag.type} is ${bitTable ? "1-bit" : "16-bit"})`);
-    }
-    if (addr.address < 0 || addr.address > 65535) {
-      push(file, at("modbus.address"), `address ${addr.address} is outside 0..65535`);
-      continue;
-    }
-    if (addr.address + width - 1 > 65535) {
-      push(file, at("modbus.address"), `a 32-bit value (${tag.type}) needs registers ${addr.address}..${addr.address + 1}, but 65535 is the last 16-bit address`);
-      continue;
-    }
-    if (tag.writable && READ_ONLY_TABLES.has(addr.table)) {
-      push(file, at("writable"), `${addr.table} ${addr.table === "input" ? "registers" : "inputs"} are read-only in Modbus`);
-    }
-    const key = `${device.id}|${addr.table}`;
-    let map = occupied.get(key);
-    if (!map) occupied.set(key, (map = new Map()));
-    for (let a = addr.address; a < addr.address + width; a++) {
-      const other = map.get(a);
-      if (other !== undefined) {
-        push(file, at("modbus.address"), `${addr.table} ${a} overlaps tag '${other}'`);
-        break;
-      }
-    }
-    for (let a = addr.address; a < addr.address + width; a++) if (!map.has(a)) map.set(a, tag.name);
+    } else if (device.protocol === "opcua") checkOpcuaAddress(tag, device, nodeIds, report);
+    else checkModbusAddress(tag, device, occupied, report);
   }
 
   devices.forEach((d, i) => {
@@ -174,8 +167,6 @@ export function checkCrossReferences(
   });
   return problems;
 }
-
-export type { TagConfig };
 
 /** Per-tag history settings that cannot be honoured: [field, message]. */
 function historyProblems(tag: TagConfig): [string, string][] {

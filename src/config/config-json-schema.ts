@@ -13,7 +13,6 @@ import {
   compareConditionSchema,
   conditionSchema,
   effectsSchema,
-  INTERLOCK_RECIPE_PARAMETERS,
   interlockSchema,
   interlockSettingsSchema,
   interlocksFileSchema,
@@ -21,6 +20,7 @@ import {
   tagWriteSchema,
   valueRefSchema,
 } from "../interlocks/interlock-schema.js";
+import { INTERLOCK_RECIPE_PARAMETERS } from "../interlocks/interlock-recipe-parameters.js";
 import { alarmsFileSchema } from "../alarms/alarm-schema.js";
 
 /**

@@ -1,14 +1,15 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import { ScadaError } from "../core/errors.js";
-import { zodProblems } from "../core/zod-problems.js";
+import { type Problem, formatProblem } from "../core/problem.js";
+import { validateYamlFile } from "../core/yaml-file.js";
+import { readYamlFile } from "./yaml-file-reader.js";
 import { type LineFile, lineFileSchema } from "./line-schema.js";
 import { type DeviceConfig, deviceSchema, devicesFileSchema } from "./device-schema.js";
 import { type TagConfig, tagSchema, tagsFileSchema } from "../tags/tag-schema.js";
 import { checkCrossReferences } from "./config-cross-check.js";
-import type { ConfigProblem, LocatedTag } from "./config-problem.js";
+import type { LocatedTag } from "./located-tag.js";
 import { type InterlockDefs, interlocksFileSchema } from "../interlocks/interlock-schema.js";
 import { checkInterlocks } from "../interlocks/interlock-cross-check.js";
 import { type AlarmDefs, alarmsFileSchema } from "../alarms/alarm-schema.js";
@@ -26,7 +27,7 @@ export interface ScadaConfig {
   readonly alarms: AlarmDefs | null;
 }
 
-export type ConfigResult = { ok: true; config: ScadaConfig } | { ok: false; problems: ConfigProblem[] };
+export type ConfigResult = { ok: true; config: ScadaConfig } | { ok: false; problems: Problem[] };
 
 
 /** What each file must contain at its top level, for messages about empty or mis-shaped files. */
@@ -37,61 +38,6 @@ const FILE_SHAPES = {
   interlocks: "a mapping with 'interlocks'",
   alarms: "a mapping with 'settings' and 'alarms'",
 } as const;
-
-/** A YAML parser error in one line; a duplicate key is named (the parser only says keys must be unique). */
-function yamlErrorText(e: YAMLError, text: string): string {
-  if (e.code === "DUPLICATE_KEY") {
-    const key = /^("[^"]*"|'[^']*'|[^\s:,{}[\]]+)/.exec(text.slice(e.pos[0]))?.[1];
-    if (key !== undefined) return `duplicate key '${key.replace(/^["']|["']$/g, "")}' (keys must be unique in a mapping)`;
-  }
-  return e.message.split("\n")[0] ?? e.message;
-}
-
-/** Parses one YAML file; every syntax error becomes a problem with its line and column. */
-function readYaml(dir: string, file: string, fileShape: string, problems: ConfigProblem[]): unknown {
-  const full = join(dir, file);
-  if (!existsSync(full)) {
-    problems.push({ file, path: "(root)", message: "file is missing" });
-    return undefined;
-  }
-  let text: string;
-  try {
-    text = readFileSync(full, "utf8");
-  } catch (err) {
-    problems.push({ file, path: "(root)", message: `cannot read file: ${(err as Error).message}` });
-    return undefined;
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      const pos = lineCounter.linePos(e.pos[0]);
-      problems.push({ file, path: `line ${pos.line} col ${pos.col}`, message: `YAML syntax error: ${yamlErrorText(e, text)}` });
-    }
-    return undefined;
-  }
-  if (doc.contents === null) {
-    problems.push({ file, path: "(root)", message: `file is empty (expected ${fileShape})` });
-    return undefined;
-  }
-  return doc.toJS();
-}
-
-function parseWith<T>(
-  schema: z.ZodType<T>,
-  file: string,
-  fileShape: string,
-  data: unknown,
-  problems: ConfigProblem[],
-): T | undefined {
-  if (data === undefined) return undefined;
-  const result = schema.safeParse(data, { reportInput: true });
-  if (!result.success) {
-    problems.push(...zodProblems(file, fileShape, result.error));
-    return undefined;
-  }
-  return result.data;
-}
 
 interface ParsedList<T> {
   /** The items that are valid on their own, with their index in the file's list. */
@@ -117,9 +63,9 @@ function parseListFile<T>(
   file: string,
   fileShape: string,
   data: unknown,
-  problems: ConfigProblem[],
+  problems: Problem[],
 ): ParsedList<T> {
-  const parsed = parseWith(fileSchema, file, fileShape, data, problems);
+  const parsed = validateYamlFile(fileSchema, file, fileShape, data, problems);
   if (parsed) {
     const items = (parsed[key] as T[]).map((item, index) => ({ item, index }));
     return { items, valid: true, allNamed: true, rejected: new Set() };
@@ -146,7 +92,7 @@ function parseListFile<T>(
  * Problems of one file together: line.yaml, devices.yaml, then tags/ files in the order they were read,
  * then the files that refer to tags (interlocks.yaml).
  */
-function groupByFile(problems: readonly ConfigProblem[]): ConfigProblem[] {
+function groupByFile(problems: readonly Problem[]): Problem[] {
   const rank = (file: string): number =>
     file === "line.yaml" ? 0 : file === "devices.yaml" ? 1 : file.startsWith("tags/") || file === "tags/" ? 2 : 3;
   // Array.prototype.sort is stable: within a file, problems keep the order they were found in.
@@ -163,11 +109,11 @@ function deepFreeze<T>(o: T): T {
 
 /** Loads and validates a plc-config directory; collects every problem instead of stopping at the first. */
 export function loadConfig(dir: string): ConfigResult {
-  const problems: ConfigProblem[] = [];
+  const problems: Problem[] = [];
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     return { ok: false, problems: [{ file: dir, path: "(root)", message: "configuration directory not found" }] };
   }
-  const line = parseWith(lineFileSchema, "line.yaml", FILE_SHAPES.line, readYaml(dir, "line.yaml", FILE_SHAPES.line, problems), problems);
+  const line = validateYamlFile(lineFileSchema, "line.yaml", FILE_SHAPES.line, readYamlFile(dir, "line.yaml", FILE_SHAPES.line, problems), problems);
   const devices = parseListFile(
     devicesFileSchema,
     "devices",
@@ -175,7 +121,7 @@ export function loadConfig(dir: string): ConfigResult {
     "id",
     "devices.yaml",
     FILE_SHAPES.devices,
-    readYaml(dir, "devices.yaml", FILE_SHAPES.devices, problems),
+    readYamlFile(dir, "devices.yaml", FILE_SHAPES.devices, problems),
     problems,
   );
   const deviceList = devices.items.map((d) => d.item);
@@ -192,7 +138,7 @@ export function loadConfig(dir: string): ConfigResult {
     if (files.length === 0) problems.push({ file: "tags/", path: "(root)", message: "no tag files" });
     for (const f of files) {
       const rel = relative(dir, join(tagsDir, f));
-      const data = readYaml(dir, rel, FILE_SHAPES.tags, problems);
+      const data = readYamlFile(dir, rel, FILE_SHAPES.tags, problems);
       const parsed = parseListFile(tagsFileSchema, "tags", tagSchema, "name", rel, FILE_SHAPES.tags, data, problems);
       for (const { item, index } of parsed.items) located.push({ tag: item, file: rel, index });
       for (const name of parsed.rejected) rejectedTags.add(name);
@@ -211,11 +157,11 @@ export function loadConfig(dir: string): ConfigResult {
     }),
   );
 
-  const interlocks = parseWith(
+  const interlocks = validateYamlFile(
     interlocksFileSchema,
     "interlocks.yaml",
     FILE_SHAPES.interlocks,
-    readYaml(dir, "interlocks.yaml", FILE_SHAPES.interlocks, problems),
+    readYamlFile(dir, "interlocks.yaml", FILE_SHAPES.interlocks, problems),
     problems,
   );
   if (interlocks) {
@@ -234,7 +180,7 @@ export function loadConfig(dir: string): ConfigResult {
   const alarmsFile = existsSync(join(dir, "alarms.yaml")) ? "alarms.yaml" : existsSync(join(dir, "alarms.yml")) ? "alarms.yml" : null;
   let alarmsValid = true;
   if (alarmsFile) {
-    const parsed = parseWith(alarmsFileSchema, alarmsFile, FILE_SHAPES.alarms, readYaml(dir, alarmsFile, FILE_SHAPES.alarms, problems), problems);
+    const parsed = validateYamlFile(alarmsFileSchema, alarmsFile, FILE_SHAPES.alarms, readYamlFile(dir, alarmsFile, FILE_SHAPES.alarms, problems), problems);
     alarmsValid = parsed !== undefined;
     if (parsed) {
       alarms = parsed;
@@ -271,8 +217,4 @@ export function loadConfigOrThrow(dir: string): ScadaConfig {
   if (result.ok) return result.config;
   const lines = result.problems.map(formatProblem);
   throw new ScadaError("SCADA_ERR_CONFIG_INVALID", `Configuration in ${dir} is invalid:\n${lines.join("\n")}`, lines);
-}
-
-export function formatProblem(p: ConfigProblem): string {
-  return `${p.file}:${p.path}: ${p.message}`;
 }

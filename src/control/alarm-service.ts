@@ -2,15 +2,18 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { TagValue } from "../core/tag-value.js";
 import type { AlarmDefs, AlarmLineState } from "../alarms/alarm-schema.js";
-import { type AlarmEvent, AlarmEvaluator, type AlarmInput, type OperatorResult } from "../alarms/alarm-evaluator.js";
-import type { InterlockEvent } from "../interlocks/interlock-evaluator.js";
+import type { AlarmEvent } from "../alarms/alarm-event.js";
+import { AlarmEvaluator } from "../alarms/alarm-evaluator.js";
+import type { AlarmInput } from "../alarms/alarm-input.js";
+import type { OperatorResult } from "../alarms/alarm-operator-actions.js";
+import type { InterlockEvent } from "../interlocks/interlock-types.js";
 import type { TagChange } from "../tags/tag-table.js";
 import type { StateTransition } from "./state-transition.js";
 
 export interface AlarmServiceDeps {
   readonly defs: AlarmDefs;
+  /** The tag table's current values (its changes come through onTagChange, subscribed by the runtime). */
   readonly tags: {
-    onChange(listener: (change: TagChange) => void): () => void;
     all(): readonly { readonly config: { readonly name: string }; readonly value: TagValue }[];
   };
   /** Interlock events (trips, resets, unconfirmed PLC trips) and the currently tripped ids. */
@@ -39,10 +42,12 @@ export interface AlarmServiceDeps {
  * listeners (the historian writes them to `alarm`); carries out operator actions.
  */
 export class AlarmService {
+  readonly name = "alarms";
   private readonly evaluator: AlarmEvaluator;
   private readonly log: Logger;
   private listeners: ((e: AlarmEvent) => void)[] = [];
   private unsubscribe: (() => void)[] = [];
+  private started = false;
   private timer: NodeJS.Timeout | undefined;
   private lastDevices = new Map<string, boolean>();
   private readonly lastInterlocks = new Map<string, boolean>();
@@ -61,8 +66,8 @@ export class AlarmService {
     const now = this.deps.clock.now();
     for (const e of this.deps.tags.all()) this.feed(tagInput(e.config.name, e.value), now);
     this.syncInterlocks(now);
+    this.started = true;
     this.unsubscribe.push(
-      this.deps.tags.onChange((c) => this.feed(tagInput(c.name, c.current), this.deps.clock.now())),
       this.deps.interlocks.onEvent((e) => this.onInterlockEvent(e)),
       this.deps.line.onTransition((t) => {
         if (t.scope === "line") this.feed({ type: "line-state", state: t.to as AlarmLineState }, t.at);
@@ -73,10 +78,16 @@ export class AlarmService {
   }
 
   stop(): void {
+    this.started = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
+  }
+
+  /** The tag table's listener: every change of a tag's value or quality, once started. */
+  onTagChange(c: TagChange): void {
+    if (this.started) this.feed(tagInput(c.name, c.current), this.deps.clock.now());
   }
 
   onEvent(listener: (e: AlarmEvent) => void): () => void {
@@ -92,6 +103,10 @@ export class AlarmService {
 
   get(id: string) {
     return this.evaluator.get(id);
+  }
+
+  exists(id: string): boolean {
+    return this.evaluator.get(id) !== undefined;
   }
 
   recentEvents(): readonly AlarmEvent[] {

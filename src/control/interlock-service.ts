@@ -2,44 +2,47 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { TagWriter } from "../core/tag-io.js";
 import type { TagScalar, TagValue } from "../core/tag-value.js";
-import {
-  type InterlockAction,
-  type InterlockEvent,
-  type InterlockInputs,
-  type InterlockState,
-  type InterlockStatus,
-  bypass as bypassInterlock,
-  createInterlockState,
-  evaluate,
-  evaluateFor,
-  nextDeadline,
-  permits,
-  reset as resetInterlocks,
-  status as interlockStatus,
-  tagsReadBy,
-} from "../interlocks/interlock-evaluator.js";
+import type { InterlockAction, InterlockEvent, InterlockInputs, InterlockState } from "../interlocks/interlock-types.js";
+import { bypass as bypassInterlock } from "../interlocks/interlock-bypass.js";
+import { evaluate, evaluateFor } from "../interlocks/interlock-evaluator.js";
+import { tagsReadBy } from "../interlocks/interlock-readers.js";
+import { reset as resetInterlocks } from "../interlocks/interlock-reset.js";
+import { createInterlockState, nextDeadline } from "../interlocks/interlock-state.js";
+import { type InterlockStatus, permits, status as interlockStatus } from "../interlocks/interlock-status.js";
 import type { InterlockDefs } from "../interlocks/interlock-schema.js";
 import type { HeartbeatMonitor } from "../tags/heartbeat-monitor.js";
 import type { TagChange } from "../tags/tag-table.js";
 
-/** What the interlock service reads: current tag values and their change events. */
+/** What the interlock service reads: current tag values (their changes come through onTagChange). */
 export interface InterlockTagSource {
   get(name: string): { readonly value: TagValue } | undefined;
-  onChange(listener: (change: TagChange) => void): () => void;
 }
+
+/** What the interlocks send the line: a trip's effect, and the start permissives when they change. */
+export type InterlockLineEvent =
+  | { type: "TRIP"; effect: "abort" | "hold"; reason: string }
+  | { type: "PERMISSIVES"; ok: boolean; missing: readonly string[] };
+
+/**
+ * The line as the interlocks see it (the line service implements it): whether it runs and heats, and where
+ * trips and permissive changes go. Attached once both exist (the line in turn asks the interlocks through
+ * its own port); until then the line counts as stopped and cold, and nothing is sent.
+ */
+export interface InterlockLine {
+  lineInputs(): { running: boolean; heating?: boolean };
+  send(event: InterlockLineEvent): void;
+}
+
+const NO_LINE: InterlockLine = { lineInputs: () => ({ running: false, heating: false }), send: () => undefined };
 
 export interface InterlockServiceDeps {
   readonly defs: InterlockDefs;
   readonly tags: InterlockTagSource;
   /** Issues PLC writes at once (the trip path: interlock service → tag router → driver); the promise only reports the outcome. */
   readonly writer: TagWriter;
-  /** The line's state as the interlocks need it. */
-  readonly line: () => { running: boolean; heating?: boolean };
   /** The loaded recipe: verified by read-back, with its parameters (peakTempK …); null when none. */
   readonly recipe: () => { verified: boolean; params: Readonly<Record<string, number>> } | null;
   readonly heartbeats: HeartbeatMonitor;
-  /** Trip effects and permissive changes for the line machine. */
-  readonly toLine: (event: { type: "TRIP"; effect: "abort" | "hold"; reason: string } | { type: "PERMISSIVES"; ok: boolean; missing: readonly string[] }) => void;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -52,14 +55,18 @@ const RECENT_EVENTS = 200;
  * event, only the interlocks that read the changed tag, and turns its actions into PLC writes (issued in the
  * same tick, never awaited on the trip path), line commands and events for the audit trail / historian.
  * `tick()` re-evaluates everything that depends on time, the line state, the recipe and the heartbeats.
+ * The runtime subscribes `onTagChange` to the tag table first of all listeners; changes before start() are
+ * not evaluated (start evaluates everything).
  */
 export class InterlockService {
+  readonly name = "interlocks";
   private state: InterlockState;
   private readonly readers: ReadonlyMap<string, readonly string[]>;
   private readonly listeners = new Set<(e: InterlockEvent) => void>();
   private readonly recent: InterlockEvent[] = [];
   private readonly log: Logger;
-  private unsubscribe: (() => void) | undefined;
+  private started = false;
+  private line: InterlockLine = NO_LINE;
   private lastPermissives = "";
   /** Trip writes issued and their outcome (for tests and benchmarks). */
   writesIssued = 0;
@@ -70,14 +77,18 @@ export class InterlockService {
     this.log = deps.logger.child({ module: "interlocks" });
   }
 
+  /** The line this service reads and commands (see InterlockLine). */
+  attachLine(line: InterlockLine): void {
+    this.line = line;
+  }
+
   start(): void {
-    this.unsubscribe = this.deps.tags.onChange((c) => this.onTagChange(c));
+    this.started = true;
     this.tick();
   }
 
   stop(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    this.started = false;
   }
 
   onEvent(listener: (e: InterlockEvent) => void): () => void {
@@ -87,6 +98,7 @@ export class InterlockService {
 
   /** The trip path: called synchronously for every tag change. */
   onTagChange(change: TagChange): void {
+    if (!this.started) return;
     const now = this.deps.clock.now();
     if (this.deps.heartbeats.isHeartbeat(change.name)) this.deps.heartbeats.observe(change.name, change.current, now);
     const ids = this.readers.get(change.name);
@@ -132,7 +144,7 @@ export class InterlockService {
   private inputs(): InterlockInputs {
     return {
       tags: (name) => this.deps.tags.get(name)?.value,
-      line: this.deps.line(),
+      line: this.line.lineInputs(),
       recipe: this.deps.recipe(),
       heartbeats: this.heartbeatStatus(),
     };
@@ -150,7 +162,7 @@ export class InterlockService {
           (err: unknown) => this.log.error({ err, tag: a.tag }, "interlock write threw"),
         );
       } else if (a.kind === "line") {
-        this.deps.toLine({ type: "TRIP", effect: a.command, reason: `${a.interlock}: ${a.reason}` });
+        this.line.send({ type: "TRIP", effect: a.command, reason: `${a.interlock}: ${a.reason}` });
       } else {
         this.recent.push(a.event);
         if (this.recent.length > RECENT_EVENTS) this.recent.shift();
@@ -168,7 +180,7 @@ export class InterlockService {
         const e = entries.get(id);
         return e ? `${id} ${e.title} (${e.state}${e.causeValue ? `: ${e.causeValue.text}` : ""})` : id;
       });
-      this.deps.toLine({ type: "PERMISSIVES", ok: p.ok, missing });
+      this.line.send({ type: "PERMISSIVES", ok: p.ok, missing });
     }
   }
 }

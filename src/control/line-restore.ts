@@ -24,17 +24,9 @@
  * status only — a start still needs params) and the last command. Permissives start as "not evaluated"
  * until the interlock service reports them.
  */
-import {
-  isPackmlState,
-  zeroTimeInState,
-  type LastCommand,
-  type LineCounts,
-  type LineInput,
-  type RestoredLine,
-  type TimeInState,
-} from "./line.machine.js";
-import { PACKML_COMMANDS, PACKML_STATES, UNIT_MODES, type PackmlCommand, type PackmlState, type UnitMode } from "./packml-states.js";
-import type { SequenceParams } from "./sequencer-protocol.js";
+import { zeroTimeInState, type LastCommand, type LineCounts, type LineInput, type RestoredLine, type TimeInState } from "./line-context.js";
+import { PACKML_COMMANDS, PACKML_STATES, UNIT_MODES, isPackmlState, type PackmlCommand, type PackmlState, type UnitMode } from "./packml-states.js";
+import type { SequenceParams } from "../recipes/sequence-params.js";
 
 /** Wait states with no run in progress: the line may come back Stopped from these. */
 const QUIET_STATES: ReadonlySet<PackmlState> = new Set(["Stopped", "Idle", "Complete"]);

@@ -2,16 +2,18 @@ import { type Actor, createActor } from "xstate";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { TagScalar, TagValue } from "../core/tag-value.js";
-import type { TagChange } from "../tags/tag-table.js";
 import type { ProcessView } from "./control-io.js";
 import type { TagBatchWriter } from "../core/tag-io.js";
-import type { InterlockService } from "./interlock-service.js";
+import type { InterlockStatus } from "../interlocks/interlock-status.js";
 import { restoreSafely } from "./line-restore.js";
-import { type LineEvent, type LineMachine, commandVerdict, createLineMachine, lineState, lineStatus } from "./line.machine.js";
-import type { LineSnapshotStore } from "./line-snapshot-store.js";
+import type { LineEvent } from "./line-events.js";
+import { commandVerdict, lineState, lineStatus } from "./line-status.js";
+import { type LineMachine, createLineMachine } from "./line.machine.js";
+import type { LineSnapshotPort as LineSnapshotStore } from "./line-snapshot-port.js";
 import type { PackmlCommand, PackmlState } from "./packml-states.js";
-import { createSequencerMachine, sequencerStatus } from "./sequencer.machine.js";
-import type { SequenceParams } from "./sequencer-protocol.js";
+import { createSequencerMachine } from "./sequencer.machine.js";
+import { sequencerStatus } from "./sequencer-status.js";
+import type { SequenceParams } from "../recipes/sequence-params.js";
 import { type StateTransition, stateTransitions } from "./state-transition.js";
 
 /** What the line service needs from the recipe service (kept narrow: control does not import adapters). */
@@ -28,14 +30,25 @@ export interface LineRecipes {
 export interface LineTagSource {
   get(name: string): { readonly value: TagValue } | undefined;
   all(): readonly { readonly config: { readonly name: string }; readonly value: TagValue }[];
-  onChange(listener: (change: TagChange) => void): () => void;
+}
+
+/**
+ * What the line asks of the interlocks (the interlock service implements it): evaluate now (after each tick,
+ * after a recipe load and before a start's verdict), reset latched trips whose cause has cleared (the line's
+ * reset and clear), and their state for the line's status. The other way, the interlocks reach the line
+ * through its `lineInputs()` and `send()` (InterlockLine).
+ */
+export interface LineInterlocks {
+  tick(): void;
+  reset(by: string): unknown;
+  status(): Pick<InterlockStatus, "firstOut" | "tripped" | "permissivesOk" | "missingPermissives" | "bypassed">;
 }
 
 export interface LineServiceDeps {
   readonly tags: LineTagSource;
   readonly io: TagBatchWriter;
   readonly recipes: LineRecipes;
-  readonly interlocks: InterlockService;
+  readonly interlocks: LineInterlocks;
   readonly store: LineSnapshotStore;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -68,6 +81,7 @@ type LineActor = Actor<LineMachine>;
  * (IL-11), persisted on every state change and restored safely after a restart.
  */
 export class LineService {
+  readonly name = "line";
   private actor: LineActor | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastPersistedState = "";

@@ -5,6 +5,10 @@ export const PACKML_STATES = [
 ] as const;
 export type PackmlState = (typeof PACKML_STATES)[number];
 
+export function isPackmlState(value: unknown): value is PackmlState {
+  return typeof value === "string" && (PACKML_STATES as readonly string[]).includes(value);
+}
+
 /** PackTags `StateCurrent` numbering. */
 export const PACKML_STATE_NUMBERS: Readonly<Record<PackmlState, number>> = {
   Clearing: 1, Stopped: 2, Starting: 3, Idle: 4, Suspended: 5, Execute: 6, Stopping: 7, Aborting: 8,

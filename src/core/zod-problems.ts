@@ -1,15 +1,10 @@
 import type { z } from "zod";
+import type { Problem } from "./problem.js";
 
 /**
  * A failed zod parse as problems in words a YAML author acts on (zod's own texts are written for
  * programmers): `file:path: message` entries for the configuration and the recipes alike (pure).
  */
-
-export interface ZodProblem {
-  readonly file: string;
-  readonly path: string;
-  readonly message: string;
-}
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
@@ -100,8 +95,8 @@ function issueMessage(issue: Issue, fileShape: string): string {
   }
 }
 
-export function zodProblems(file: string, fileShape: string, error: z.ZodError): ZodProblem[] {
-  const out: ZodProblem[] = [];
+export function zodProblems(file: string, fileShape: string, error: z.ZodError): Problem[] {
+  const out: Problem[] = [];
   const add = (issue: Issue): void => {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) out.push({ file, path: formatPath([...issue.path, key]), message: "unknown key" });

@@ -3,8 +3,7 @@
  *
  * Layout: one directory holding segment files `<20-digit sequence>.seg`, a `cursor` file (how far the head
  * segment has been acknowledged) and a `LOCK` file (pid of the process using the spool).
- * Record: 32-byte header — magic "HSP1", payload length, CRC32 (of everything after the CRC field), point
- * count, min and max point time (float64 ms) — then the UTF-8 line protocol. Every append is written at the
+ * Record: a checked header, then the UTF-8 line protocol (spool-record.ts). Every append is written at the
  * end of the tail segment and fdatasync'd before `append` resolves; a new segment is created (and the
  * directory fsync'd) when the tail would grow past `segmentBytes`.
  *
@@ -26,27 +25,14 @@
  * the oldest history is the hardest to recover, and the gap is at the end where the alarm says it is.
  * Disk use is bounded by `maxBytes` plus one segment (the acknowledged part of the head segment).
  */
-import { closeSync, constants, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { open, type FileHandle, rename, unlink, writeFile } from "node:fs/promises";
+import { constants, mkdirSync } from "node:fs";
+import { open, type FileHandle, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { crc32 } from "node:zlib";
-
-export interface SpoolBatch {
-  /** Line protocol, newline-separated. */
-  readonly lines: string;
-  readonly points: number;
-  /** Time range of the batch's points (epoch ms); NaN when unknown. */
-  readonly minTimeMs?: number;
-  readonly maxTimeMs?: number;
-}
-
-export interface SpoolRecord {
-  readonly id: number;
-  readonly lines: string;
-  readonly points: number;
-  readonly minTimeMs: number;
-  readonly maxTimeMs: number;
-}
+import { removeSpoolCursor, writeSpoolCursor } from "./spool-cursor.js";
+import { lockSpool, unlockSpool } from "./spool-lock.js";
+import { checkSpoolRecord, decodeSpoolRecord, encodeSpoolRecord, type SpoolBatch, type SpoolRecord } from "./spool-record.js";
+import { recoverSpool } from "./spool-recovery.js";
+import { type SpoolEntry, type SpoolSegment, spoolSegmentName } from "./spool-segment.js";
 
 export type AppendResult = { readonly spooled: true; readonly id: number } | { readonly spooled: false; readonly reason: "full" | "io-error"; readonly error?: string };
 
@@ -78,74 +64,16 @@ export interface DiskSpoolOptions {
   readonly fsync?: boolean;
 }
 
-const MAGIC = 0x31505348; // "HSP1" little-endian
-const HEADER = 32;
-const SEG_RE = /^(\d{20})\.seg$/;
 const LOW_WATER = 0.9;
 
-interface Entry {
-  id: number;
-  seg: number;
-  offset: number;
-  /** Header + payload. */
-  size: number;
-  points: number;
-}
-
-interface Segment {
-  seq: number;
-  path: string;
-  /** Bytes of valid data in the file. */
-  size: number;
-  /** Records of this segment still pending. */
-  pending: number;
-}
-
-function segName(seq: number): string {
-  return `${String(seq).padStart(20, "0")}.seg`;
-}
-
-function encodeRecord(batch: SpoolBatch): Buffer {
-  const payload = Buffer.from(batch.lines, "utf8");
-  const buf = Buffer.allocUnsafe(HEADER + payload.length);
-  buf.writeUInt32LE(MAGIC, 0);
-  buf.writeUInt32LE(payload.length, 4);
-  buf.writeUInt32LE(batch.points >>> 0, 12);
-  buf.writeDoubleLE(batch.minTimeMs ?? Number.NaN, 16);
-  buf.writeDoubleLE(batch.maxTimeMs ?? Number.NaN, 24);
-  payload.copy(buf, HEADER);
-  buf.writeUInt32LE(crc32(buf.subarray(12)), 8);
-  return buf;
-}
-
-/** Length of the valid record at `offset`, or -1 when torn / corrupt / absent. */
-function checkRecord(buf: Buffer, offset: number): number {
-  if (buf.length - offset < HEADER) return -1;
-  if (buf.readUInt32LE(offset) !== MAGIC) return -1;
-  const len = buf.readUInt32LE(offset + 4);
-  const end = offset + HEADER + len;
-  if (end > buf.length) return -1;
-  if (crc32(buf.subarray(offset + 12, end)) !== buf.readUInt32LE(offset + 8)) return -1;
-  return HEADER + len;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 export class DiskSpool {
-  private readonly segments: Segment[] = [];
-  private readonly entries: Entry[] = [];
+  private segments: SpoolSegment[] = [];
+  private entries: SpoolEntry[] = [];
   private head = 0;
   private nextId = 1;
   private pendingBytes = 0;
   private pendingPoints = 0;
-  private tail: { seg: Segment; fh: FileHandle } | null = null;
+  private tail: { seg: SpoolSegment; fh: FileHandle } | null = null;
   private reader: { seq: number; fh: FileHandle } | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private isFull = false;
@@ -168,88 +96,15 @@ export class DiskSpool {
     if (!(opts.maxBytes > 0)) throw new RangeError("DiskSpool maxBytes must be > 0");
     mkdirSync(opts.dir, { recursive: true });
     const spool = new DiskSpool(opts.dir, opts);
-    spool.lock();
-    spool.recover();
+    lockSpool(spool.dir);
+    const found = recoverSpool(spool.dir);
+    spool.segments = found.segments;
+    spool.entries = found.entries;
+    spool.nextId = found.entries.length + 1;
+    spool.pendingBytes = found.pendingBytes;
+    spool.pendingPoints = found.pendingPoints;
+    spool.torn = found.torn;
     return spool;
-  }
-
-  private lock(): void {
-    const file = join(this.dir, "LOCK");
-    if (existsSync(file)) {
-      const pid = Number(readFileSync(file, "utf8").trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new Error(`spool ${this.dir} is in use by process ${pid}`);
-      }
-    }
-    writeFileSync(file, `${process.pid}\n`);
-  }
-
-  private readCursor(): { seg: number; offset: number } {
-    try {
-      const c = JSON.parse(readFileSync(join(this.dir, "cursor"), "utf8")) as { seg?: unknown; offset?: unknown };
-      if (typeof c.seg === "number" && typeof c.offset === "number") return { seg: c.seg, offset: c.offset };
-    } catch {
-      /* no cursor yet */
-    }
-    return { seg: 0, offset: 0 };
-  }
-
-  private recover(): void {
-    const cursor = this.readCursor();
-    const seqs = readdirSync(this.dir)
-      .flatMap((n) => {
-        const m = SEG_RE.exec(n);
-        return m ? [Number(m[1])] : [];
-      })
-      .sort((a, b) => a - b);
-    for (const [i, seq] of seqs.entries()) {
-      const path = join(this.dir, segName(seq));
-      if (seq < cursor.seg) {
-        rmSync(path, { force: true });
-        continue;
-      }
-      const buf = readFileSync(path);
-      const seg: Segment = { seq, path, size: 0, pending: 0 };
-      let off = 0;
-      while (off < buf.length) {
-        const len = checkRecord(buf, off);
-        if (len < 0) {
-          this.torn.records += 1;
-          this.torn.bytes += buf.length - off;
-          break;
-        }
-        if (!(seq === cursor.seg && off < cursor.offset)) {
-          this.entries.push({ id: this.nextId++, seg: seq, offset: off, size: len, points: buf.readUInt32LE(off + 12) });
-          seg.pending += 1;
-          this.pendingBytes += len;
-          this.pendingPoints += buf.readUInt32LE(off + 12);
-        }
-        off += len;
-      }
-      seg.size = off;
-      const last = i === seqs.length - 1;
-      if (off < buf.length && last) {
-        // torn tail: cut it off so new records follow the last good one
-        const fd = openSync(path, "r+");
-        try {
-          ftruncateSync(fd, off);
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
-      }
-      if (seg.pending === 0 && !last) {
-        rmSync(path, { force: true });
-        continue;
-      }
-      this.segments.push(seg);
-    }
-    if (this.entries.length === 0) {
-      // nothing pending: start clean
-      for (const s of this.segments) rmSync(s.path, { force: true });
-      this.segments.length = 0;
-      rmSync(join(this.dir, "cursor"), { force: true });
-    }
   }
 
   /** Runs operations one at a time, in call order. */
@@ -263,14 +118,13 @@ export class DiskSpool {
   append(batch: SpoolBatch): Promise<AppendResult> {
     return this.serial(async () => {
       if (this.closed) throw new Error("spool closed");
-      const rec = encodeRecord(batch);
+      const rec = encodeSpoolRecord(batch);
       if (this.pendingBytes + rec.length > this.maxBytes) {
         this.isFull = true;
-        this.dropped.points += batch.points;
-        this.dropped.batches += 1;
+        this.countDropped(batch);
         return { spooled: false, reason: "full" } as const;
       }
-      let seg: Segment | undefined;
+      let seg: SpoolSegment | undefined;
       try {
         const tail = await this.tailFor(rec.length);
         seg = tail.seg;
@@ -280,8 +134,7 @@ export class DiskSpool {
       } catch (e) {
         const msg = (e as Error).message;
         this.lastError = msg;
-        this.dropped.points += batch.points;
-        this.dropped.batches += 1;
+        this.countDropped(batch);
         if (seg && this.tail) await this.tail.fh.truncate(seg.size).catch(() => undefined);
         return { spooled: false, reason: "io-error", error: msg } as const;
       }
@@ -296,7 +149,12 @@ export class DiskSpool {
     });
   }
 
-  private async tailFor(len: number): Promise<{ seg: Segment; fh: FileHandle }> {
+  private countDropped(batch: SpoolBatch): void {
+    this.dropped.points += batch.points;
+    this.dropped.batches += 1;
+  }
+
+  private async tailFor(len: number): Promise<{ seg: SpoolSegment; fh: FileHandle }> {
     const last = this.segments.at(-1);
     if (this.tail && last && this.tail.seg === last && (last.size === 0 || last.size + len <= this.segmentBytes)) return this.tail;
     if (!this.tail && last && (last.size === 0 || last.size + len <= this.segmentBytes)) {
@@ -307,7 +165,7 @@ export class DiskSpool {
     if (this.tail) await this.tail.fh.close();
     this.tail = null;
     const seq = (last?.seq ?? 0) + 1;
-    const seg: Segment = { seq, path: join(this.dir, segName(seq)), size: 0, pending: 0 };
+    const seg: SpoolSegment = { seq, path: join(this.dir, spoolSegmentName(seq)), size: 0, pending: 0 };
     const fh = await open(seg.path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC);
     if (this.fsync) await syncDir(this.dir);
     this.segments.push(seg);
@@ -329,18 +187,10 @@ export class DiskSpool {
         }
         const buf = Buffer.allocUnsafe(e.size);
         const { bytesRead } = await this.reader.fh.read(buf, 0, e.size, e.offset);
-        if (bytesRead === e.size && checkRecord(buf, 0) === e.size) {
-          return {
-            id: e.id,
-            lines: buf.toString("utf8", HEADER),
-            points: e.points,
-            minTimeMs: buf.readDoubleLE(16),
-            maxTimeMs: buf.readDoubleLE(24),
-          };
-        }
+        if (bytesRead === e.size && checkSpoolRecord(buf, 0) === e.size) return decodeSpoolRecord(e.id, e.points, buf);
         this.torn.records += 1;
         this.torn.bytes += e.size;
-        this.lastError = `corrupt spool record in ${segName(e.seg)} at ${e.offset}: skipped`;
+        this.lastError = `corrupt spool record in ${spoolSegmentName(e.seg)} at ${e.offset}: skipped`;
         await this.drop(e.id);
       }
     });
@@ -376,7 +226,7 @@ export class DiskSpool {
       this.segments.length = 0;
       this.entries.length = 0;
       this.head = 0;
-      await unlink(join(this.dir, "cursor")).catch(() => undefined);
+      await removeSpoolCursor(this.dir);
       return;
     }
     if (seg.pending === 0 && seg !== this.segments.at(-1)) {
@@ -388,9 +238,7 @@ export class DiskSpool {
       await unlink(seg.path).catch(() => undefined);
     }
     const next = this.entries[this.head]!;
-    const tmp = join(this.dir, "cursor.tmp");
-    await writeFile(tmp, JSON.stringify({ seg: next.seg, offset: next.offset }));
-    await rename(tmp, join(this.dir, "cursor"));
+    await writeSpoolCursor(this.dir, { seg: next.seg, offset: next.offset });
   }
 
   private async closeHandles(): Promise<void> {
@@ -440,7 +288,7 @@ export class DiskSpool {
       if (this.closed) return;
       this.closed = true;
       await this.closeHandles();
-      rmSync(join(this.dir, "LOCK"), { force: true });
+      unlockSpool(this.dir);
     });
   }
 }

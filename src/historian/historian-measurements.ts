@@ -9,10 +9,10 @@
  * signatureName / signatureMeaning / signatureTime, clientAddress) — the journal's tail anchor.
  */
 import type { StateTransition } from "../control/state-transition.js";
-import type { InterlockEvent } from "../interlocks/interlock-evaluator.js";
+import type { InterlockEvent } from "../interlocks/interlock-types.js";
 import type { TagSample } from "./tag-history-policy.js";
 import { type HistorianPoint, processPoint } from "./historian-point.js";
-import type { AlarmEvent } from "../alarms/alarm-evaluator.js";
+import type { AlarmEvent } from "../alarms/alarm-event.js";
 import { type AuditRecord, canonicalJson } from "../audit/audit-record.js";
 
 /** A tag's stored value as a `process` point (historian-point.ts builds it), with the reason when not Good; Bad: no value. */

@@ -1,13 +1,15 @@
 import { join } from "node:path";
 import { InfluxDB } from "influx";
 import type { Clock } from "../core/clock.js";
+import { ScadaError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { TagConfig } from "../tags/tag-schema.js";
 import type { TagChange } from "../tags/tag-table.js";
 import { DiskSpool } from "./disk-spool.js";
 import type { HistorianPoint } from "./historian-point.js";
 import { backfillTrends, DEFAULT_DATABASE, ensureHistorianSchema, type ResampleOptions } from "./historian-schema.js";
-import { type HistorianStatus, HistorianWriter } from "./historian-writer.js";
+import type { HistorianStatus } from "./historian-health.js";
+import { HistorianWriter } from "./historian-writer.js";
 import type { InfluxWriteTarget } from "./influx-line-client.js";
 import { findInfluxd, ManagedInfluxd } from "./managed-influxd.js";
 import { TagHistoryPolicy } from "./tag-history-policy.js";
@@ -18,7 +20,6 @@ export type HistorianMode = "external" | "managed" | "spool-only";
 
 export interface HistorianServiceOptions {
   readonly tags: readonly TagConfig[];
-  readonly tagSource: { onChange(listener: (change: TagChange) => void): () => void };
   readonly line: string;
   /** Spool and managed InfluxDB data live under it. */
   readonly dataDir: string;
@@ -63,6 +64,7 @@ const SCHEMA_RETRY_MS = 2000;
  * they come, the trends back-filled after a replay, and the query side for the API.
  */
 export class HistorianService {
+  readonly name = "historian";
   private readonly log: Logger;
   private readonly policy: TagHistoryPolicy;
   private mode: HistorianMode = "spool-only";
@@ -75,7 +77,6 @@ export class HistorianService {
   private schemaReady = false;
   private schemaTimer: NodeJS.Timeout | undefined;
   private policyTimer: NodeJS.Timeout | undefined;
-  private unsubscribe: (() => void) | undefined;
   private stopped = false;
   /** Points written before start() made the writer (e.g. audit records of the first steps of a start). */
   private readonly early: HistorianPoint[] = [];
@@ -107,13 +108,16 @@ export class HistorianService {
     this.writer.start();
     for (const p of this.early.splice(0)) this.writer.write(p);
     if (this.earlyDropped > 0) this.log.error({ dropped: this.earlyDropped, kept: EARLY_MAX_POINTS }, "points written before the historian started were dropped");
-    this.unsubscribe = this.opts.tagSource.onChange((c) => {
-      for (const s of this.policy.offer(c.name, c.current, this.opts.clock.now())) this.writer?.write(tagSamplePoint(s, this.opts.line));
-    });
     this.policyTimer = setInterval(() => {
       for (const s of this.policy.tick(this.opts.clock.now())) this.writer?.write(tagSamplePoint(s, this.opts.line));
     }, POLICY_TICK_MS);
     void this.ensureSchema();
+  }
+
+  /** The tag table's listener: each change offered to the tag's history policy (stored on change, by period, …). */
+  onTagChange(c: TagChange): void {
+    if (!this.writer || this.stopped) return;
+    for (const s of this.policy.offer(c.name, c.current, this.opts.clock.now())) this.writer.write(tagSamplePoint(s, this.opts.line));
   }
 
   /** Queue one point (events: state, alarm, audit). Never blocks, never throws. Before start(): kept for it. */
@@ -167,7 +171,7 @@ export class HistorianService {
   }
 
   private requireInflux(): InfluxDB {
-    if (!this.influx) throw new HistorianUnavailableError(`no historian to query: ${this.target}`);
+    if (!this.influx) throw new ScadaError("SCADA_ERR_HISTORIAN_UNAVAILABLE", `no historian to query: ${this.target}`);
     return this.influx;
   }
 
@@ -180,7 +184,6 @@ export class HistorianService {
     this.stopped = true;
     if (this.schemaTimer) clearTimeout(this.schemaTimer);
     if (this.policyTimer) clearInterval(this.policyTimer);
-    this.unsubscribe?.();
     await this.writer?.stop();
     await this.spool?.close();
     if (this.managed) await this.managed.stop();
@@ -247,7 +250,6 @@ export class HistorianService {
 }
 
 /** Queries are impossible (spool-only mode). */
-export class HistorianUnavailableError extends Error {}
 
 function influxFor(t: InfluxWriteTarget): InfluxDB {
   return new InfluxDB({

@@ -219,11 +219,9 @@ export class ManagedInfluxd {
 
   /** SIGTERM, then SIGKILL after `stopTimeoutMs` (default 10 s); resolves when the process is gone. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running) return;
-    const exited = this.exited;
-    this.stopping = true;
-    child.kill("SIGTERM");
+    const sent = this.signal("SIGTERM");
+    if (!sent) return;
+    const { child, exited } = sent;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       exited.then(() => false),
@@ -239,12 +237,17 @@ export class ManagedInfluxd {
 
   /** SIGKILL (a crash, for tests); resolves when the process is gone. */
   async kill(): Promise<void> {
+    await this.signal("SIGKILL")?.exited;
+  }
+
+  /** Sends `sig` to the running influxd as an expected exit; null when none is running. */
+  private signal(sig: NodeJS.Signals): { child: ChildProcess; exited: Promise<void> } | null {
     const child = this.child;
-    if (!child || !this.running) return;
+    if (!child || !this.running) return null;
     const exited = this.exited;
     this.stopping = true;
-    child.kill("SIGKILL");
-    await exited;
+    child.kill(sig);
+    return { child, exited };
   }
 
   /** Called whenever influxd exits; `expected` is false for a crash (not stop() / kill()). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { definitionsFileSchema } from "../core/definitions-file-schema.js";
 import { tagNameSchema } from "../tags/tag-schema.js";
 
 /**
@@ -31,25 +32,9 @@ export const LINE_STATES = ["running", "heating"] as const;
 export type LineStateInput = (typeof LINE_STATES)[number];
 
 /**
- * Recipe parameters a limit may refer to (`{ recipe: peakTempK, … }`): the names of the recipe's fields
- * (plc-config/recipes/*.yaml, e.g. `htr.peakTempK` → `peakTempK`). The integrator fills
- * `InterlockInputs.recipe.params` with these from the loaded recipe; the config check refuses other names.
+ * A limit taken from the loaded recipe: clamp(param × times + plus, min, max); `fallback` without a recipe.
+ * interlock-recipe-parameters.ts names the parameters.
  */
-export const INTERLOCK_RECIPE_PARAMETERS = {
-  peakTempK: "htr.peakTempK: peak web temperature, K",
-  peakToleranceK: "htr.peakToleranceK: tolerance around the peak, K",
-  safeWebTempK: "htr.safeWebTempK: web temperature safe to stop the quench, K",
-  argonFlowLpm: "htr.argonFlowLpm: argon purge flow, L/min",
-  o2PermissivePpm: "htr.o2PermissivePpm: O₂ below which the heater may start, ppm",
-  o2TripPpm: "htr.o2TripPpm: O₂ above which heating trips, ppm",
-  minGasFlowLpm: "quench.minGasFlowLpm: lowest gas-knife flow while heating, L/min",
-  minCoolantFlowLpm: "quench.minCoolantFlowLpm: lowest chill-plate coolant flow while heating, L/min",
-  webSpeedMpm: "feed.webSpeedMpm: web speed, m/min",
-  webTensionN: "feed.webTensionN: web tension setpoint, N",
-} as const;
-export type InterlockRecipeParameter = keyof typeof INTERLOCK_RECIPE_PARAMETERS;
-
-/** A limit taken from the loaded recipe: clamp(param × times + plus, min, max); `fallback` without a recipe. */
 export const valueRefSchema = z.strictObject({
   recipe: z.string().min(1),
   times: z.number().optional(),
@@ -193,10 +178,7 @@ export const interlockSettingsSchema = z
   .prefault({});
 export type InterlockSettings = z.infer<typeof interlockSettingsSchema>;
 
-export const interlocksFileSchema = z.strictObject({
-  settings: interlockSettingsSchema,
-  interlocks: z.array(interlockSchema).min(1),
-});
+export const interlocksFileSchema = definitionsFileSchema(interlockSettingsSchema, "interlocks", interlockSchema);
 
 /** The validated interlocks.yaml: what the evaluator calls `defs`. */
 export type InterlockDefs = z.infer<typeof interlocksFileSchema>;

@@ -24,8 +24,9 @@
  */
 import type { TagScalar } from "../core/tag-value.js";
 import type { TagConfig } from "../tags/tag-schema.js";
-import type { RecipeProblem } from "./recipe-problem.js";
+import type { Problem } from "../core/problem.js";
 import type { EquipmentLimits, HtrMode, Recipe } from "./recipe-schema.js";
+import type { SequenceParams } from "./sequence-params.js";
 
 /** One derived setpoint, with the recipe fields it comes from (for messages). */
 export interface DerivedSetpoint {
@@ -37,7 +38,7 @@ export interface DerivedSetpoint {
 
 export interface Derivation {
   readonly setpoints: readonly DerivedSetpoint[];
-  readonly problems: readonly RecipeProblem[];
+  readonly problems: readonly Problem[];
 }
 
 /** The part of the line configuration a recipe depends on (ScadaConfig has this shape). */
@@ -82,7 +83,7 @@ export function recipeFileOf(alloy: string): string {
 }
 
 /** Web width and HTR zone length from line.yaml, or a problem naming what is missing. */
-export function lineGeometryOf(config: RecipeLine): LineGeometry | RecipeProblem {
+export function lineGeometryOf(config: RecipeLine): LineGeometry | Problem {
   const htr = config.stations.find((s) => s.id === "htr");
   if (htr === undefined) return { file: "line.yaml", path: "stations", message: "no station 'htr': recipes need the HTR zone length" };
   const htrZoneLengthM = Math.round((htr.to - htr.from) * 1e9) / 1e9; // 1.3 − 1.0 is 0.30000000000000004
@@ -165,7 +166,7 @@ export function deriveSetpoints(
 
   const byName = new Map(tags.map((t) => [t.name, t]));
   const setpoints: DerivedSetpoint[] = [];
-  const problems: RecipeProblem[] = [];
+  const problems: Problem[] = [];
   for (const tag of RECIPE_SETPOINT_TAGS) {
     const config = byName.get(tag);
     if (config === undefined) {
@@ -182,36 +183,8 @@ export function deriveSetpoints(
   return { setpoints, problems };
 }
 
-/**
- * What the line's sequencer needs from a recipe. The same shape as control's `SequenceParams`
- * (src/control/sequencer-protocol.ts), declared here because a pure domain does not import control; a
- * type test keeps the two in step.
- */
-export interface RecipeSequenceParams {
-  readonly recipe: string;
-  readonly mode: HtrMode;
-  readonly targetLengthM: number;
-  readonly o2PermissivePpm: number;
-  readonly safeWebTempK: number;
-  readonly conductivityEndpoint: number;
-  readonly minQuenchGasFlow: number;
-  readonly minCoolantFlow: number;
-  readonly minRinseFlow: number;
-  readonly webSpeed: number;
-  /** The recipe's flow setpoints, L/min: the stations write these (not design defaults) when they start. */
-  readonly flowSetpoints?: { readonly arFlowLpm: number; readonly quenchGasFlowLpm: number; readonly rinseWaterFlowLpm: number };
-  readonly timeouts: {
-    readonly flowMs: number;
-    readonly purgeMs: number;
-    readonly webMs: number;
-    readonly heatMs: number;
-    readonly coolMs: number;
-    readonly flushMs: number;
-  };
-}
-
 /** The sequencer's parameters of a recipe (web speed 0 in pulse mode: the web indexes). */
-export function sequenceParamsOf(recipe: Recipe, geometry: LineGeometry): RecipeSequenceParams {
+export function sequenceParamsOf(recipe: Recipe, geometry: LineGeometry): SequenceParams {
   const t = recipe.sequence.timeouts;
   return {
     recipe: recipe.alloy,

@@ -1,4 +1,4 @@
-import type { InterlockRecipeParameter } from "../interlocks/interlock-schema.js";
+import type { InterlockRecipeParameter } from "../interlocks/interlock-recipe-parameters.js";
 import type { Recipe } from "./recipe-schema.js";
 
 /** The recipe values the interlocks may refer to (interlocks.yaml `value: { recipe: peakTempK … }`). */

@@ -8,7 +8,7 @@
 import { QUANTITY_UNITS, type TagConfig } from "../tags/tag-schema.js";
 import type { Derivation, DerivedSetpoint, LineGeometry, RecipeLine } from "./recipe-derivation.js";
 import { deriveSetpoints, indexLengthM, lineGeometryOf, recipeFileOf } from "./recipe-derivation.js";
-import type { RecipeProblem } from "./recipe-problem.js";
+import type { Problem } from "../core/problem.js";
 import type { EquipmentLimits, Recipe } from "./recipe-schema.js";
 
 export interface LimitContext {
@@ -30,10 +30,10 @@ function withUnits(v: number, units: string): string {
 }
 
 /** Problems of the derived setpoints against their tags' ranges and types. */
-export function setpointLimitProblems(recipe: Recipe, setpoints: readonly DerivedSetpoint[], tags: readonly TagConfig[]): RecipeProblem[] {
+export function setpointLimitProblems(recipe: Recipe, setpoints: readonly DerivedSetpoint[], tags: readonly TagConfig[]): Problem[] {
   const file = recipeFileOf(recipe.alloy);
   const byName = new Map(tags.map((t) => [t.name, t]));
-  const problems: RecipeProblem[] = [];
+  const problems: Problem[] = [];
   for (const sp of setpoints) {
     const tag = byName.get(sp.tag);
     const path = sp.from[0] ?? "(root)";
@@ -71,9 +71,9 @@ export function rampRateKps(recipe: Recipe, equipment: EquipmentLimits): number 
 }
 
 /** Problems of the recipe against equipment-limits.yaml and the line, and between its own profile figures. */
-export function equipmentLimitProblems(recipe: Recipe, equipment: EquipmentLimits, geometry: LineGeometry): RecipeProblem[] {
+export function equipmentLimitProblems(recipe: Recipe, equipment: EquipmentLimits, geometry: LineGeometry): Problem[] {
   const file = recipeFileOf(recipe.alloy);
-  const problems: RecipeProblem[] = [];
+  const problems: Problem[] = [];
   const add = (path: string, message: string): void => void problems.push({ file, path, message });
   const { htr, quench } = recipe;
   const eq = equipment.htr;
@@ -126,7 +126,7 @@ export function equipmentLimitProblems(recipe: Recipe, equipment: EquipmentLimit
 }
 
 /** Every limit problem of a recipe and its derived setpoints (empty when it may be downloaded). */
-export function checkLimits(recipe: Recipe, setpoints: readonly DerivedSetpoint[], ctx: LimitContext): RecipeProblem[] {
+export function checkLimits(recipe: Recipe, setpoints: readonly DerivedSetpoint[], ctx: LimitContext): Problem[] {
   return [...setpointLimitProblems(recipe, setpoints, ctx.tags), ...equipmentLimitProblems(recipe, ctx.equipment, ctx.geometry)];
 }
 

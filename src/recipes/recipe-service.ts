@@ -6,7 +6,7 @@
  * time, in the order they were asked for.
  */
 import type { Clock } from "../core/clock.js";
-import type { InterlockRecipeParameter } from "../interlocks/interlock-schema.js";
+import type { InterlockRecipeParameter } from "../interlocks/interlock-recipe-parameters.js";
 import { interlockParamsOf } from "./recipe-interlock-params.js";
 import type { Logger } from "../core/logger.js";
 import type { TagScalar } from "../core/tag-value.js";
@@ -15,16 +15,16 @@ import type { TagConfig } from "../tags/tag-schema.js";
 import {
   type DerivedSetpoint,
   type RecipeLine,
-  type RecipeSequenceParams,
   lineGeometryOf,
   recipeFileOf,
   sequenceParamsOf,
 } from "./recipe-derivation.js";
 import type { ReadResult, TagReader, TagWriter } from "../core/tag-io.js";
 import { checkRecipe, formatNumber } from "./recipe-limits.js";
-import { type RecipeProblem, formatRecipeProblem } from "./recipe-problem.js";
+import { type Problem, formatProblem } from "../core/problem.js";
 import type { Recipe } from "./recipe-schema.js";
-import type { EquipmentLimitsEntry, RecipeEntry, RecipeSummary } from "./recipe-store.js";
+import type { SequenceParams } from "./sequence-params.js";
+import type { EquipmentLimitsEntry, RecipeEntry, RecipeSummary } from "./recipe-entry.js";
 
 export type RecipeState = "none" | "loading" | "verified" | "invalid" | "mismatch";
 
@@ -49,7 +49,7 @@ export interface RecipeStatus {
   readonly state: RecipeState;
   readonly setpoints: readonly SetpointStatus[];
   /** Why the recipe was refused, or which setpoints do not hold in the PLC. */
-  readonly problems: readonly RecipeProblem[];
+  readonly problems: readonly Problem[];
   readonly loadedBy: string | null;
   /** Epoch ms the setpoints were downloaded. */
   readonly loadedAt: number | null;
@@ -172,7 +172,7 @@ export class RecipeService {
   }
 
   /** The sequencer's parameters of the loaded recipe while it is verified, else undefined. */
-  sequenceParams(): RecipeSequenceParams | undefined {
+  sequenceParams(): SequenceParams | undefined {
     if (!this.isVerified() || this.loaded === undefined) return undefined;
     const geometry = lineGeometryOf(this.config);
     return "message" in geometry ? undefined : sequenceParamsOf(this.loaded, geometry);
@@ -214,7 +214,7 @@ export class RecipeService {
     const entry = this.store.get(alloy);
     if (entry === undefined) {
       const known = this.store.list().map((r) => r.alloy);
-      const problems = [formatRecipeProblem({ file: recipeFileOf(alloy), path: "(root)", message: `no such recipe (known: ${known.join(", ") || "none"})` })];
+      const problems = [formatProblem({ file: recipeFileOf(alloy), path: "(root)", message: `no such recipe (known: ${known.join(", ") || "none"})` })];
       this.emit({ type: "recipe-refused", alloy, by, at: this.clock.now(), problems });
       return { ok: false, unknownRecipe: true, problems, status: this.current };
     }
@@ -252,7 +252,7 @@ export class RecipeService {
     this.log.info({ alloy, by, setpoints: setpoints.length, writeFailures: writeFailures.size }, "recipe downloaded");
 
     const status = await this.readBack(setpoints, by, writeFailures, "none");
-    return { ok: status.state === "verified", problems: status.problems.map(formatRecipeProblem), status };
+    return { ok: status.state === "verified", problems: status.problems.map(formatProblem), status };
   }
 
   private async doVerify(by: string): Promise<RecipeStatus> {
@@ -272,7 +272,7 @@ export class RecipeService {
     const reads = await Promise.all(setpoints.map((sp) => this.io.read(sp.tag)));
     const at = this.clock.now();
     const rows = setpoints.map((sp, i) => this.compare(sp, reads[i]!, writeFailures.get(sp.tag)));
-    const problems: RecipeProblem[] = [];
+    const problems: Problem[] = [];
     rows.forEach((row) => {
       if (row.ok) return;
       const tag = this.tagsByName.get(row.tag);
@@ -293,7 +293,7 @@ export class RecipeService {
       this.log.info({ alloy, by }, "recipe verified: every setpoint read back equal");
     } else if (!verified && previous !== "mismatch") {
       const tags = rows.filter((r) => !r.ok).map((r) => r.tag);
-      this.emit({ type: "recipe-mismatch", alloy, by, at, tags, problems: problems.map(formatRecipeProblem) });
+      this.emit({ type: "recipe-mismatch", alloy, by, at, tags, problems: problems.map(formatProblem) });
       this.log.warn({ alloy, by, tags }, "recipe setpoints do not hold in the PLC");
     }
     if (next !== previous) this.log.debug({ alloy, from: previous, to: next }, "recipe state");
@@ -315,15 +315,15 @@ export class RecipeService {
   }
 
   /** Everything that forbids downloading this recipe, with its setpoints when there is nothing. */
-  private refusal(entry: RecipeEntry): { setpoints: readonly DerivedSetpoint[]; problems: readonly RecipeProblem[] } {
+  private refusal(entry: RecipeEntry): { setpoints: readonly DerivedSetpoint[]; problems: readonly Problem[] } {
     if (entry.recipe === undefined) return { setpoints: [], problems: entry.problems };
     const equipment = this.store.equipmentLimits();
     if (equipment.limits === undefined) return { setpoints: [], problems: equipment.problems };
     return checkRecipe(entry.recipe, { line: this.config, tags: this.config.tags, equipment: equipment.limits });
   }
 
-  private refuse(alloy: string, by: string, problems: readonly RecipeProblem[]): RecipeLoadOutcome {
-    const texts = problems.map(formatRecipeProblem);
+  private refuse(alloy: string, by: string, problems: readonly Problem[]): RecipeLoadOutcome {
+    const texts = problems.map(formatProblem);
     this.loaded = undefined;
     this.current = { alloy, state: "invalid", setpoints: [], problems, loadedBy: by, loadedAt: null, verifiedAt: null };
     this.emit({ type: "recipe-refused", alloy, by, at: this.clock.now(), problems: texts });

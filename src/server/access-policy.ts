@@ -1,6 +1,6 @@
 import type { Request } from "express";
 import type { AuditPort } from "../auth/audit-port.js";
-import { csrfTokenMatches } from "../auth/auth-service.js";
+import { csrfTokenMatches } from "../auth/session-cookie.js";
 import { type Permission, roleCan } from "../auth/permissions.js";
 import { CSRF_HEADER } from "../auth/session-port.js";
 import type { Logger } from "../core/logger.js";

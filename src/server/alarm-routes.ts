@@ -1,12 +1,14 @@
 import { Router } from "express";
+import type { AlarmHistoryFilter } from "../alarms/alarm-history-filter.js";
 import { ScadaError } from "../core/errors.js";
 import type { AccessPolicy } from "./access-policy.js";
+import { historianQuery } from "./historian-query.js";
 import { type OperationRoutes, bodyWith, operationRoute } from "./operation-route.js";
 import { requirePermission, requireSession } from "./require-permission.js";
 
 export type AlarmActionOutcome = { readonly ok: true; readonly events: readonly unknown[] } | { readonly ok: false; readonly reason: string };
 
-/** What the alarm routes need from the alarm service and the historian. */
+/** What the alarm routes need from the alarm service (the alarm service implements it). */
 export interface AlarmControl {
   list(): unknown;
   exists(id: string): boolean;
@@ -14,23 +16,15 @@ export interface AlarmControl {
   shelve(id: string, minutes: number, reason: string, user: string): AlarmActionOutcome;
   unshelve(id: string, user: string): AlarmActionOutcome;
   reset(id: string, user: string): AlarmActionOutcome;
+}
+
+/** Alarm history and KPIs from the historian (the historian's queries implement it). */
+export interface AlarmHistoryControl {
   /** Alarm events from the historian (filters already validated). */
-  history(filter: AlarmHistoryFilter): Promise<unknown>;
-  kpis(range: { fromMs: number; toMs: number }): Promise<unknown>;
+  alarmHistory(filter: AlarmHistoryFilter): Promise<unknown>;
+  alarmKpis(range: { fromMs: number; toMs: number }): Promise<unknown>;
 }
 
-export interface AlarmHistoryFilter {
-  readonly fromMs: number;
-  readonly toMs: number;
-  readonly priority?: string;
-  readonly station?: string;
-  /** The state the alarm went to (unack-active, normal, shelved …). */
-  readonly state?: string;
-  readonly alarm?: string;
-  readonly limit: number;
-}
-
-/** A time in a query: epoch ms, an ISO date, or relative to now (`-1h`, `-30m`, `now`). */
 export function parseTime(text: string | undefined, now: number, fallback: number, name: string): number {
   if (text === undefined || text === "") return fallback;
   if (text === "now") return now;
@@ -44,7 +38,7 @@ export function parseTime(text: string | undefined, now: number, fallback: numbe
 
 const queryText = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-export function alarmRoutes(alarms: AlarmControl, policy: AccessPolicy, now: () => number, ops: OperationRoutes): Router {
+export function alarmRoutes(alarms: AlarmControl, history: AlarmHistoryControl, policy: AccessPolicy, now: () => number, ops: OperationRoutes): Router {
   const r = Router();
 
   r.get("/api/alarms", requirePermission(policy, "alarms:read"), (_req, res) => {
@@ -66,14 +60,14 @@ export function alarmRoutes(alarms: AlarmControl, policy: AccessPolicy, now: () 
       extra[key] = v;
     }
     const filter: AlarmHistoryFilter = { fromMs, toMs, limit, ...extra };
-    res.json(await alarms.history(filter));
+    res.json(await historianQuery(() => history.alarmHistory(filter)));
   });
   r.get("/api/alarms/kpis", requirePermission(policy, "alarms:read"), async (req, res) => {
     const t = now();
     const fromMs = parseTime(queryText(req.query.from), t, t - 24 * 3_600_000, "from");
     const toMs = parseTime(queryText(req.query.to), t, t, "to");
     if (toMs <= fromMs) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "to must be after from");
-    res.json(await alarms.kpis({ fromMs, toMs }));
+    res.json(await historianQuery(() => history.alarmKpis({ fromMs, toMs })));
   });
   // Acknowledge, reset, shelve and unshelve run as operations (checked and audited; see operations.ts).
   const alarmOp = (op: "alarm.ack" | "alarm.reset" | "alarm.shelve" | "alarm.unshelve") =>

@@ -7,11 +7,12 @@ import { errorHandler, notFoundHandler } from "./http-errors.js";
 import { hmiStatic } from "./hmi-static.js";
 import { type HealthSource, healthRoutes } from "./health-routes.js";
 import { requirePermission } from "./require-permission.js";
+import { type InterlockControl, interlockRoutes } from "./interlock-routes.js";
 import { type LineControl, lineRoutes } from "./line-routes.js";
 import { type RecipeControl, recipeRoutes } from "./recipe-routes.js";
 import { type SimControl, simRoutes } from "./sim-routes.js";
-import { type TagReader, tagRoutes } from "./tag-routes.js";
-import { type AlarmControl, alarmRoutes } from "./alarm-routes.js";
+import { type CurrentTagValues, tagRoutes } from "./tag-routes.js";
+import { type AlarmControl, type AlarmHistoryControl, alarmRoutes } from "./alarm-routes.js";
 import { type HistoryControl, historyRoutes } from "./history-routes.js";
 import type { OperationRoutes } from "./operation-route.js";
 import { type AuditControl, auditRoutes } from "./audit-routes.js";
@@ -23,7 +24,7 @@ import { sessionGate } from "./require-permission.js";
 import { securityHeaders } from "./security-headers.js";
 
 export interface AppDeps {
-  readonly tags: TagReader;
+  readonly tags: CurrentTagValues;
   readonly health: HealthSource;
   readonly metrics: Registry;
   readonly policy: AccessPolicy;
@@ -32,10 +33,14 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Runs operators' actions (checked, audited) for the routes that change something. */
   readonly operations: OperationRoutes;
-  /** Line control (PackML, interlocks); absent in a tags-only runtime. */
+  /** Line control (PackML); absent in a tags-only runtime. */
   readonly line?: LineControl;
+  readonly interlocks?: InterlockControl;
   readonly recipes?: RecipeControl;
   readonly alarms?: AlarmControl;
+  /** Alarm history and KPIs (they answer 503 without a historian); with `alarms`. */
+  readonly alarmHistory?: AlarmHistoryControl;
+  /** Trends and the line's state history; absent without a historian. */
   readonly history?: HistoryControl;
   /** The audit trail (GET /api/audit, /api/audit/verify). */
   readonly audit?: AuditControl;
@@ -75,9 +80,10 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(tagRoutes(deps.tags, deps.policy));
   if (deps.line) app.use(lineRoutes(deps.line, deps.policy, deps.operations));
+  if (deps.interlocks) app.use(interlockRoutes(deps.interlocks, deps.policy, deps.operations));
   if (deps.recipes) app.use(recipeRoutes(deps.recipes, deps.policy, deps.operations));
-  if (deps.alarms) app.use(alarmRoutes(deps.alarms, deps.policy, () => deps.health.now(), deps.operations));
-  if (deps.history) app.use(historyRoutes(deps.history, deps.policy, () => deps.health.now()));
+  if (deps.alarms && deps.alarmHistory) app.use(alarmRoutes(deps.alarms, deps.alarmHistory, deps.policy, () => deps.health.now(), deps.operations));
+  if (deps.history) app.use(historyRoutes(deps.history, (name) => deps.tags.get(name) !== undefined, deps.policy, () => deps.health.now()));
   if (deps.audit) app.use(auditRoutes(deps.audit, deps.policy, () => deps.health.now()));
   if (deps.sim) app.use(simRoutes(deps.sim, deps.policy, deps.operations));
   app.use(hmiStatic());

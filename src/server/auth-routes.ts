@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from "express";
 import { z } from "zod";
-import type { LoginResult } from "../auth/auth-service.js";
+import type { LoginResult } from "../auth/login-result.js";
 import { SESSION_COOKIE, type SessionView } from "../auth/session-port.js";
 import { ScadaError } from "../core/errors.js";
 import type { AccessPolicy } from "./access-policy.js";

@@ -2,12 +2,11 @@ import { Router } from "express";
 import { ScadaError } from "../core/errors.js";
 import type { AccessPolicy } from "./access-policy.js";
 import { parseTime } from "./alarm-routes.js";
+import { historianQuery } from "./historian-query.js";
 import { requirePermission } from "./require-permission.js";
 
-/** What the history routes need from the historian service. */
+/** What the history routes need from the historian (its queries implement it). */
 export interface HistoryControl {
-  /** The tags that exist (others are refused). */
-  knownTag(name: string): boolean;
   history(q: { tags: string[]; fromMs: number; toMs: number; points: number }): Promise<unknown>;
   csv(result: unknown): string;
   /** Line / station / interlock transitions from the `state` measurement. */
@@ -17,7 +16,8 @@ export interface HistoryControl {
 const MAX_TAGS = 20;
 const MAX_POINTS = 10_000;
 
-export function historyRoutes(h: HistoryControl, policy: AccessPolicy, now: () => number): Router {
+/** `knownTag`: the tags that exist (others are refused). */
+export function historyRoutes(h: HistoryControl, knownTag: (name: string) => boolean, policy: AccessPolicy, now: () => number): Router {
   const r = Router();
   r.get("/api/history", requirePermission(policy, "history:read"), async (req, res) => {
     const t = now();
@@ -25,7 +25,7 @@ export function historyRoutes(h: HistoryControl, policy: AccessPolicy, now: () =
     const tags = tagsText.split(",").map((s) => s.trim()).filter((s) => s !== "");
     if (tags.length === 0) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "tags: give one or more tag names, e.g. ?tags=htr.web_temp,htr.o2");
     if (tags.length > MAX_TAGS) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", `tags: at most ${MAX_TAGS} tags per query`);
-    const unknown = tags.filter((n) => !h.knownTag(n));
+    const unknown = tags.filter((n) => !knownTag(n));
     if (unknown.length > 0) throw new ScadaError("SCADA_ERR_TAG_UNKNOWN", `Unknown tag(s): ${unknown.join(", ")}`);
     const fromMs = parseTime(typeof req.query.from === "string" ? req.query.from : undefined, t, t - 3_600_000, "from");
     const toMs = parseTime(typeof req.query.to === "string" ? req.query.to : undefined, t, t, "to");
@@ -37,7 +37,7 @@ export function historyRoutes(h: HistoryControl, policy: AccessPolicy, now: () =
     }
     const format = req.query.format ?? "json";
     if (format !== "json" && format !== "csv") throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "format must be json or csv");
-    const result = await h.history({ tags, fromMs, toMs, points });
+    const result = await historianQuery(() => h.history({ tags, fromMs, toMs, points }));
     if (format === "csv") {
       res.type("text/csv").attachment(`history-${new Date(fromMs).toISOString()}.csv`).send(h.csv(result));
       return;
@@ -53,7 +53,7 @@ export function historyRoutes(h: HistoryControl, policy: AccessPolicy, now: () =
     if (scope !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(scope)) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "scope: a station id, 'line' or an interlock id");
     const limit = Number(typeof req.query.limit === "string" ? req.query.limit : "1000");
     if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "limit must be an integer 1 … 100000");
-    res.json({ transitions: await h.states({ fromMs, toMs, limit, ...(scope ? { scope } : {}) }) });
+    res.json({ transitions: await historianQuery(() => h.states({ fromMs, toMs, limit, ...(scope ? { scope } : {}) })) });
   });
   return r;
 }

@@ -8,6 +8,7 @@ import { type ErrorCode, ScadaError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { PACKML_COMMANDS } from "../control/packml-states.js";
 import type { AlarmControl } from "./alarm-routes.js";
+import type { InterlockControl } from "./interlock-routes.js";
 import type { LineControl } from "./line-routes.js";
 import type { OperationChannel, OperationRunner } from "./operation-port.js";
 import type { RecipeControl } from "./recipe-routes.js";
@@ -23,6 +24,7 @@ export interface AuditSink {
 
 export interface OperationDeps {
   readonly line?: LineControl;
+  readonly interlocks?: InterlockControl;
   readonly alarms?: AlarmControl;
   readonly recipes?: RecipeControl;
   readonly sim?: SimControl;
@@ -92,6 +94,16 @@ function alarmOp(action: "alarm.ack" | "alarm.unshelve" | "alarm.reset", permiss
   };
 }
 
+/** An operation that takes no input (`{}`) and acts on one fixed target. */
+function withoutInput(
+  action: AuditAction,
+  permission: Permission,
+  target: string,
+  run: (deps: OperationDeps, actor: Actor) => Promise<Outcome>,
+): OperationDef<z.infer<typeof empty>> {
+  return { action, permission, input: empty, target: () => target, run: (deps, _i, actor) => run(deps, actor) };
+}
+
 function setpointsOf(status: unknown): { tag: string; value: unknown; status: string }[] {
   const list = (status as { setpoints?: unknown } | null)?.setpoints;
   return Array.isArray(list) ? (list as { tag: string; value: unknown; status: string }[]) : [];
@@ -106,8 +118,8 @@ function lineState(line: LineControl): string {
   return String((line.status() as { state?: unknown }).state ?? "unknown");
 }
 
-function interlockSummary(line: LineControl): { tripped: readonly string[]; bypassed: readonly string[] } {
-  const s = line.interlocks() as { tripped?: string[]; bypassed?: string[] };
+function interlockSummary(interlocks: InterlockControl): { tripped: readonly string[]; bypassed: readonly string[] } {
+  const s = interlocks.status() as { tripped?: string[]; bypassed?: string[] };
   return { tripped: s.tripped ?? [], bypassed: s.bypassed ?? [] };
 }
 
@@ -154,18 +166,14 @@ export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } 
       return { result: { ok: true, alarm: i.id, events: r.events }, oldValue: before, newValue: { state: alarmState(alarms, i.id), minutes: i.minutes } };
     },
   }),
-  "interlock.reset": op({
-    action: "interlock.reset",
-    permission: "interlocks:reset",
-    input: empty,
-    target: () => "interlocks",
-    run: async (deps, _i, actor) => {
-      const line = need(deps.line, "line control");
-      const before = interlockSummary(line);
-      const result = line.resetInterlocks(actorName(actor));
-      return { result, oldValue: before, newValue: interlockSummary(line) };
-    },
-  }),
+  "interlock.reset": op(
+    withoutInput("interlock.reset", "interlocks:reset", "interlocks", async (deps, actor) => {
+      const interlocks = need(deps.interlocks, "interlocks");
+      const before = interlockSummary(interlocks);
+      const result = interlocks.reset(actorName(actor));
+      return { result, oldValue: before, newValue: interlockSummary(interlocks) };
+    }),
+  ),
   "interlock.bypass": op({
     action: "interlock.bypass",
     permission: "interlocks:bypass",
@@ -174,9 +182,9 @@ export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } 
     target: (i) => i.id,
     reason: (i) => i.reason,
     run: async (deps, i, actor) => {
-      const line = need(deps.line, "line control");
-      const before = interlockSummary(line).bypassed.includes(i.id);
-      const outcome = line.bypass(i.id, { minutes: i.minutes, reason: i.reason, by: actorName(actor) });
+      const interlocks = need(deps.interlocks, "interlocks");
+      const before = interlockSummary(interlocks).bypassed.includes(i.id);
+      const outcome = interlocks.bypass(i.id, { minutes: i.minutes, reason: i.reason, by: actorName(actor) });
       if (!outcome.ok) {
         throw new ScadaError(outcome.unknownInterlock ? "SCADA_ERR_INTERLOCK_UNKNOWN" : "SCADA_ERR_INTERLOCK_BYPASS_REFUSED", `${i.id}: ${outcome.reason}`);
       }
@@ -190,10 +198,11 @@ export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } 
     target: (i) => i.alloy,
     run: async (deps, i, actor) => {
       const recipes = need(deps.recipes, "recipes");
+      const line = need(deps.line, "line control");
       const before = (recipes.status() as { alloy?: unknown }).alloy ?? null;
       // The PLC's values before the download, for each setpoint's record.
       const oldValues = deps.tagValues?.() ?? new Map<string, unknown>();
-      const outcome = await recipes.load(i.alloy, actorName(actor));
+      const outcome = await line.loadRecipe(i.alloy, actorName(actor));
       const written = setpointsOf(outcome.status);
       const effects = written
         .filter((s) => s.status !== "pending" || outcome.ok)
@@ -212,17 +221,13 @@ export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } 
       return { result: outcome.status, oldValue: before, newValue: { alloy: i.alloy, state: (outcome.status as { state?: unknown }).state }, effects };
     },
   }),
-  "recipe.verify": op({
-    action: "recipe.verify",
-    permission: "recipes:load",
-    input: empty,
-    target: () => "loaded recipe",
-    run: async (deps, _i, actor) => {
+  "recipe.verify": op(
+    withoutInput("recipe.verify", "recipes:load", "loaded recipe", async (deps, actor) => {
       const recipes = need(deps.recipes, "recipes");
       const result = await recipes.verify(actorName(actor));
       return { result, newValue: result };
-    },
-  }),
+    }),
+  ),
   "sim.fault": op({
     action: "sim.fault",
     permission: "sim:control",

@@ -8,13 +8,12 @@ export type RecipeLoadOutcome =
   | { readonly ok: true; readonly status: unknown }
   | { readonly ok: false; readonly unknownRecipe?: boolean; readonly problems: readonly string[]; readonly status: unknown };
 
-/** What the recipe routes need from the recipe service. */
+/** What the recipe routes and operations need from the recipe service (it implements it; loads go through the line). */
 export interface RecipeControl {
   list(): unknown;
   get(alloy: string): unknown;
   /** The loaded recipe and its verification state. */
   status(): unknown;
-  load(alloy: string, by: string): Promise<RecipeLoadOutcome>;
   verify(by: string): Promise<unknown>;
 }
 

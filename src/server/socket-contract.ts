@@ -7,7 +7,8 @@
  *   so an action leaves the same audit record whichever way it came.
  * - Every client event takes an acknowledgement callback: `{ ok: true, result }` or
  *   `{ ok: false, error: { code, message } }` with the refusal reason.
- * - Tag values come as batched deltas once per tick (≈ 100 ms), only for the tags the page subscribed to.
+ * - Tag values come as batched deltas at most once per tick (50 ms unless configured: `GATEWAY_TICK_MS` in
+ *   socket-gateway.ts), only for the tags the page subscribed to.
  *
  * Self-contained on purpose (no imports from the server's modules), so the browser bundle stays small.
  */
@@ -100,7 +101,8 @@ export interface LineJson {
   readonly state: string;
   readonly stateNumber?: number;
   readonly mode: string;
-  readonly stopReason?: string | null;
+  /** Why the line last stopped: a code (restart, command, trip …), in words, and when. */
+  readonly stopReason?: StopReasonJson | null;
   readonly metresProcessed?: number;
   readonly metresRejected?: number;
   readonly stations: { readonly step: string; readonly stations: Record<string, StationJson | undefined> } | null;
@@ -115,10 +117,29 @@ export interface LineJson {
   readonly [key: string]: unknown;
 }
 
+export interface StopReasonJson {
+  readonly code: string;
+  readonly message: string;
+  readonly at: number;
+}
+
+/** What an interlock's cause looked like at a change: in words, and the readings it was decided on. */
+export interface CauseSnapshotJson {
+  readonly text: string;
+  readonly readings: readonly {
+    readonly tag: string;
+    readonly value: number | boolean | null;
+    readonly quality: string;
+    readonly reason?: string;
+    readonly limit?: number | boolean;
+  }[];
+}
+
 export interface TripJson {
   readonly interlock: string;
+  readonly title: string;
   readonly at: number;
-  readonly [key: string]: unknown;
+  readonly cause: CauseSnapshotJson;
 }
 
 export interface InterlockJson {
@@ -130,12 +151,13 @@ export interface InterlockJson {
   readonly cause: string;
   readonly firstOut: boolean;
   readonly since: number | null;
+  /** The cause at the last change (trip, clear, permissive lost). */
+  readonly causeValue: CauseSnapshotJson | null;
   readonly bypassable: boolean;
-  readonly bypass: { readonly by: string; readonly reason: string; readonly until: number; readonly [key: string]: unknown } | null;
+  readonly bypass: { readonly by: string; readonly reason: string; readonly until: number } | null;
   readonly blocksStart: readonly string[];
   /** What a trip does (the cause → effect matrix): the PLC writes and the line command ("none" when it leaves the line alone). */
   readonly effects: InterlockEffectsJson;
-  readonly [key: string]: unknown;
 }
 
 export interface InterlockEffectsJson {
@@ -150,7 +172,6 @@ export interface InterlocksJson {
   readonly permissivesOk: boolean;
   readonly missingPermissives: readonly string[];
   readonly bypassed: readonly string[];
-  readonly [key: string]: unknown;
 }
 
 export interface AlarmJson {
@@ -161,7 +182,19 @@ export interface AlarmJson {
   readonly tag?: string | null;
   /** Analog alarms: the level and limit in the tag's units (the indicators mark it); null for the others. */
   readonly limit?: AlarmLimitJson | null;
-  readonly [key: string]: unknown;
+  /** Fields below: absent from older servers and from the tests' minimal alarms. */
+  readonly station?: string;
+  readonly message?: string;
+  /** The alarm's tag value when it last changed state. */
+  readonly value?: number | boolean | null;
+  readonly activeSince?: number | null;
+  /** Time of the last change of the shown state. */
+  readonly since?: number | null;
+  readonly shelvedUntil?: number | null;
+  readonly shelvedBy?: string | null;
+  readonly shelveReason?: string | null;
+  /** Latched, acknowledged, condition gone: waits for an operator reset. */
+  readonly awaitingReset?: boolean;
 }
 
 export interface AlarmLimitJson {
@@ -171,5 +204,10 @@ export interface AlarmLimitJson {
 
 export interface AlarmsJson {
   readonly alarms: readonly AlarmJson[];
-  readonly counts: Record<string, number>;
+  readonly counts: {
+    readonly byState?: Readonly<Record<string, number>>;
+    /** Standing alarms (unack-active, ack-active, rtn-unack) per priority. */
+    readonly byPriority?: Readonly<Record<string, number>>;
+    readonly unacknowledged?: number;
+  };
 }

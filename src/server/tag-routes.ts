@@ -5,7 +5,7 @@ import type { AccessPolicy } from "./access-policy.js";
 import { requirePermission } from "./require-permission.js";
 
 /** What the tag routes need: read access to the current values. */
-export interface TagReader {
+export interface CurrentTagValues {
   get(name: string): TagEntry | undefined;
   all(): TagEntry[];
 }
@@ -44,7 +44,7 @@ export function tagJson(e: TagEntry): TagJson {
   };
 }
 
-export function tagRoutes(tags: TagReader, policy: AccessPolicy): Router {
+export function tagRoutes(tags: CurrentTagValues, policy: AccessPolicy): Router {
   const r = Router();
   r.get("/api/tags", requirePermission(policy, "tags:read"), (req, res) => {
     const station = typeof req.query.station === "string" ? req.query.station : undefined;

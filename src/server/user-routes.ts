@@ -1,6 +1,8 @@
 import { type Request, Router } from "express";
 import { z } from "zod";
-import type { ChangedBy, UserSummary, UserUpdate } from "../auth/auth-service.js";
+import type { ChangedBy } from "../auth/changed-by.js";
+import type { UserUpdate } from "../auth/user-admin.js";
+import type { UserSummary } from "../auth/user-summary.js";
 import { ROLES, type Role } from "../auth/permissions.js";
 import type { AccessPolicy } from "./access-policy.js";
 import { parseBody } from "./parse-body.js";

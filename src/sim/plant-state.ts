@@ -52,7 +52,7 @@ export const DEFAULTS = {
   mode: MODE.pulse,
   /** Argon purge: 30 L/min through the ≈ 5 L chamber purges air below 50 ppm in ≈ 85 s. */
   arFlowSpLpm: 30,
-  /** Gas knife flow at which the knife's heat transfer is rated (see plant-physics). */
+  /** Gas knife flow at which the knife's heat transfer is rated (see thermal-model.ts). */
   quenchGasFlowSpLpm: 150,
   /** Continuous mode: one zone length per hold time, 0.30 m / 7 s ≈ 2.57 m/min. */
   webSpeedSpMpm: (ZONE_LENGTH_M / 7.0) * 60,

@@ -26,41 +26,19 @@ function bool(read: (s: PlantState) => boolean): TagBinding {
   return { kind: "bool", read: (s) => ({ value: read(s) }) };
 }
 
-/** A writable number in the HTR PLC's memory. */
-function htrNumber(key: KeysOfType<HtrPlcMemory, number>): TagBinding {
+/** A variable of one PLC's memory (state.htr or state.line) the SCADA may write. */
+function plcVariable<M extends "htr" | "line">(memory: M, kind: PlantVariableKind, key: keyof PlantState[M]): TagBinding {
   return {
-    kind: "number",
-    read: (s) => ({ value: s.htr[key] }),
-    write: (s, v) => ({ ...s, htr: { ...s.htr, [key]: v } }),
+    kind,
+    read: (s) => ({ value: s[memory][key] as TagScalar }),
+    write: (s, v) => ({ ...s, [memory]: { ...s[memory], [key]: v } }),
   };
 }
 
-/** A writable bool in the HTR PLC's memory. */
-function htrBool(key: KeysOfType<HtrPlcMemory, boolean>): TagBinding {
-  return {
-    kind: "bool",
-    read: (s) => ({ value: s.htr[key] }),
-    write: (s, v) => ({ ...s, htr: { ...s.htr, [key]: v } }),
-  };
-}
-
-/** A writable number in the line PLC's memory. */
-function lineNumber(key: KeysOfType<LinePlcMemory, number>): TagBinding {
-  return {
-    kind: "number",
-    read: (s) => ({ value: s.line[key] }),
-    write: (s, v) => ({ ...s, line: { ...s.line, [key]: v } }),
-  };
-}
-
-/** A writable bool in the line PLC's memory. */
-function lineBool(key: KeysOfType<LinePlcMemory, boolean>): TagBinding {
-  return {
-    kind: "bool",
-    read: (s) => ({ value: s.line[key] }),
-    write: (s, v) => ({ ...s, line: { ...s.line, [key]: v } }),
-  };
-}
+const htrNumber = (key: KeysOfType<HtrPlcMemory, number>): TagBinding => plcVariable("htr", "number", key);
+const htrBool = (key: KeysOfType<HtrPlcMemory, boolean>): TagBinding => plcVariable("htr", "bool", key);
+const lineNumber = (key: KeysOfType<LinePlcMemory, number>): TagBinding => plcVariable("line", "number", key);
+const lineBool = (key: KeysOfType<LinePlcMemory, boolean>): TagBinding => plcVariable("line", "bool", key);
 
 /** The encoder counts whole millimetres (a hair of tolerance so an exact 0.3 m index reads 0.300). */
 const ENCODER_COUNTS_PER_M = 1000;

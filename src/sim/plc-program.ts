@@ -96,25 +96,15 @@ function isHeatingPhase(phase: ProfilePhase): boolean {
   return phase === PHASE.ramp || phase === PHASE.hold || phase === PHASE.atTemperature;
 }
 
-function scanHtr(state: PlantState, dtS: number): HtrPlcMemory {
+/** Hard trips: latch their bits, the first one latches first-out; htr.trip_reset clears the bits whose cause is gone. */
+function latchTrips(state: PlantState, pyrometerGood: boolean): { tripWord: number; firstOut: number; newTrip: boolean } {
   const h = state.htr;
   const { sensors, physics } = state;
-  const dtMs = Math.round(dtS * 1000);
-  const hb = nextHeartbeat(h.heartbeat, h.heartbeatAccMs, dtMs, UINT32_WRAP);
-
-  // ── Inputs.
-  const pyrometerGood = sensors.webTempBad === undefined;
-  const webTempK = sensors.webTempK;
-  const o2Ppm = sensors.o2Ppm;
-  const doorClosed = physics.doorClosed;
-  const estopOk = physics.estopOk;
-
-  // ── Hard trips: latch, first-out, reset.
   let causes = 0;
-  if (pyrometerGood && webTempK > OVER_TEMP_TRIP_K) causes |= TRIP_BIT.overTemp;
-  if (!doorClosed) causes |= TRIP_BIT.door;
-  if (!estopOk) causes |= TRIP_BIT.estop;
-  if (h.heaterOn && o2Ppm > O2_TRIP_PPM) causes |= TRIP_BIT.o2;
+  if (pyrometerGood && sensors.webTempK > OVER_TEMP_TRIP_K) causes |= TRIP_BIT.overTemp;
+  if (!physics.doorClosed) causes |= TRIP_BIT.door;
+  if (!physics.estopOk) causes |= TRIP_BIT.estop;
+  if (h.heaterOn && sensors.o2Ppm > O2_TRIP_PPM) causes |= TRIP_BIT.o2;
   if (physics.supplyCurrentA > OVER_CURRENT_TRIP_A) causes |= TRIP_BIT.overCurrent;
   let tripWord = h.tripWord | causes;
   let firstOut = h.firstOut;
@@ -124,16 +114,28 @@ function scanHtr(state: PlantState, dtS: number): HtrPlcMemory {
     tripWord &= causes;
     if (tripWord === 0) firstOut = FIRST_OUT.none;
   }
-  const tripped = tripWord !== 0;
-  const heaterEnable = h.heaterEnable && !newTrip;
+  return { tripWord, firstOut, newTrip };
+}
 
-  // ── Permissives.
-  const mayKeepHeating = heaterEnable && !tripped && doorClosed && estopOk && pyrometerGood;
-  const mayStart = mayKeepHeating && o2Ppm < O2_PERMISSIVE_PPM;
-  const quenchReady =
-    sensors.coolantFlowLpm >= QUENCH_READY_COOLANT_LPM && h.quenchGasFlowSpLpm >= QUENCH_READY_KNIFE_SP_LPM;
+/** The profile sequencer's state after a scan. */
+interface ProfileStep {
+  readonly phase: ProfilePhase;
+  readonly elapsedMs: number;
+  readonly activeMode: number;
+  readonly rampStartK: number;
+  readonly holdCompleted: boolean;
+  readonly pulseCount: number;
+}
 
-  // ── Profile sequencer.
+/** What the sequencer may do this scan (from the trips and the permissives). */
+interface Permits {
+  readonly mayKeepHeating: boolean;
+  readonly mayStart: boolean;
+  readonly quenchReady: boolean;
+}
+
+function sequenceProfile(h: HtrPlcMemory, dtMs: number, permits: Permits, webTempK: number): ProfileStep {
+  const { mayKeepHeating, mayStart, quenchReady } = permits;
   let phase: ProfilePhase = h.phase;
   let elapsedMs = h.phaseElapsedMs + dtMs;
   let activeMode = h.activeMode;
@@ -178,8 +180,12 @@ function scanHtr(state: PlantState, dtS: number): HtrPlcMemory {
       }
       break;
   }
+  return { phase, elapsedMs, activeMode, rampStartK, holdCompleted, pulseCount };
+}
 
-  // ── Setpoint and PI loop.
+/** The profile setpoint and the PI loop (with the ramp's feed-forward and anti-windup). */
+function regulate(h: HtrPlcMemory, step: ProfileStep, webTempK: number, dtS: number): { setpointK: number; heaterOn: boolean; powerCmd: number; piIntegral: number } {
+  const { phase, elapsedMs, rampStartK } = step;
   let setpointK = h.setpointK;
   let rampSlopeKPerS = 0;
   if (phase === PHASE.ramp) {
@@ -207,6 +213,33 @@ function scanHtr(state: PlantState, dtS: number): HtrPlcMemory {
     const saturatedLow = unclamped < 0 && error < 0;
     piIntegral = saturatedHigh || saturatedLow ? h.piIntegral : integral;
   }
+  return { setpointK, heaterOn, powerCmd, piIntegral };
+}
+
+function scanHtr(state: PlantState, dtS: number): HtrPlcMemory {
+  const h = state.htr;
+  const { sensors, physics } = state;
+  const dtMs = Math.round(dtS * 1000);
+  const hb = nextHeartbeat(h.heartbeat, h.heartbeatAccMs, dtMs, UINT32_WRAP);
+
+  // ── Inputs.
+  const pyrometerGood = sensors.webTempBad === undefined;
+  const webTempK = sensors.webTempK;
+
+  // ── Hard trips, then the permissives.
+  const { tripWord, firstOut, newTrip } = latchTrips(state, pyrometerGood);
+  const tripped = tripWord !== 0;
+  const heaterEnable = h.heaterEnable && !newTrip;
+  const mayKeepHeating = heaterEnable && !tripped && physics.doorClosed && physics.estopOk && pyrometerGood;
+  const permits: Permits = {
+    mayKeepHeating,
+    mayStart: mayKeepHeating && sensors.o2Ppm < O2_PERMISSIVE_PPM,
+    quenchReady: sensors.coolantFlowLpm >= QUENCH_READY_COOLANT_LPM && h.quenchGasFlowSpLpm >= QUENCH_READY_KNIFE_SP_LPM,
+  };
+
+  // ── Profile sequencer, setpoint and PI loop.
+  const step = sequenceProfile(h, dtMs, permits, webTempK);
+  const { setpointK, heaterOn, powerCmd, piIntegral } = regulate(h, step, webTempK, dtS);
 
   return {
     ...h,
@@ -214,20 +247,20 @@ function scanHtr(state: PlantState, dtS: number): HtrPlcMemory {
     pulseStart: false,
     tripReset: false,
     heaterOn,
-    phase,
-    pulseCount,
+    phase: step.phase,
+    pulseCount: step.pulseCount,
     tripWord,
     firstOut,
     heartbeat: hb.count,
     heartbeatAccMs: hb.accMs,
-    activeMode,
-    phaseElapsedMs: elapsedMs,
-    rampStartK,
+    activeMode: step.activeMode,
+    phaseElapsedMs: step.elapsedMs,
+    rampStartK: step.rampStartK,
     setpointK,
     piIntegral,
     powerCmd,
-    knifeOpen: h.quenchGasOn || phase === PHASE.cool,
-    holdCompleted,
+    knifeOpen: h.quenchGasOn || step.phase === PHASE.cool,
+    holdCompleted: step.holdCompleted,
   };
 }
 

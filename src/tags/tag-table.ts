@@ -14,6 +14,15 @@ export interface TagChange {
 
 export type TagChangeListener = (change: TagChange) => void;
 
+/** A listener that threw: who, with what, on which change (the runtime logs it with flood control). */
+export type ListenerErrorHook = (listener: string, err: unknown, change: TagChange) => void;
+
+interface Subscription {
+  readonly name: string;
+  readonly listener: TagChangeListener;
+  errors: number;
+}
+
 export interface TagEntry {
   readonly config: TagConfig;
   readonly value: TagValue;
@@ -36,17 +45,22 @@ const NO_DATA: TagValue = Object.freeze({ value: null, quality: bad("no data yet
 export interface TagTableOptions {
   /** Per-device staleness reference override (e.g. an OPC UA device's keep-alive period). */
   readonly deviceReferenceMs?: ReadonlyMap<string, number>;
+  /** Told of every listener that throws; the table itself goes on with the next listener either way. */
+  readonly onListenerError?: ListenerErrorHook;
 }
 
 /**
  * The current value of every tag. Drivers write into it (it is their TagSink); everything downstream
  * listens to its change events. A change is emitted when the value moves by more than the deadband or
  * the quality changes; staleness degrades quality (checkStaleness, driven by a timer in the runtime).
+ * Listeners run synchronously, in the order they subscribed (the runtime subscribes the trip path first);
+ * one that throws is counted and reported, and never keeps the listeners after it from running.
  */
 export class TagTable implements TagSink {
   private readonly slots = new Map<string, Slot>();
   private readonly byDevice = new Map<string, Slot[]>();
-  private listeners: TagChangeListener[] = [];
+  private subscriptions: Subscription[] = [];
+  private readonly onListenerError: ListenerErrorHook | undefined;
   private updateCount = 0;
   private changeCount = 0;
 
@@ -55,6 +69,7 @@ export class TagTable implements TagSink {
     private readonly clock: Clock,
     options: TagTableOptions = {},
   ) {
+    this.onListenerError = options.onListenerError;
     const now = clock.now();
     for (const config of tags) {
       const deviceRef = options.deviceReferenceMs?.get(config.device) ?? 0;
@@ -89,12 +104,18 @@ export class TagTable implements TagSink {
     return [...this.slots.values()].map((s) => ({ config: s.config, value: s.published }));
   }
 
-  /** Subscribe to changes; returns the unsubscribe function. */
-  onChange(listener: TagChangeListener): () => void {
-    this.listeners = [...this.listeners, listener];
+  /** Subscribe to changes, after the listeners already subscribed; `name` tells it apart in errors and metrics. */
+  onChange(listener: TagChangeListener, name = "listener"): () => void {
+    const sub: Subscription = { name, listener, errors: 0 };
+    this.subscriptions = [...this.subscriptions, sub];
     return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
+      this.subscriptions = this.subscriptions.filter((s) => s !== sub);
     };
+  }
+
+  /** The listeners in the order they run, with how many times each has thrown. */
+  listeners(): { name: string; errors: number }[] {
+    return this.subscriptions.map((s) => ({ name: s.name, errors: s.errors }));
   }
 
   /** Counters for metrics: updates received from drivers, changes emitted. */
@@ -155,8 +176,20 @@ export class TagTable implements TagSink {
     slot.published = next;
     this.changeCount++;
     const change: TagChange = { name: slot.config.name, config: slot.config, previous: prev, current: next };
-    const ls = this.listeners;
-    for (let i = 0; i < ls.length; i++) ls[i]!(change);
+    const subs = this.subscriptions;
+    for (let i = 0; i < subs.length; i++) {
+      const sub = subs[i]!;
+      try {
+        sub.listener(change);
+      } catch (err) {
+        sub.errors++;
+        try {
+          this.onListenerError?.(sub.name, err, change);
+        } catch {
+          // A failing report must not stop the fan-out either; the count above still says it.
+        }
+      }
+    }
   }
 }
 

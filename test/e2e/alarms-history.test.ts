@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
-import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, newUserClient } from "../helpers/api-client.js";
+import { rmSync } from "node:fs";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { testRuntime, waitForTagsGood } from "../helpers/test-runtime.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { type ApiClient, adminClient, newUserClient, setSimFault } from "../helpers/api-client.js";
 
 interface AlarmJson {
   id: string;
@@ -45,24 +44,17 @@ describe("e2e: alarms from injected faults, their history and KPIs; trends from 
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const alarm = async (id: string) => (await get<{ alarms: AlarmJson[] }>("/api/alarms")).body.alarms.find((a) => a.id === id)!;
-  const setFault = async (name: string, active: boolean) => assert.equal((await post(`/api/sim/faults/${name}`, { active })).status, 200);
+  const setFault = (name: string, active: boolean) => setSimFault(api, name, active);
 
   before(async () => {
     tc = await realConfigOnFreePorts();
-    dataDir = mkdtempSync(join(tmpdir(), "scada-alarms-"));
-    runtime = createRuntime(tc.config, {
-      port: 0,
-      host: "127.0.0.1",
-      dataDir,
-      sim: true,
-      simPurged: true,
+    ({ runtime, dataDir } = testRuntime(tc, {
+      historian: "auto",
       historianTuning: { cqRunInterval: "1s", cq1s: { every: "1s", for: "30s" }, cq1m: { every: "10s", for: "5m" }, flushIntervalMs: 200 },
-      logger: silentLogger(),
-      adminPassword: TEST_ADMIN_PASSWORD,
-    });
+    }));
     ({ url } = await runtime.start());
     api = await newUserClient(await adminClient(url), "eng1", "engineer");
-    await waitFor("all tags Good", 15_000, () => runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
+    await waitForTagsGood(runtime, 15_000);
     await waitFor("managed historian online", 15_000, () => runtime.historian?.status().online === true && runtime.historian.status().schemaReady, 100);
     assert.equal(runtime.historian!.status().mode, "managed");
     tData = Date.now();
@@ -126,7 +118,15 @@ describe("e2e: alarms from injected faults, their history and KPIs; trends from 
     }
     await post("/api/alarms/HTR-ESTOP/ack", {});
     await post("/api/interlocks/reset", {});
-    await new Promise((r) => setTimeout(r, 1000)); // flush interval 200 ms
+    // The historian flushes every 200 ms: until the 4 activations and both acknowledgements are stored.
+    const stored = async () => {
+      const events = (await get<{ events?: EventRowJson[] }>(`/api/alarms/history?alarm=HTR-ESTOP&from=${t0}`)).body.events ?? [];
+      return events.map((e) => `${e.values.transition}:${e.values.to}`);
+    };
+    await waitFor("HTR-ESTOP's transitions in the alarm history", 10_000, async () => {
+      const transitions = await stored();
+      return transitions.filter((t) => t === "activate:unack-active").length >= 4 && transitions.filter((t) => t.startsWith("ack:")).length >= 2;
+    }, { everyMs: 100, observe: stored });
     const hist = await get<{ events: EventRowJson[] }>(`/api/alarms/history?alarm=HTR-ESTOP&from=${t0}`);
     assert.equal(hist.status, 200, JSON.stringify(hist.body));
     const transitions = hist.body.events.map((e) => `${e.values.transition}:${e.values.to}`).reverse();
@@ -153,6 +153,7 @@ describe("e2e: alarms from injected faults, their history and KPIs; trends from 
   });
 
   it("trends: about N points per tag with min / max; CSV export; line and interlock state history; bad queries are 400 / 404", async () => {
+    // The condition is the clock itself: 12 s of recorded history, to be cut into 40 buckets.
     await new Promise((r) => setTimeout(r, Math.max(0, tData + 12_000 - Date.now())));
     const h = await get<{ source: string; series: { tag: string; points: { t: number; value: number | null; min: number | null; max: number | null }[] }[] }>(
       `/api/history?tags=htr.web_temp,htr-plc.heartbeat&from=${tData}&to=${Date.now() - 500}&points=40`,

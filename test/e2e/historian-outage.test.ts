@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
 import { type Child, spawnScada } from "../helpers/child-process.js";
 import { freePort } from "../helpers/free-port.js";
 import { DiskSpool } from "../../src/historian/disk-spool.js";
-import { type TestInfluxd, startTestInfluxd } from "../helpers/influxd.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type TestInfluxd, influxCli, startTestInfluxd } from "../helpers/influxd.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { testRuntime, waitForTagsGood } from "../helpers/test-runtime.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient } from "../helpers/api-client.js";
 
 /** The outage the issue asks for; HISTORIAN_OUTAGE_S shortens it when iterating by hand. */
@@ -18,7 +18,7 @@ const HEARTBEATS = ["htr-plc.heartbeat", "line-plc.heartbeat"] as const;
 
 /** `influx -execute` (the independent reader): rows [time µs, ...columns] of the first series. */
 function influxRows(influx: TestInfluxd, q: string): unknown[][] {
-  const out = execFileSync("influx", [...influx.cliArgs(), "-database", "htr", "-precision", "u", "-format", "json", "-execute", q], { encoding: "utf8" });
+  const out = influxCli(influx, q, { database: "htr", precision: "u", format: "json" });
   const parsed = JSON.parse(out) as { results: { series?: { values: unknown[][] }[]; error?: string }[] };
   const r = parsed.results[0]!;
   if (r.error) throw new Error(`influx: ${r.error}`);
@@ -84,25 +84,20 @@ describe("e2e: historian on the virtual plant, InfluxDB stopped and started unde
   before(async () => {
     influx = await startTestInfluxd();
     tc = await realConfigOnFreePorts();
-    dataDir = mkdtempSync(join(tmpdir(), "scada-historian-"));
-    runtime = createRuntime(tc.config, {
-      port: 0,
-      host: "127.0.0.1",
-      dataDir,
-      sim: true,
-      simPurged: true,
+    const started = testRuntime(tc, {
+      historian: "auto",
       influxUrl: `${influx.url}/htr`,
       historianTuning: { cq1s: { every: "1s", for: "30s" }, cq1m: { every: "10s", for: "5m" } },
-      logger: silentLogger(),
-      adminPassword: TEST_ADMIN_PASSWORD,
     });
+    runtime = started.runtime;
+    dataDir = started.dataDir;
     runtime.tags.onChange((c) => {
       const list = received[c.name];
       // What the historian stores with a value: every reading that is not Bad.
       if (list && typeof c.current.value === "number" && c.current.quality.status !== "Bad") list.push(c.current.value);
     });
     ({ url } = await runtime.start());
-    await waitFor("all tags Good", 15_000, () => runtime!.tags.all().every((e) => e.value.quality.status === "Good"), 100);
+    await waitForTagsGood(runtime!, 15_000);
   });
 
   after(async () => {
@@ -117,11 +112,19 @@ describe("e2e: historian on the virtual plant, InfluxDB stopped and started unde
     const rps = influxRows(influx, "SHOW RETENTION POLICIES ON htr").map((r) => [r[0], r[1], r[4]]);
     assert.deepEqual(rps.find((r) => r[0] === "raw"), ["raw", "720h0m0s", true], "raw: 30 days, the default");
     assert.deepEqual(rps.find((r) => r[0] === "trends"), ["trends", "17472h0m0s", false], "trends: 104 weeks");
-    const cqOut = execFileSync("influx", [...influx.cliArgs(), "-format", "json", "-execute", "SHOW CONTINUOUS QUERIES"], { encoding: "utf8" });
+    const cqOut = influxCli(influx, "SHOW CONTINUOUS QUERIES", { format: "json" });
     const cqs = (JSON.parse(cqOut) as { results: { series: { name: string; values?: string[][] }[] }[] }).results[0]!.series.find((s) => s.name === "htr")?.values ?? [];
     assert.equal(cqs.length, 2, JSON.stringify(cqs));
-    await new Promise((r) => setTimeout(r, 3000));
-    for (const tag of ["htr.web_temp", "quench.coolant_flow", "feed.hopper_level", "htr-plc.heartbeat"]) {
+    const STORED = ["htr.web_temp", "quench.coolant_flow", "feed.hopper_level", "htr-plc.heartbeat"];
+    const counts = () => [
+      ...STORED.map((tag) => Number(influxRows(influx, `SELECT count(value) FROM process WHERE "tag" = '${tag}'`)[0]?.[1] ?? 0)),
+      Number(influxRows(influx, `SELECT count(value) FROM htr.trends.process_1s WHERE "tag" = 'htr-plc.heartbeat'`)[0]?.[1] ?? 0),
+    ];
+    await waitFor(`${STORED.join(", ")} stored and the heartbeat down-sampled by the 1 s CQ`, 20_000, () => counts().every((n) => n > 0), {
+      everyMs: 250,
+      observe: counts,
+    });
+    for (const tag of STORED) {
       const [[, count] = []] = influxRows(influx, `SELECT count(value) FROM process WHERE "tag" = '${tag}'`);
       assert.ok(Number(count) > 0, `${tag} stored`);
     }
@@ -137,7 +140,7 @@ describe("e2e: historian on the virtual plant, InfluxDB stopped and started unde
     const down = await readyz();
     assert.ok(down.reasons.some((r) => r.startsWith("historian: DOWN")), JSON.stringify(down.reasons));
     await waitFor("HIST-OFFLINE alarm active (10 s on-delay)", 20_000, async () => (await alarm("HIST-OFFLINE")) === "unack-active", 200);
-    await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - t0))));
+    await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - t0)))); // the scenario: influxd stays down OUTAGE_MS
     const spooled = (await readyz()).historian!;
     assert.ok(spooled.spoolBytes > 0, "points went to the disk spool");
     await influx.start();
@@ -173,17 +176,10 @@ describe("e2e: historian on the virtual plant, InfluxDB stopped and started unde
   it("spool full during an outage: HIST-SPOOL-FILLING rises at 80 %, new points are counted as dropped (never silently), the spool drains after", async () => {
     await runtime?.stop();
     const sc = await realConfigOnFreePorts();
-    const dir = mkdtempSync(join(tmpdir(), "scada-spoolfull-"));
-    const small = createRuntime(sc.config, {
-      port: 0,
-      host: "127.0.0.1",
-      dataDir: dir,
-      sim: true,
-      simPurged: true,
+    const { runtime: small, dataDir: dir } = testRuntime(sc, {
+      historian: "auto",
       influxUrl: `${influx.url}/htr`,
       historianTuning: { spoolMaxBytes: 256 * 1024, flushIntervalMs: 200 },
-      logger: silentLogger(),
-      adminPassword: TEST_ADMIN_PASSWORD,
     });
     runtime = small;
     try {
@@ -230,7 +226,7 @@ describe("e2e: historian on the virtual plant, InfluxDB stopped and started unde
       await influx.stop();
       const outageFrom = Date.now();
       await waitFor("points spooled", 15_000, async () => ((await readyz()).historian?.spoolBytes ?? 0) > 0, 100);
-      await new Promise((r) => setTimeout(r, 5000));
+      await new Promise((r) => setTimeout(r, 5000)); // the scenario: 5 s more of outage spooled before the kill
       const killedAt = Date.now();
       await first.kill("SIGKILL");
       // What the killed SCADA left in its spool: read from a copy, so the replay works on the original.

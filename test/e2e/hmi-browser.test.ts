@@ -1,18 +1,16 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { type BrowserContext, type Page, chromium } from "playwright-core";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
 import { io as connect } from "socket.io-client";
-import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
-import { HMI_DIST_DIR } from "../../src/server/hmi-static.js";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
 import type { Ack } from "../../src/server/socket-contract.js";
 import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, newUserClient } from "../helpers/api-client.js";
-import { type TestConfig, editRecipe, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { HMI_ARTIFACTS as ARTIFACTS, type TestBrowser, ensureHmiBuilt, hmiGo, hmiLogIn, hmiLogOut, launchChromium } from "../helpers/hmi-browser.js";
+import { type TestConfig, editRecipe, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { testRuntime, waitForTagsGood } from "../helpers/test-runtime.js";
+import { waitFor } from "../helpers/wait-for.js";
 
-const ARTIFACTS = resolve("test-artifacts", "hmi");
 const PASSWORDS = { operator1: "Kiln-Orange-4417", engineer1: "Quartz-Ladder-2290", viewer1: "Meadow-Signal-8053" };
 
 /**
@@ -27,7 +25,7 @@ describe("e2e: the HMI in Chromium", function () {
   let runtime: Runtime;
   let url: string;
   let dataDir: string;
-  let browserDir: string;
+  let browser: TestBrowser | undefined;
   let context: BrowserContext;
   let page: Page;
   let admin: ApiClient;
@@ -35,22 +33,9 @@ describe("e2e: the HMI in Chromium", function () {
 
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   const packml = async () => (await page.getByTestId("header-packml").textContent())?.trim() ?? "";
-  const go = async (hash: string) => {
-    await page.evaluate((h) => (location.hash = h), hash);
-  };
-  const logIn = async (user: string, password: string) => {
-    await page.goto(`${url}/`);
-    await page.getByTestId("login-user").fill(user);
-    await page.getByTestId("login-password").fill(password);
-    await page.getByTestId("login-submit").click();
-    await page.getByTestId("header-user").filter({ hasText: user }).waitFor({ timeout: 10_000 });
-    // Live: the socket is up (no connection banner) and the line state has come.
-    await page.getByTestId("connection-banner").waitFor({ state: "hidden", timeout: 10_000 });
-  };
-  const logOut = async () => {
-    await page.getByTestId("logout").click();
-    await page.getByTestId("login-form").waitFor();
-  };
+  const go = (hash: string) => hmiGo(page, hash);
+  const logIn = (user: string, password: string) => hmiLogIn(page, url, user, password);
+  const logOut = () => hmiLogOut(page);
   /** Clicks a line command and returns the outcome line. */
   const command = async (cmd: string) => {
     await page.getByTestId(`cmd-${cmd}`).click();
@@ -77,11 +62,10 @@ describe("e2e: the HMI in Chromium", function () {
    * IL-08 (a PLC heartbeat late) may hold the line mid-test — the SCADA doing its job, not the HMI's subject.
    */
   const driveToExecute = async (timeoutMs = 150_000) => {
-    const t0 = Date.now();
     let last = "";
-    while (Date.now() - t0 < timeoutMs) {
+    await waitLine("the line in Execute, driven from the HMI", timeoutMs, async () => {
       const s = await packml();
-      if (s === "Execute") return;
+      if (s === "Execute") return true;
       const l = (await engineer.getJson("/api/line")) as { interlocks: { tripped: string[] } };
       const settled = /^(Held|Suspended|Aborted|Stopped|Complete|Idle)$/.test(s);
       if (settled && l.interlocks.tripped.length > 0) {
@@ -89,10 +73,10 @@ describe("e2e: the HMI in Chromium", function () {
         last = `il-reset ${s}`;
         await go("#/interlocks");
         await page.getByTestId("il-reset").click();
-        await page.waitForTimeout(500);
+        await waitFor("the interlock reset answered", 10_000, async () => (await page.getByTestId("il-result").getAttribute("data-outcome")) !== null, 50);
         await go("#/station/htr");
         await page.getByTestId("line-commands").waitFor();
-        continue;
+        return false;
       }
       const next = s === "Aborted" ? "clear" : /^(Held|Suspended)$/.test(s) ? "stop" : /^(Stopped|Complete)$/.test(s) ? "reset" : s === "Idle" ? "start" : null;
       if (next && last !== `${next} ${s}`) {
@@ -101,57 +85,34 @@ describe("e2e: the HMI in Chromium", function () {
         const outcome = await command(next);
         if (!/accepted/.test(outcome)) console.log(`      ${outcome}`);
       }
-      await page.waitForTimeout(300);
-    }
-    throw new Error(`the line did not reach Execute within ${timeoutMs} ms — ${await lineNow()}`);
+      return false;
+    }, 300);
   };
   const webTemp = async () => Number(await page.getByTestId("value-htr.web_temp").getAttribute("data-value"));
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    // `npm test` builds it (scripts/ensure-deps.mjs); a lone mocha run may not have.
-    if (!existsSync(join(HMI_DIST_DIR, "index.html"))) {
-      const b = spawnSync("npm", ["run", "--silent", "build:hmi"], { encoding: "utf8" });
-      assert.equal(b.status, 0, `npm run build:hmi failed: ${b.stdout}${b.stderr}`);
-    }
+    ensureHmiBuilt();
     tc = await realConfigOnFreePorts();
     editRecipe(tc, "BiSb", (r) => {
       r.targetRollLengthM = 30; // keeps running for the whole test
     });
-    const { loadConfigOrThrow } = await import("../../src/config/config-loader.js");
-    dataDir = mkdtempSync(join(tmpdir(), "scada-hmi-"));
-    runtime = createRuntime(loadConfigOrThrow(tc.dir), {
-      port: 0,
-      host: "127.0.0.1",
-      dataDir,
-      sim: true,
-      simPurged: true,
-      historian: "off",
-      adminPassword: TEST_ADMIN_PASSWORD,
-      logger: silentLogger(),
-    });
+    ({ runtime, dataDir } = testRuntime(tc));
     ({ url } = await runtime.start());
-    await waitFor("all tags Good", 20_000, () => runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
+    await waitForTagsGood(runtime, 20_000);
     await waitFor("safe boot outputs written", 5000, () => runtime.line.bootOutputsWritten());
     admin = await adminClient(url);
     engineer = await newUserClient(admin, "engineer1", "engineer", PASSWORDS.engineer1);
     await newUserClient(admin, "operator1", "operator", PASSWORDS.operator1);
     await newUserClient(admin, "viewer1", "viewer", PASSWORDS.viewer1);
-    browserDir = mkdtempSync(join(tmpdir(), "chromium-"));
-    context = await chromium.launchPersistentContext(browserDir, {
-      executablePath: "/usr/bin/chromium",
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (err) => console.log(`      [page error] ${err.message}`));
+    browser = await launchChromium();
+    ({ context, page } = browser);
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await runtime?.stop();
-    for (const d of [browserDir, dataDir, tc?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+    for (const d of [dataDir, tc?.dir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   it("serves the HMI at / with the login page; a wrong password is refused with the server's reason", async () => {
@@ -210,7 +171,9 @@ describe("e2e: the HMI in Chromium", function () {
     }
     console.log(`      web temperature on the HTR display: ${before.toFixed(0)} K → ${peak.toFixed(0)} K`);
     assert.ok(before < 600, `started cold (${before} K)`);
-    await page.waitForTimeout(4000); // into the hold: the chart shows ramp, band and trace
+    // Into the hold for the picture: the chart shows ramp, band and trace, the pulse held in the band a while (unless the line left Execute).
+    const heldS = async () => Number(/held (\d+(?:[.,]\d+)?) s/.exec((await page.getByTestId("thermal-profile-figures").textContent()) ?? "")?.[1]?.replace(",", ".") ?? 0);
+    await waitLine("the pulse 2.5 s into its hold on the chart", 60_000, async () => (await heldS()) >= 2.5 || (await packml()) !== "Execute");
     assert.match((await page.getByTestId("thermal-profile-figures").textContent()) ?? "", /BiSb: peak 1340 ± 15 K/);
     assert.equal(await page.getByTestId("thermal-profile-chart").locator("canvas").count(), 1);
     await shot("03-htr-execute");
@@ -248,7 +211,7 @@ describe("e2e: the HMI in Chromium", function () {
     assert.match((await page.getByTestId("first-out-title").textContent()) ?? "", /[Ww]eb break/);
     assert.match((await page.getByTestId("first-out-cause").textContent()) ?? "", /cause: \S/);
     await waitFor("critical alarm counted", 10_000, async () => Number(await page.getByTestId("alarm-count-critical").getAttribute("data-count")) > 0, 50);
-    await page.waitForTimeout(500);
+    await waitLine("the header showing the trip's end state (Aborted)", 15_000, async () => (await packml()) === "Aborted");
     await shot("04-overview-web-break-first-out");
   });
 

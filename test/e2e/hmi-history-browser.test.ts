@@ -1,18 +1,15 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { type BrowserContext, type Page, type WebSocket, chromium } from "playwright-core";
-import type { Runtime } from "../../src/runtime.js";
-import { HMI_DIST_DIR } from "../../src/server/hmi-static.js";
-import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, apiClient, newUserClient } from "../helpers/api-client.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
-import { testRuntime } from "../helpers/test-runtime.js";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Page, WebSocket } from "playwright-core";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
+import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, apiClient, newUserClient, setSimFault } from "../helpers/api-client.js";
+import { HMI_ARTIFACTS as ARTIFACTS, type TestBrowser, ensureHmiBuilt, hmiGo, hmiLogIn, hmiLogOut, launchChromium } from "../helpers/hmi-browser.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { testRuntime, waitForTagsGood } from "../helpers/test-runtime.js";
 
-const ARTIFACTS = resolve("test-artifacts", "hmi");
 const PASSWORDS = { operator1: "Kiln-Orange-4417", viewer1: "Meadow-Signal-8053" };
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 interface AlarmRow {
   id: string;
@@ -24,26 +21,6 @@ interface AuditRow {
   target: string;
   user: string;
   result: string;
-}
-
-/** Newest modification time under `dir` (dist and dot folders left out). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === "dist" || e.name === "node_modules" || e.name.startsWith(".")) continue;
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** `npm test` builds the HMI when stale (scripts/ensure-deps.mjs); a lone mocha run does it here, the same way. */
-function ensureHmiBuilt(): void {
-  const index = join(HMI_DIST_DIR, "index.html");
-  const sources = Math.max(newestMtime(resolve("hmi")), statSync(resolve("src", "server", "socket-contract.ts")).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const b = spawnSync("npm", ["run", "--silent", "build:hmi"], { encoding: "utf8" });
-  assert.equal(b.status, 0, `npm run build:hmi failed: ${b.stdout}${b.stderr}`);
 }
 
 /**
@@ -60,8 +37,7 @@ describe("e2e: the HMI in Chromium with the historian: page acknowledgement, ala
   let runtime: Runtime;
   let disposeRuntime: () => Promise<void>;
   let url: string;
-  let browserDir: string;
-  let context: BrowserContext;
+  let browser: TestBrowser | undefined;
   let page: Page;
   let admin: ApiClient;
   /** From when the historian records. */
@@ -70,27 +46,12 @@ describe("e2e: the HMI in Chromium with the historian: page acknowledgement, ala
   let acked: string[] = [];
 
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `hist-${name}.png`), fullPage: true });
-  const go = async (hash: string) => {
-    await page.evaluate((h) => (location.hash = h), hash);
-  };
-  const logIn = async (base: string, user: string, password: string) => {
-    await page.goto(`${base}/`);
-    await page.getByTestId("login-user").fill(user);
-    await page.getByTestId("login-password").fill(password);
-    await page.getByTestId("login-submit").click();
-    await page.getByTestId("header-user").filter({ hasText: user }).waitFor({ timeout: 10_000 });
-    await page.getByTestId("connection-banner").waitFor({ state: "hidden", timeout: 10_000 });
-  };
-  const logOut = async () => {
-    await page.getByTestId("logout").click();
-    await page.getByTestId("login-form").waitFor();
-  };
+  const go = (hash: string) => hmiGo(page, hash);
+  const logIn = (base: string, user: string, password: string) => hmiLogIn(page, base, user, password);
+  const logOut = () => hmiLogOut(page);
   const alarms = async () => (await admin.getJson<{ alarms: AlarmRow[] }>("/api/alarms")).alarms;
   const alarm = async (id: string) => (await alarms()).find((a) => a.id === id)!;
-  const fault = async (name: string, active: boolean) => {
-    const r = await admin.post(`/api/sim/faults/${name}`, { active });
-    assert.equal(r.status, 200, await r.text());
-  };
+  const fault = (name: string, active: boolean) => setSimFault(admin, name, active);
   const dataset = (testid: string) => page.getByTestId(testid).evaluate((el) => ({ ...(el as HTMLElement).dataset }));
 
   before(async () => {
@@ -102,23 +63,21 @@ describe("e2e: the HMI in Chromium with the historian: page acknowledgement, ala
       historianTuning: { cqRunInterval: "1s", cq1s: { every: "1s", for: "30s" }, cq1m: { every: "10s", for: "5m" }, flushIntervalMs: 200 },
     }));
     ({ url } = await runtime.start());
-    await waitFor("all tags Good", 20_000, () => runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
+    await waitForTagsGood(runtime, 20_000);
     await waitFor("managed historian online", 20_000, () => runtime.historian?.status().online === true && runtime.historian.status().schemaReady, 100);
     assert.equal(runtime.historian!.status().mode, "managed");
     tData = Date.now();
     admin = await adminClient(url);
     await newUserClient(admin, "operator1", "operator", PASSWORDS.operator1);
     await newUserClient(admin, "viewer1", "viewer", PASSWORDS.viewer1);
-    browserDir = mkdtempSync(join(tmpdir(), "chromium-"));
-    context = await chromium.launchPersistentContext(browserDir, { executablePath: "/usr/bin/chromium", headless: true, viewport: { width: 1400, height: 900 }, acceptDownloads: true, args: CHROMIUM_ARGS });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (err) => console.log(`      [page error] ${err.message}`));
+    browser = await launchChromium({ acceptDownloads: true });
+    ({ page } = browser);
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await disposeRuntime?.();
-    for (const d of [browserDir, tc?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+    if (tc?.dir) rmSync(tc.dir, { recursive: true, force: true });
   });
 
   it("operator: 'Acknowledge all shown' asks first (Cancel sends nothing), then acknowledges every unacknowledged alarm listed, one alarm.ack audit record each", async () => {
@@ -149,7 +108,7 @@ describe("e2e: the HMI in Chromium with the historian: page acknowledgement, ala
     await page.getByTestId("ack-page-form").waitFor();
     await page.getByTestId("ack-page-cancel").click();
     await page.getByTestId("ack-page-form").waitFor({ state: "hidden" });
-    await page.waitForTimeout(300);
+    await page.waitForTimeout(300); // nothing more happens: no acknowledgement sent in 300 ms after Cancel
     assert.equal((await admin.getJson<{ records: AuditRow[] }>("/api/audit?user=operator1&action=alarm.ack")).records.length, 0, "Cancel acknowledged nothing");
 
     // Ask again, confirm: the question names the count and the alarms.
@@ -189,7 +148,7 @@ describe("e2e: the HMI in Chromium with the historian: page acknowledgement, ala
     let table: string[][] = [];
     await waitFor("the ack in the alarm history", 15_000, async () => {
       await page.getByTestId("ah-load").click();
-      await page.waitForTimeout(300);
+      await waitFor("the alarm history loaded", 10_000, async () => !/loading/.test((await page.getByTestId("ah-status").textContent()) ?? "loading"), 50);
       table = await rows();
       return table.some((r) => r[3] === "ack");
     });
@@ -228,7 +187,7 @@ describe("e2e: the HMI in Chromium with the historian: page acknowledgement, ala
   });
 
   it("trends: htr.web_temp and htr.ar_flow over the last 5 min have points; dragging zooms in; the CSV downloads with a header and rows", async () => {
-    // Enough history for a zoom that still has data in it.
+    // Enough history for a zoom that still has data in it: the condition is the clock itself (20 s recorded).
     await page.waitForTimeout(Math.max(0, tData + 20_000 - Date.now()));
     await go("#/trends");
     const host = page.getByTestId("trend-plot");
@@ -356,7 +315,7 @@ describe("e2e: the HMI in Chromium with the historian: page acknowledgement, ala
     try {
       // Same host as the first runtime (cookies are per host, not port): its session was logged out above.
       const base = (await short.runtime.start()).url;
-      await waitFor("all tags Good", 20_000, () => short.runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
+      await waitForTagsGood(short.runtime, 20_000);
       const admin2 = await adminClient(base);
       await newUserClient(admin2, "operator1", "operator", PASSWORDS.operator1);
       const sockets: WebSocket[] = [];

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
-import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, newUserClient } from "../helpers/api-client.js";
+import { rmSync } from "node:fs";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { testRuntime, waitForTagsGood } from "../helpers/test-runtime.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { type ApiClient, adminClient, newUserClient, setSimFault } from "../helpers/api-client.js";
 
 interface LineJson {
   state: string;
@@ -126,10 +125,7 @@ describe("e2e: faults injected while running", function () {
   const line = async () => (await (await api.get("/api/line")).json()) as LineJson;
   const interlocks = async () => (await (await api.get("/api/interlocks")).json()) as InterlocksJson;
   const tag = async (name: string) => (await (await api.get(`/api/tags/${name}`)).json()) as TagJson;
-  const setFault = async (name: string, active: boolean) => {
-    const r = await post(`/api/sim/faults/${name}`, { active });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-  };
+  const setFault = (name: string, active: boolean) => setSimFault(api, name, active);
   const plantHeaterOn = () => runtime.sim()!.plant.state.htr.heaterOn;
   const message = (body: Record<string, unknown>) => (body.error as { message?: string } | undefined)?.message ?? JSON.stringify(body);
 
@@ -173,9 +169,7 @@ describe("e2e: faults injected while running", function () {
 
   before(async () => {
     tc = await realConfigOnFreePorts();
-    const { loadConfigOrThrow } = await import("../../src/config/config-loader.js");
-    dataDir = mkdtempSync(join(tmpdir(), "scada-faults-"));
-    runtime = createRuntime(loadConfigOrThrow(tc.dir), { port: 0, host: "127.0.0.1", dataDir, sim: true, simPurged: true, logger: silentLogger(), adminPassword: TEST_ADMIN_PASSWORD });
+    ({ runtime, dataDir } = testRuntime(tc, { historian: "auto" }));
     runtime.tags.onChange((c) => {
       if (c.name === "htr.heater_on" && c.current.value === false && c.previous?.value !== false) scadaHeaterOffAt = Date.now();
     });
@@ -198,7 +192,7 @@ describe("e2e: faults injected while running", function () {
       if (wasOn && !on) plantHeaterOffAt = Date.now();
       wasOn = on;
     });
-    await waitFor("all tags Good", 15_000, () => runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
+    await waitForTagsGood(runtime, 15_000);
     await waitFor("safe boot outputs written", 5000, () => runtime.line.bootOutputsWritten());
   });
 

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
-import { type TestConfig, editRecipe, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
-import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, newUserClient } from "../helpers/api-client.js";
+import { rmSync } from "node:fs";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
+import { type TestConfig, editRecipe, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { testRuntime, waitForTagsGood } from "../helpers/test-runtime.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { type ApiClient, adminClient, newUserClient } from "../helpers/api-client.js";
 
 interface Sample {
   t: number;
@@ -40,9 +39,7 @@ describe("e2e: a BiSb run on the virtual plant", function () {
     editRecipe(tc, "BiSb", (r) => {
       r.targetRollLengthM = 0.6;
     });
-    const { loadConfigOrThrow } = await import("../../src/config/config-loader.js");
-    dataDir = mkdtempSync(join(tmpdir(), "scada-run-"));
-    runtime = createRuntime(loadConfigOrThrow(tc.dir), { port: 0, host: "127.0.0.1", dataDir, sim: true, simPurged: true, logger: silentLogger(), adminPassword: TEST_ADMIN_PASSWORD });
+    ({ runtime, dataDir } = testRuntime(tc, { historian: "auto" }));
     runtime.tags.onChange((c) => {
       if (typeof c.current.value !== "number") return;
       if (c.name === "htr.web_temp") webTemp.push({ t: c.current.sourceTs, v: c.current.value });
@@ -50,7 +47,7 @@ describe("e2e: a BiSb run on the virtual plant", function () {
     });
     ({ url } = await runtime.start());
     api = await newUserClient(await adminClient(url), "op1", "operator");
-    await waitFor("all tags Good", 15_000, () => runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
+    await waitForTagsGood(runtime, 15_000);
     await waitFor("safe boot outputs written", 5000, () => runtime.line.bootOutputsWritten());
   });
 
@@ -126,7 +123,7 @@ describe("e2e: a BiSb run on the virtual plant", function () {
     assert.equal((await post("/api/line/commands", { command: "reset" })).status, 200);
     await waitFor("Idle", 30_000, async () => (await line()).state === "Idle", 100);
     assert.ok(runtime.sim()!.plant.write("htr.peak_sp", 1300), "the plant took the change");
-    await new Promise((r) => setTimeout(r, 100)); // the PLC publishes it on its next scans
+    await waitFor("the PLC publishing htr.peak_sp = 1300", 5000, () => runtime.tags.get("htr.peak_sp")?.value.value === 1300, { observe: () => runtime.tags.get("htr.peak_sp")?.value });
     const r = await post("/api/line/commands", { command: "start", recipe: "BiSb" });
     assert.equal(r.status, 409);
     assert.match((r.body.error as { message: string }).message, /not verified in the PLC \(IL-11\): mismatch/);

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Child, spawnScada } from "../helpers/child-process.js";
 import { freePort } from "../helpers/free-port.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient } from "../helpers/api-client.js";
 
 interface LineJson {
@@ -78,7 +79,7 @@ describe("e2e: restart safety", function () {
     }, 100);
     await waitFor("power stage off", 20_000, async () => (await tag("htr.heater_on")).value === false, 100);
     // Never resumes by itself.
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 3000)); // nothing more happens: no state change, heater still off after 3 s
     assert.equal((await line()).state, l.state);
     assert.equal((await tag("htr.heater_enable")).value, false);
     assert.match(second.output(), /safe outputs written at boot/);

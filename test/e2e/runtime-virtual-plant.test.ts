@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { promisify } from "node:util";
-import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
 import type { TagJson } from "../../src/server/tag-routes.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
-import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient } from "../helpers/api-client.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { testRuntime } from "../helpers/test-runtime.js";
+import { waitFor } from "../helpers/wait-for.js";
+import { type ApiClient, adminClient } from "../helpers/api-client.js";
 
 const run = promisify(execFile);
 
@@ -31,8 +30,7 @@ describe("e2e: runtime on the virtual plant", function () {
 
   before(async () => {
     tc = await realConfigOnFreePorts();
-    dataDir = mkdtempSync(join(tmpdir(), "scada-data-"));
-    runtime = createRuntime(tc.config, { port: 0, host: "127.0.0.1", dataDir, sim: true, logger: silentLogger(), adminPassword: TEST_ADMIN_PASSWORD });
+    ({ runtime, dataDir } = testRuntime(tc, { simPurged: false, historian: "auto" }));
     ({ url } = await runtime.start());
     api = await adminClient(url);
   });
@@ -67,7 +65,7 @@ describe("e2e: runtime on the virtual plant", function () {
   it("the PLC heartbeats are counting", async () => {
     const hb = async () => (await getJson<TagJson>("/api/tags/htr-plc.heartbeat")).body.value as number;
     const a = await hb();
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 600)); // a measuring window: the heartbeat's count over 600 ms
     const b = await hb();
     assert.ok(b - a >= 3 && b - a <= 9, `htr-plc heartbeat advanced ${b - a} in 600 ms`);
   });

@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import fc from "fast-check";
 import { ROLES, type Permission, type Role, roleCan } from "../../src/auth/permissions.js";
-import type { Runtime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
 import { OPERATIONS } from "../../src/server/operations.js";
 import type { Ack, ClientToServerEvents, OperationName, ServerToClientEvents } from "../../src/server/socket-contract.js";
 import { type Socket, io as connect } from "socket.io-client";
 import { type ApiClient, adminClient, newUserClient } from "../helpers/api-client.js";
-import { testRuntime } from "../helpers/test-runtime.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { testRuntime, waitForTagsGood } from "../helpers/test-runtime.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /** Every protected route with the permission it needs (written here by hand, from the issue and the README). */
 const READS: readonly [string, Permission][] = [
@@ -89,7 +90,7 @@ describe("e2e: security — roles × routes, fuzzed bodies", function () {
     admin = await adminClient(url);
     for (const role of ROLES) clients.set(role, role === "admin" ? admin : await newUserClient(admin, `sec-${role}`, role));
     await newUserClient(admin, "op-sec", "operator");
-    await waitFor("all tags Good", 15_000, () => runtime.tags.all().every((e) => e.value.quality.status === "Good"), 100);
+    await waitForTagsGood(runtime, 15_000);
   });
 
   after(async () => {

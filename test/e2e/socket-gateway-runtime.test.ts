@@ -1,15 +1,14 @@
 // The socket gateway as the runtime wires it: the real AuthService (login over REST, session cookie), the
 // real operation runner, the virtual plant's tags and the line / interlock / alarm state.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { type Socket as ClientSocket, io as connect } from "socket.io-client";
-import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
 import type { ClientToServerEvents, ServerToClientEvents, SessionInfo, TagBatch } from "../../src/server/socket-contract.js";
-import { TEST_ADMIN_PASSWORD, adminClient } from "../helpers/api-client.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { adminClient } from "../helpers/api-client.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { testRuntime } from "../helpers/test-runtime.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -23,8 +22,7 @@ describe("e2e: socket gateway in the runtime (real auth, virtual plant)", functi
 
   before(async () => {
     tc = await realConfigOnFreePorts();
-    dataDir = mkdtempSync(join(tmpdir(), "scada-data-"));
-    runtime = createRuntime(tc.config, { port: 0, host: "127.0.0.1", dataDir, sim: true, historian: "off", adminPassword: TEST_ADMIN_PASSWORD, logger: silentLogger() });
+    ({ runtime, dataDir } = testRuntime(tc, { simPurged: false }));
     ({ url } = await runtime.start());
   });
 

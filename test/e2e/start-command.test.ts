@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Child, spawnScada } from "../helpers/child-process.js";
 import { freePort } from "../helpers/free-port.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { type ApiClient, apiClient } from "../helpers/api-client.js";
 
 const portOpen = (port: number): Promise<boolean> =>
@@ -23,15 +24,15 @@ describe("e2e: the start command", function () {
   this.timeout(60_000);
   let tc: TestConfig;
   let dataDir: string;
-  let child: ChildProcess | undefined;
+  let child: Child | undefined;
 
   before(async () => {
     tc = await realConfigOnFreePorts();
     dataDir = mkdtempSync(join(tmpdir(), "scada-start-"));
   });
 
-  after(() => {
-    if (child && child.exitCode === null) child.kill("SIGKILL");
+  after(async () => {
+    await child?.kill("SIGTERM"); // (a test that failed midway): SIGTERM, so it stops its managed influxd too
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(tc.dir, { recursive: true, force: true });
   });
@@ -39,16 +40,10 @@ describe("e2e: the start command", function () {
   it("prints one ready line with the URL, is ready within 15 s, and stops on SIGTERM within 5 s leaving nothing behind", async () => {
     const port = await freePort();
     const t0 = Date.now();
-    const proc = spawn(process.execPath, ["--import=tsx", "src/main.ts", "start", "--sim"], {
-      env: { ...process.env, PORT: String(port), SCADA_CONFIG_DIR: tc.dir, SCADA_DATA_DIR: dataDir, LOG_LEVEL: "info" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child = proc;
-    let out = "";
-    proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-
-    await waitFor("the ready line", 15_000, () => out.includes("HTR SCADA ready at"), 50);
+    const scada = spawnScada(["start", "--sim"], { PORT: String(port), SCADA_CONFIG_DIR: tc.dir, SCADA_DATA_DIR: dataDir });
+    child = scada;
+    await scada.waitForOutput("HTR SCADA ready at", 15_000);
+    let out = scada.output();
     const readyLines = out.split("\n").filter((l) => l.includes("HTR SCADA ready at"));
     assert.equal(readyLines.length, 1);
     assert.match(readyLines[0]!, new RegExp(`http://127\\.0\\.0\\.1:${port}`));
@@ -67,10 +62,10 @@ describe("e2e: the start command", function () {
       return tags.tags.every((t) => t.quality === "Good");
     }, 200);
 
-    const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
     const tStop = Date.now();
-    proc.kill("SIGTERM");
-    const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 5000))]);
+    scada.proc.kill("SIGTERM");
+    const code = await Promise.race([scada.exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 5000))]);
+    out = scada.output();
     assert.notEqual(code, "hung", `did not exit within 5 s of SIGTERM; output:\n${out.slice(-2000)}`);
     assert.equal(code, 0, out.slice(-2000));
     console.log(`      stopped in ${Date.now() - tStop} ms`);

@@ -77,3 +77,9 @@ export async function newUserClient(admin: ApiClient, name: string, role: string
   if (r.status !== 201) throw new Error(`creating ${name} (${role}) failed: ${r.status} ${await r.text()}`);
   return apiClient(admin.url, name, password);
 }
+
+/** Turns a fault of the virtual plant on or off through `POST /api/sim/faults/:name`; throws unless the answer is 200. */
+export async function setSimFault(api: ApiClient, name: string, active: boolean): Promise<void> {
+  const r = await api.post(`/api/sim/faults/${name}`, { active });
+  if (r.status !== 200) throw new Error(`fault ${name} ${active ? "on" : "off"}: ${r.status} ${await r.text()}`);
+}

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,4 +47,36 @@ export async function startTestInfluxd(opts: { cqRunInterval?: string } = {}): P
     },
     cliArgs: () => ["-host", "127.0.0.1", "-port", String(influxd.port)],
   };
+}
+
+export interface InfluxCliOptions {
+  /** `-database` (none: statements that name their database, SHOW …). */
+  readonly database?: string;
+  /** `-format`: column (the CLI's default), csv or json. */
+  readonly format?: "column" | "csv" | "json";
+  /** `-precision` of the times it prints: rfc3339 (the CLI's default), h, m, s, ms, u or ns. */
+  readonly precision?: "rfc3339" | "h" | "m" | "s" | "ms" | "u" | "ns";
+}
+
+/**
+ * `influx … -execute <q>` against a test influxd (or any local port): the independent reader of what the
+ * code wrote. Returns the CLI's stdout; throws when it exits non-zero.
+ */
+export function influxCli(target: Pick<TestInfluxd, "port"> | number, q: string, opts: InfluxCliOptions = {}): string {
+  const port = typeof target === "number" ? target : target.port;
+  const args = ["-host", "127.0.0.1", "-port", String(port)];
+  if (opts.database !== undefined) args.push("-database", opts.database);
+  if (opts.precision !== undefined) args.push("-precision", opts.precision);
+  if (opts.format !== undefined) args.push("-format", opts.format);
+  return execFileSync("influx", [...args, "-execute", q], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+}
+
+/** The rows of a query's CSV answer, header left out: `[name, time, ...columns]` as text. */
+export function influxCsvRows(target: Pick<TestInfluxd, "port"> | number, q: string, opts: Omit<InfluxCliOptions, "format"> = {}): string[][] {
+  return influxCli(target, q, { ...opts, format: "csv" })
+    .trim()
+    .split("\n")
+    .slice(1)
+    .filter((l) => l !== "")
+    .map((l) => l.split(","));
 }

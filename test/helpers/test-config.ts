@@ -32,16 +32,6 @@ export async function realConfigOnFreePorts(): Promise<TestConfig> {
   return { dir, config: loadConfigOrThrow(dir), opcuaPort, modbusPort };
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes; returns the elapsed ms or throws with `what`. */
-export async function waitFor(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>, everyMs = 20): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 /** Rewrites one recipe of a test config copy (e.g. a short target roll length) and reloads the config. */
 export function editRecipe(tc: TestConfig, alloy: string, edit: (recipe: Record<string, unknown>) => void): void {
   const file = join(tc.dir, "recipes", `${alloy}.yaml`);

@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfigOrThrow } from "../../src/config/config-loader.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, type RuntimeOptions, createRuntime } from "../../src/runtime.js";
+import { createRuntime } from "../../src/runtime.js";
+import type { Runtime, RuntimeOptions } from "../../src/runtime/runtime-options.js";
 import { TEST_ADMIN_PASSWORD } from "./api-client.js";
 import type { TestConfig } from "./test-config.js";
+import { waitFor } from "./wait-for.js";
 
 /**
  * A runtime for e2e tests and benches on a test config copy: the virtual plant (chamber purged), port 0,
@@ -33,4 +35,13 @@ export function testRuntime(tc: TestConfig, overrides: Partial<RuntimeOptions> =
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits until every tag of the runtime's tag table is Good (checked every 100 ms); a timeout names those that are not. */
+export function waitForTagsGood(runtime: Pick<Runtime, "tags">, timeoutMs: number): Promise<number> {
+  const notGood = () => runtime.tags.all().filter((e) => e.value.quality.status !== "Good");
+  return waitFor("all tags Good", timeoutMs, () => notGood().length === 0, {
+    everyMs: 100,
+    observe: () => notGood().map((e) => `${e.config.name} ${e.value.quality.status} (${e.value.quality.reason})`),
+  });
 }

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,8 +10,8 @@ import { auditAnchorSource } from "../../src/historian/audit-anchor-source.js";
 import { auditRecordPoint } from "../../src/historian/historian-measurements.js";
 import { HistorianService } from "../../src/historian/historian-service.js";
 import { AUDIT_JOURNAL_FILE, AuditJournal } from "../../src/stores/audit-journal.js";
-import { startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
-import { waitFor } from "../helpers/test-config.js";
+import { influxCli, startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * Audit records reach a real influxd's `audit` measurement with their sequence and hash (read back with the
@@ -32,7 +31,6 @@ describe("audit trail → historian `audit` measurement (real influxd)", functio
     dataDir = mkdtempSync(join(tmpdir(), "audit-historian-"));
     historian = new HistorianService({
       tags: [],
-      tagSource: { onChange: () => () => undefined },
       line: "htr-1",
       dataDir: join(dataDir, "historian"),
       influxUrl: `${influxd.url}/htr`,
@@ -54,8 +52,7 @@ describe("audit trail → historian `audit` measurement (real influxd)", functio
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const cli = (q: string): unknown =>
-    JSON.parse(execFileSync("influx", [...influxd.cliArgs(), "-database", "htr", "-format", "json", "-precision", "ms", "-execute", q], { encoding: "utf8" }));
+  const cli = (q: string): unknown => JSON.parse(influxCli(influxd, q, { database: "htr", format: "json", precision: "ms" }));
   interface CliResult {
     results: { series?: { columns: string[]; values: unknown[][] }[] }[];
   }

@@ -4,12 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configDigest } from "../../src/config/config-digest.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
+import { createRuntime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
 import { AUDIT_JOURNAL_FILE } from "../../src/stores/audit-journal.js";
 import { runAuditVerify } from "../../src/stores/audit-verify-command.js";
 import { adminClient, newUserClient, TEST_ADMIN_PASSWORD } from "../helpers/api-client.js";
 import { startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * The runtime's audit trail: a config.load record on every start (journal under <dataDir>/audit), mirrored

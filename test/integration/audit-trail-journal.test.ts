@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -11,6 +10,8 @@ import { ManualClock, systemClock } from "../../src/core/clock.js";
 import { ScadaError } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { AUDIT_JOURNAL_FILE, AuditJournal } from "../../src/stores/audit-journal.js";
+import { spawnTsx } from "../helpers/child-process.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const T0 = Date.UTC(2025, 6, 2, 6, 0, 0);
 const quiet = { logger: silentLogger() };
@@ -158,22 +159,14 @@ describe("audit trail over the JSONL journal (real files)", function () {
                        ...(i % 9 === 0 ? { signature: { name: "Signer " + i, meaning: "approval", time: Date.now() } } : {}) });
         if (i === 0) process.stdout.write("recording\\n");
       }`;
-    const child = spawn(process.execPath, ["--import=tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const child = spawnTsx(["--input-type=module", "-e", script], { stdin: "ignore", name: "the recorder child" });
+    const lines = () => (existsSync(path) ? readFileSync(path, "utf8").split("\n").length - 1 : 0);
     try {
-      const deadline = Date.now() + 20_000;
-      while (!out.includes("recording")) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`recorder did not start: ${err}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      await new Promise((r) => setTimeout(r, 400));
+      await child.waitForOutput("recording", 20_000);
+      // killed while it appends: once it has written a good many records
+      await waitFor("50 records in the journal", 20_000, () => lines() >= 50, { everyMs: 20, observe: lines });
     } finally {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
-      await exited;
+      await child.kill("SIGKILL");
     }
 
     const journal = AuditJournal.open(dir, quiet);

@@ -9,9 +9,11 @@ import type { Express } from "express";
 import type { AuditRecord } from "../../src/audit/audit-record.js";
 import { ManualClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
+import { createRuntime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
 import { type ApiClient, TEST_ADMIN_PASSWORD, adminClient, apiClient } from "../helpers/api-client.js";
-import { realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { realConfigOnFreePorts } from "../helpers/test-config.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { freePort } from "../helpers/free-port.js";
 
 const MIN = 60_000;

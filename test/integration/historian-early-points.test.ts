@@ -6,7 +6,7 @@ import { systemClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { HistorianService } from "../../src/historian/historian-service.js";
 import { startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
-import { waitFor } from "../helpers/test-config.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * Regression: points written right after start, before the schema made `raw` the default retention policy,
@@ -33,7 +33,6 @@ describe("historian: points written before start or before the schema is ready a
     assert.equal((await fetch(`${influxd.url}/query?q=${encodeURIComponent("CREATE DATABASE htr")}`, { method: "POST" })).status, 200);
     const h = new HistorianService({
       tags: [],
-      tagSource: { onChange: () => () => undefined },
       line: "htr-1",
       dataDir,
       influxUrl: `${influxd.url}/htr`,

@@ -1,6 +1,5 @@
 /** ManagedInfluxd: a private influxd as a child process — start, stop, kill, restart on the same data. */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,10 +7,8 @@ import { join } from "node:path";
 import { findInfluxd, influxdConfig, ManagedInfluxd } from "../../src/historian/managed-influxd.js";
 import { pingInflux } from "../../src/historian/influx-line-client.js";
 import { freePort } from "../helpers/free-port.js";
-
-function cli(port: number, q: string): string {
-  return execFileSync("influx", ["-host", "127.0.0.1", "-port", String(port), "-execute", q], { encoding: "utf8" });
-}
+import { influxCli as cli } from "../helpers/influxd.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 describe("managed influxd", function () {
   this.timeout(60_000);
@@ -57,7 +54,7 @@ describe("managed influxd", function () {
     assert.ok(m.port > 0);
     assert.match(readFileSync(m.configFile, "utf8"), new RegExp(`127.0.0.1:${m.port}`));
     cli(m.port, "CREATE DATABASE keep");
-    execFileSync("influx", ["-host", "127.0.0.1", "-port", String(m.port), "-database", "keep", "-execute", "INSERT m v=42 1000000000"]);
+    cli(m.port, "INSERT m v=42 1000000000", { database: "keep" });
     const port = m.port;
     await m.stop();
     assert.equal(m.running, false);
@@ -72,7 +69,7 @@ describe("managed influxd", function () {
     running.push(m);
     await m.start();
     cli(m.port, "CREATE DATABASE keep");
-    execFileSync("influx", ["-host", "127.0.0.1", "-port", String(m.port), "-database", "keep", "-execute", "INSERT m v=7 1000000000"]);
+    cli(m.port, "INSERT m v=7 1000000000", { database: "keep" });
     await m.kill();
     assert.equal(await pingInflux("127.0.0.1", m.port), false);
     await m.start();
@@ -88,8 +85,7 @@ describe("managed influxd", function () {
     await m.stop();
     await m.start();
     process.kill(Number(readFileSync(m.pidFile, "utf8")), "SIGKILL"); // not through us
-    const end = Date.now() + 5000;
-    while (exits.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await waitFor("the crash reported (a second exit)", 5000, () => exits.length >= 2, { everyMs: 20, observe: () => exits });
     assert.deepEqual(exits, [true, false]);
     assert.equal(m.running, false);
   });

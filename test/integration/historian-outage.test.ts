@@ -4,7 +4,6 @@
  * the `influx` CLI. (The lead's 60 s end-to-end outage lives in test/e2e.)
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,33 +12,16 @@ import { InfluxDB } from "influx";
 import { DiskSpool } from "../../src/historian/disk-spool.js";
 import type { HistorianPoint } from "../../src/historian/historian-point.js";
 import { ensureHistorianSchema } from "../../src/historian/historian-schema.js";
-import { HistorianWriter, type HistorianStatus } from "../../src/historian/historian-writer.js";
+import type { HistorianStatus } from "../../src/historian/historian-health.js";
+import { HistorianWriter } from "../../src/historian/historian-writer.js";
+import { spawnTsx } from "../helpers/child-process.js";
 import { freePort } from "../helpers/free-port.js";
-import { startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+import { influxCsvRows, startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /** seq values of `tag`, in time order, read with the influx CLI. */
 function seqsInInflux(db: TestInfluxd, tag: string): number[] {
-  const out = execFileSync(
-    "influx",
-    [...db.cliArgs(), "-database", "htr", "-format", "csv", "-execute", `SELECT seq FROM process WHERE "tag" = '${tag}' ORDER BY time ASC`],
-    { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
-  );
-  return out
-    .trim()
-    .split("\n")
-    .slice(1)
-    .filter((l) => l !== "")
-    .map((l) => Number(l.split(",")[2]));
+  return influxCsvRows(db, `SELECT seq FROM process WHERE "tag" = '${tag}' ORDER BY time ASC`, { database: "htr" }).map((r) => Number(r[2]));
 }
 
 const T0 = Date.now() - 3_600_000;
@@ -81,20 +63,28 @@ describe("historian store and forward (real influxd)", function () {
       for (let i = 0; i < 40; i++) writer.write(point("outage", seq++)); // ≈ 4 000 points/s
     }, 10);
     try {
-      await sleep(1000);
+      await waitFor("the first points written to influxd", 10_000, () => writer.status().writtenPoints > 0, { observe: () => writer.status() });
       await db.stop();
       const downAt = seq;
-      await sleep(5000);
+      const downFrom = Date.now();
+      // The outage: ≈ 5 s of influxd stopped (the scenario), and until the writer is offline with > 10 000 points spooled.
+      await waitFor("≈ 5 s of outage, the writer offline with > 10 000 points spooled", 30_000, () => {
+        const s = writer.status();
+        return Date.now() - downFrom >= 5000 && !s.online && s.spoolPoints > 10_000;
+      }, { everyMs: 20, observe: () => writer.status() });
       assert.equal(writer.status().online, false);
       assert.ok(writer.status().spoolPoints > 10_000, `spooled ${writer.status().spoolPoints}`);
       assert.match(writer.status().lastError ?? "", /ECONNREFUSED|ECONNRESET|socket hang up/);
       const spooledAtRestart = writer.status().spoolPoints;
       await db.start();
       const upAt = Date.now();
-      await until("spool drained", () => writer.status().spoolBytes === 0);
+      await waitFor("spool drained", 30_000, () => writer.status().spoolBytes === 0, { everyMs: 20, observe: () => writer.status() });
       const drainMs = Date.now() - upAt;
       console.log(`      outage: ${seq - downAt} points written while down, ${spooledAtRestart} spooled at restart, drained in ${drainMs} ms while writing on`);
-      await sleep(500);
+      const seqAtDrain = seq;
+      await waitFor("writing on directly: every point produced until the drain written", 10_000, () => writer.status().writtenPoints >= seqAtDrain, {
+        observe: () => ({ seqAtDrain, ...writer.status() }),
+      });
     } finally {
       clearInterval(producer);
     }
@@ -137,7 +127,7 @@ describe("historian store and forward (real influxd)", function () {
     const replay = new HistorianWriter({ influx: { host: "127.0.0.1", port: db.port, database: "htr" }, spool, batchSize: 5000 });
     t = process.hrtime.bigint();
     replay.start();
-    await until("drained", () => spool.bytes() === 0);
+    await waitFor("backlog drained", 30_000, () => spool.bytes() === 0, { everyMs: 20, observe: () => replay.status() });
     const drainMs = Number(process.hrtime.bigint() - t) / 1e6;
     await replay.stop();
     await spool.close();
@@ -170,26 +160,20 @@ for (let seq = 0; ; ) {
 }
 `,
     );
-    const child = spawn(process.execPath, ["--import=tsx", script], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const exited = new Promise((r) => child.once("exit", r));
+    const child = spawnTsx([script], { stdin: "ignore", name: "the writer child" });
     try {
-      await until("the child spooled 20 000 points", () => /SPOOLED (2\d{4}|[3-9]\d{4})\n/.test(out) || child.exitCode !== null, 20_000);
+      await child.waitForOutput(/SPOOLED (2\d{4}|[3-9]\d{4})\n/, 20_000); // the child spooled 20 000 points
     } finally {
-      child.kill("SIGKILL");
-      await exited;
+      await child.kill("SIGKILL");
     }
-    assert.equal(err.trim(), "");
-    const confirmed = Math.max(...[...out.matchAll(/SPOOLED (\d+)\n/g)].map((m) => Number(m[1])));
+    assert.equal(child.stderr().trim(), "");
+    const confirmed = Math.max(...[...child.stdout().matchAll(/SPOOLED (\d+)\n/g)].map((m) => Number(m[1])));
 
     const spool = await DiskSpool.open({ dir: spoolDir, maxBytes: 100_000_000 });
     const torn = spool.status().tornRecords;
     const writer = new HistorianWriter({ influx: { host: "127.0.0.1", port: db.port, database: "htr" }, spool, batchSize: 5000 });
     writer.start();
-    await until("replayed", () => spool.bytes() === 0 && writer.status().replayedBatches > 0);
+    await waitFor("the spool replayed", 30_000, () => spool.bytes() === 0 && writer.status().replayedBatches > 0, { everyMs: 20, observe: () => writer.status() });
     await writer.stop();
     await spool.close();
     const got = seqsInInflux(db, "killed");
@@ -208,7 +192,7 @@ for (let seq = 0; ; ) {
     writer.start();
     for (let i = 0; i < 10_000; i++) {
       writer.write(point("full", i));
-      if (i % 200 === 199) await sleep(2);
+      if (i % 200 === 199) await writer.flush(); // each batch of 200 taken (spooled or dropped) before the next
     }
     await writer.flush();
     const s = writer.status();
@@ -219,7 +203,7 @@ for (let seq = 0; ; ) {
     assert.ok(seen.some((x) => x.spoolFull && x.droppedPoints > 0), "the full state was emitted for the alarm");
     const spooled = s.spoolPoints;
     await db.start();
-    await until("drained", () => spool.bytes() === 0);
+    await waitFor("the spool drained", 30_000, () => spool.bytes() === 0, { everyMs: 20, observe: () => writer.status() });
     await writer.stop();
     await spool.close();
     assert.equal(writer.status().spoolFull, false);

@@ -1,13 +1,11 @@
 /** The historian schema on a real private influxd, checked from outside with the `influx` CLI. */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { InfluxDB } from "influx";
 import { ensureHistorianSchema } from "../../src/historian/historian-schema.js";
-import { startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
+import { influxCli, startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
+import { waitFor } from "../helpers/wait-for.js";
 
-function cli(db: TestInfluxd, q: string): string {
-  return execFileSync("influx", [...db.cliArgs(), "-execute", q], { encoding: "utf8" });
-}
+const cli = (db: TestInfluxd, q: string): string => influxCli(db, q);
 
 describe("historian schema (real influxd)", function () {
   this.timeout(30_000);
@@ -66,11 +64,10 @@ describe("historian schema (real influxd)", function () {
       { precision: "ms" },
     );
     let out = "";
-    const end = Date.now() + 10_000;
-    while (!/cq\.test/.test(out) && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 250));
-      out = cli(db, `SELECT value, min, max, quality, "tag" FROM htr.trends.process_1s WHERE time = ${t}ms`);
-    }
+    await waitFor("the 1 s CQ to down-sample cq.test", 10_000, () => /cq\.test/.test((out = cli(db, `SELECT value, min, max, quality, "tag" FROM htr.trends.process_1s WHERE time = ${t}ms`))), {
+      everyMs: 250,
+      observe: () => out,
+    });
     assert.match(out, /\s3\s+1\s+5\s+1\s+cq\.test/, out);
   });
 });

@@ -1,6 +1,5 @@
 /** HistorianWriter against a real private influxd; what arrived is read back with the `influx` CLI. */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,28 +9,11 @@ import type { HistorianPoint } from "../../src/historian/historian-point.js";
 import { ensureHistorianSchema } from "../../src/historian/historian-schema.js";
 import { HistorianWriter } from "../../src/historian/historian-writer.js";
 import { queryEvents } from "../../src/historian/history-query.js";
-import { startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
+import { influxCsvRows, startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
+import { waitFor } from "../helpers/wait-for.js";
 
-function cliCsv(db: TestInfluxd, q: string): string[][] {
-  const out = execFileSync("influx", [...db.cliArgs(), "-database", "htr", "-precision", "u", "-format", "csv", "-execute", q], {
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  return out
-    .trim()
-    .split("\n")
-    .slice(1)
-    .filter((l) => l !== "")
-    .map((l) => l.split(","));
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Rows of `q` on the htr database, µs time stamps, read with the influx CLI. */
+const cliCsv = (db: TestInfluxd, q: string): string[][] => influxCsvRows(db, q, { database: "htr", precision: "u" });
 
 describe("historian writer (real influxd)", function () {
   this.timeout(60_000);
@@ -125,7 +107,7 @@ describe("historian writer (real influxd)", function () {
     writer.write({ measurement: "process", tags: { line: "l1", station: "s", tag: "conflict" }, fields: { value: "not a number" }, timeMs: t });
     writer.write({ measurement: "process", tags: { line: "l1", station: "s", tag: "conflict" }, fields: { value: 1, quality: 0 }, timeMs: t + 1 });
     await writer.flush();
-    await until("rejected", () => writer.status().rejectedPoints === before.rejectedPoints + 1);
+    await waitFor("the bad point rejected", 20_000, () => writer.status().rejectedPoints === before.rejectedPoints + 1, { observe: () => writer.status() });
     const s = writer.status();
     assert.match(s.lastRejectReason ?? "", /field type conflict/);
     assert.equal(s.writtenPoints, before.writtenPoints + 1, "the good point of the batch was written");

@@ -17,6 +17,7 @@ import { createModbusPlantServer, type ModbusPlantServer } from "../../src/sim/m
 import { tagSchema, type TagConfig } from "../../src/tags/tag-schema.js";
 import { freePort } from "../helpers/free-port.js";
 import { MemoryPlant } from "../helpers/memory-plant.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const ModbusRTU = Modbus.default;
 const HOST = "127.0.0.1";
@@ -46,15 +47,6 @@ class RecordingLogger implements Logger {
   child(): Logger {
     return this;
   }
-}
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<number> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return Date.now() - t0;
 }
 
 function sameValue(tag: TagConfig, got: TagScalar | null | undefined, want: TagScalar | undefined): boolean {
@@ -190,7 +182,7 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
   it("delivers every line-plc tag Good with the plant's values, time-stamped at receipt", async () => {
     assert.ok(tags.length >= 20, "line-plc has its tags");
     const t0 = Date.now();
-    await waitFor("all line-plc tags Good with the plant's values", allGood, 3000);
+    await waitFor("all line-plc tags Good with the plant's values", 3000, allGood);
     for (const t of tags) {
       const u = sink.latest.get(t.name);
       assert.ok(u);
@@ -202,10 +194,10 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
     plant.set("feed.web_speed", 12.5);
     plant.set("rinse.roll_length", 4321.5); // CDAB float
     plant.set("feed.encoder_pos", 70000.123); // scaled uint32 (raw mm)
-    await waitFor("plant changes polled", () =>
+    await waitFor("plant changes polled", 1000, () =>
       sink.latest.get("feed.web_speed")?.value === 12.5 &&
       sink.latest.get("rinse.roll_length")?.value === 4321.5 &&
-      sink.latest.get("feed.encoder_pos")?.value === 70000.123, 1000);
+      sink.latest.get("feed.encoder_pos")?.value === 70000.123);
   });
 
   it("writes a coil (FC5) and the plant gets it", async () => {
@@ -215,7 +207,7 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
     assert.deepEqual([res.ok, res.status], [true, "Good"]);
     assert.ok(res.roundTripMs > 0 && res.roundTripMs < 500);
     assert.equal(plant.read("feed.drives_run")?.value, !before);
-    await waitFor("coil read back", () => sink.latest.get("feed.drives_run")?.value === !before, 1000);
+    await waitFor("coil read back", 1000, () => sink.latest.get("feed.drives_run")?.value === !before);
   });
 
   it("writes a CDAB float32 (one FC16 with both words) and the words on the wire are CDAB", async () => {
@@ -230,7 +222,7 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
     } finally {
       c.close(() => undefined);
     }
-    await waitFor("float read back", () => sink.latest.get("rinse.dryer_temp_sp")?.value === 400.5, 1000);
+    await waitFor("float read back", 1000, () => sink.latest.get("rinse.dryer_temp_sp")?.value === 400.5);
   });
 
   it("writes a uint32 above 2^31 and reads it back", async () => {
@@ -238,7 +230,7 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
     assert.equal(res.status, "Good");
     assert.equal(plant.read("feed.lot_id")?.value, 4_000_000_001);
     // feed.lot_id is polled every 1000 ms
-    await waitFor("uint32 read back", () => sink.latest.get("feed.lot_id")?.value === 4_000_000_001, 2500);
+    await waitFor("uint32 read back", 2500, () => sink.latest.get("feed.lot_id")?.value === 4_000_000_001);
   });
 
   it("read() is one fresh request per tag: float32 ABCD and CDAB, uint32, coil, scaled input, in engineering units", async () => {
@@ -293,20 +285,20 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
   it("a failed block read marks that block's tags Bad with the reason, the rest stay Good", async () => {
     plant.set("rinse.water_temp", 330, "sensor broken"); // input 16, in the 500 ms block with rinse.dryer_temp
     try {
-      await waitFor("rinse.water_temp Bad", () => sink.latest.get("rinse.water_temp")?.quality.status === "Bad", 2000);
+      await waitFor("rinse.water_temp Bad", 2000, () => sink.latest.get("rinse.water_temp")?.quality.status === "Bad");
       const u = sink.latest.get("rinse.water_temp");
       assert.equal(u?.quality.reason, "Modbus exception 4 (server device failure)");
       assert.equal(sink.latest.get("rinse.dryer_temp")?.quality.status, "Bad", "same block");
       // other blocks keep polling Good
       const before = sink.latest.get("feed.web_speed")?.serverTs ?? 0;
-      await waitFor("other blocks still Good", () => {
+      await waitFor("other blocks still Good", 1000, () => {
         const s = sink.latest.get("feed.web_speed");
         return s?.quality.status === "Good" && s.serverTs > before;
-      }, 1000);
+      });
     } finally {
       plant.set("rinse.water_temp", 330);
     }
-    await waitFor("block Good again", () => sink.latest.get("rinse.water_temp")?.quality.status === "Good", 2000);
+    await waitFor("block Good again", 2000, () => sink.latest.get("rinse.water_temp")?.quality.status === "Good");
   });
 
   it("answers exception 3 for quantities over 125 registers / 2000 bits, and 2 outside the map", async () => {
@@ -363,11 +355,11 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
   });
 
   it("server offline → all tags Bad within 1 s and health DOWN, logged once; online → Good again", async () => {
-    await waitFor("all Good", allGood, 3000);
+    await waitFor("all Good", 3000, allGood);
     const warningsBefore = logger.warnings.length;
     const reconnectsBefore = driver!.stats().reconnects;
     server!.setOnline(false);
-    const badMs = await waitFor("all tags Bad", allBad, 1000);
+    const badMs = await waitFor("all tags Bad", 1000, allBad);
     assert.ok(badMs <= 1000);
     assert.match(sink.latest.get("feed.web_speed")?.quality.reason ?? "", /^connection lost: /);
     assert.equal(driver!.health().state, "DOWN");
@@ -377,7 +369,7 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
     const r = await driver!.read("feed.web_speed_sp");
     assert.deepEqual([r.ok, r.value, /not connected/.test(r.status)], [false, null, true]);
     // stay down through several reconnect attempts: the down PLC logs once, not once per attempt / poll
-    await new Promise((r) => setTimeout(r, 1600));
+    await new Promise((r) => setTimeout(r, 1600)); // nothing more happens: no further warning in 1.6 s of retries
     const newWarnings = logger.warnings.slice(warningsBefore);
     const lost = newWarnings.filter((x) => x.msg === "modbus connection lost").length;
     const failed = newWarnings.filter((x) => x.msg === "modbus connect failed").length;
@@ -385,22 +377,24 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
     assert.ok(failed <= 1, `connect failures logged ${failed} times`);
     assert.ok(driver!.health().state === "DOWN");
     server!.setOnline(true);
-    await waitFor("all Good again", allGood, 5000);
+    await waitFor("all Good again", 5000, allGood);
     assert.equal(driver!.stats().reconnects, reconnectsBefore + 1);
     assert.equal(driver!.health().state, "OK");
   });
 
   it("server stopped → all Bad within 1 s; a new server on the same port → Good within 5 s, same driver", async () => {
-    await waitFor("all Good", allGood, 3000);
+    await waitFor("all Good", 3000, allGood);
     const t0 = Date.now();
     await server!.stop();
     server = undefined;
-    await waitFor("all tags Bad", allBad, 1000 - (Date.now() - t0));
+    await waitFor("all tags Bad", 1000 - (Date.now() - t0), allBad);
     assert.equal(driver!.health().state, "DOWN");
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor("a reconnect attempt refused on the closed port", 5000, () => /^not connected: /.test(driver!.health().reason), {
+      observe: () => driver!.health().reason,
+    });
     server = await startServer(); // the port must have been released by stop()
     assert.equal(server.port, port);
-    await waitFor("all Good again", allGood, 5000);
+    await waitFor("all Good again", 5000, allGood);
     const res = await driver!.write("feed.doser_on", false);
     assert.equal(res.status, "Good");
     assert.equal(plant.read("feed.doser_on")?.value, false);
@@ -411,12 +405,12 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
     const own = new RecordingSink();
     const d = new ModbusDriver({ device, tags, sink: own, clock: systemClock, logger: silentLogger() });
     await d.start();
-    await waitFor("own driver Good", () => own.latest.size === tags.length, 3000);
+    await waitFor("own driver Good", 3000, () => own.latest.size === tags.length);
     const t0 = Date.now();
     await d.stop();
     assert.ok(Date.now() - t0 < 1000);
     const batches = own.batches;
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 300)); // nothing more happens: no batch in 300 ms after stop()
     assert.equal(own.batches, batches);
     assert.equal(d.health().connected, false);
   });
@@ -443,13 +437,13 @@ describe("modbus driver: one transaction in flight, overruns counted", function 
     const sink = new RecordingSink();
     driver = new ModbusDriver({ device: { ...configDevice, port: proxy.port }, tags, sink, clock: systemClock, logger: silentLogger() });
     await driver.start();
-    await waitFor("all tags delivered", () => tags.every((t) => sink.latest.get(t.name)?.quality.status === "Good"), 3000);
+    await waitFor("all tags delivered", 3000, () => tags.every((t) => sink.latest.get(t.name)?.quality.status === "Good"));
     // 60 writes, three at a time every 10 ms, not awaited, while the polls of 5 groups run
     const requestsAtStart = proxy.requests;
     const pending: Promise<{ ok: boolean }>[] = [];
     for (let i = 0; i < 20; i++) {
       for (let k = 0; k < 3; k++) pending.push(driver.write(k === 1 ? "rinse.water_flow_sp" : "feed.tension_sp", 10 + i + k));
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 10)); // the load's pace (a batch every 10 ms), not a synchronisation
     }
     const results = await Promise.all(pending);
     assert.ok(results.every((r) => r.ok), JSON.stringify(results.find((r) => !r.ok)));
@@ -461,7 +455,7 @@ describe("modbus driver: one transaction in flight, overruns counted", function 
     // answers now take 40 ms: the 50 ms group (3 blocks ≈ 120 ms) cannot keep up → overruns, not a queue
     proxy.delayMs = 40;
     const requestsBefore = driver.stats().requests;
-    await new Promise((r) => setTimeout(r, 1200));
+    await new Promise((r) => setTimeout(r, 1200)); // a measuring window: overruns and requests counted over 1.2 s of slow answers
     const stats = driver.stats();
     assert.ok(stats.overruns > 5, `overruns ${stats.overruns}`);
     // the link is saturated but not overfilled: ≈ 1200 / 40 requests at most
@@ -509,7 +503,7 @@ describe("modbus driver: 16-bit write (FC6)", function () {
     const sink = new RecordingSink();
     driver = new ModbusDriver({ device, tags, sink, clock: systemClock, logger: silentLogger() });
     await driver.start();
-    await waitFor("connected", () => sink.latest.get(word.name)?.quality.status === "Good", 3000);
+    await waitFor("connected", 3000, () => sink.latest.get(word.name)?.quality.status === "Good");
     const res = await driver.write(word.name, -3.21);
     assert.equal(res.status, "Good");
     assert.ok(Math.abs(Number(plant.read(word.name)?.value) - -3.21) < 1e-9, String(plant.read(word.name)?.value));
@@ -519,7 +513,7 @@ describe("modbus driver: 16-bit write (FC6)", function () {
     } finally {
       c.close(() => undefined);
     }
-    await waitFor("read back", () => Math.abs(Number(sink.latest.get(word.name)?.value) - -3.21) < 1e-9, 1000);
+    await waitFor("read back", 1000, () => Math.abs(Number(sink.latest.get(word.name)?.value) - -3.21) < 1e-9);
     const over = await driver.write(word.name, 400); // raw 40000: beyond int16
     assert.equal(over.ok, false);
     assert.match(over.status, /outside the int16 range/);
@@ -550,9 +544,9 @@ describe("modbus driver: RTU link that cannot open", function () {
     const logger = new RecordingLogger();
     driver = new ModbusDriver({ device, tags, sink, clock: systemClock, logger });
     await driver.start();
-    await waitFor("tag Bad", () => sink.latest.get("rtu-plc.heartbeat")?.quality.status === "Bad", 2000);
+    await waitFor("tag Bad", 2000, () => sink.latest.get("rtu-plc.heartbeat")?.quality.status === "Bad");
     assert.match(sink.latest.get("rtu-plc.heartbeat")?.quality.reason ?? "", /^not connected: .*tty-does-not-exist-0/);
-    await new Promise((r) => setTimeout(r, 400)); // several retries (20, 40, 80, 100, 100 ms)
+    await new Promise((r) => setTimeout(r, 400)); // nothing more happens through several retries (20, 40, 80, 100, 100 ms)
     assert.equal(sink.batches, 1, "an outage marks the tags Bad once, not once per retry");
     assert.equal(logger.warnings.length, 1, "a down link logs once per interval");
     assert.equal(driver.health().state, "DOWN");

@@ -3,7 +3,6 @@
  * register map of test/fixtures/pymodbus_server.py, whose words Python's struct computed — not our codec.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import Modbus from "modbus-serial";
 import { modbusTcpDeviceSchema } from "../../src/config/device-schema.js";
@@ -12,7 +11,9 @@ import { silentLogger } from "../../src/core/logger.js";
 import type { TagUpdate } from "../../src/core/tag-value.js";
 import { ModbusDriver } from "../../src/drivers/modbus/modbus-driver.js";
 import { tagSchema, type TagConfig } from "../../src/tags/tag-schema.js";
+import { type Child, spawnChild } from "../helpers/child-process.js";
 import { freePort } from "../helpers/free-port.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const ModbusRTU = Modbus.default;
 const PYTHON = "/usr/bin/python3";
@@ -67,48 +68,20 @@ const EXPECTED: Record<string, number | boolean> = {
   "peer.d1": false,
 };
 
-async function startPymodbus(port: number): Promise<ChildProcess> {
-  const child = spawn(PYTHON, [FIXTURE, String(port)], { stdio: ["pipe", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pymodbus did not get ready in 10 s: ${stderr}`)), 10_000);
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(`READY ${port}`)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`pymodbus exited (${code}): ${stderr}`));
-    });
-  });
-  return child;
-}
-
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+async function startPymodbus(port: number): Promise<Child> {
+  const child = spawnChild(PYTHON, [FIXTURE, String(port)], { name: "pymodbus" });
+  try {
+    await child.waitForOutput(`READY ${port}`, 10_000);
+  } catch (err) {
+    await child.kill();
+    throw err;
   }
+  return child;
 }
 
 describe("modbus driver ↔ pymodbus (third-party server)", function () {
   this.timeout(30_000);
-  let child: ChildProcess | undefined;
+  let child: Child | undefined;
   let driver: ModbusDriver | undefined;
   let port = 0;
   const latest = new Map<string, TagUpdate>();
@@ -141,11 +114,11 @@ describe("modbus driver ↔ pymodbus (third-party server)", function () {
 
   after(async () => {
     await driver?.stop();
-    await stopChild(child);
+    await child?.kill("SIGTERM", 3000);
   });
 
   it("decodes every type and word order of the peer's map", async () => {
-    await waitFor("all peer tags delivered", () => TAGS.every((t) => latest.get(t.name)?.quality.status === "Good"), 5000);
+    await waitFor("all peer tags delivered", 5000, () => TAGS.every((t) => latest.get(t.name)?.quality.status === "Good"));
     for (const t of TAGS) assert.equal(latest.get(t.name)?.value, EXPECTED[t.name], t.name);
     assert.equal(driver?.health().state, "OK");
     assert.equal(driver?.stats().requestErrors, 0);
@@ -163,7 +136,7 @@ describe("modbus driver ↔ pymodbus (third-party server)", function () {
       const r = await driver!.write(name, value);
       assert.deepEqual([name, r.ok, r.status], [name, true, "Good"]);
     }
-    await waitFor("written values polled back", () => writes.every(([n, v]) => latest.get(n)?.value === v), 3000);
+    await waitFor("written values polled back", 3000, () => writes.every(([n, v]) => latest.get(n)?.value === v));
 
     // and the words in pymodbus' store are what the standard says, read with a plain client
     const c = new ModbusRTU();
@@ -203,7 +176,7 @@ describe("modbus driver ↔ pymodbus (third-party server)", function () {
     });
     try {
       await d.start();
-      await waitFor("both delivered", () => own.size === 2, 3000);
+      await waitFor("both delivered", 3000, () => own.size === 2);
       assert.equal(own.get("peer.counter")?.quality.status, "Good");
       assert.equal(own.get("peer.missing")?.quality.status, "Bad");
       assert.equal(own.get("peer.missing")?.quality.reason, "Modbus exception 2 (illegal data address)");

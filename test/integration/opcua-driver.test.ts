@@ -14,6 +14,7 @@ import { createOpcuaPlantServer, type OpcuaPlantServer } from "../../src/sim/opc
 import type { TagConfig } from "../../src/tags/tag-schema.js";
 import { freePort } from "../helpers/free-port.js";
 import { MemoryPlant } from "../helpers/memory-plant.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /** What a tag table would see: the latest update per tag, every batch, every confirmation. */
 class RecordingSink implements TagSink {
@@ -27,15 +28,6 @@ class RecordingSink implements TagSink {
   onConfirm(): void {
     this.confirms += 1;
   }
-}
-
-async function waitFor(what: string, timeoutMs: number, check: () => boolean): Promise<number> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return Date.now() - t0;
 }
 
 describe("OpcuaDriver against the virtual HTR PLC (real plc-config)", function () {
@@ -88,7 +80,7 @@ describe("OpcuaDriver against the virtual HTR PLC (real plc-config)", function (
 
   it("brings every htr-plc tag Good with the plant's value within 10 s", async () => {
     assert.equal(tags.length, 31, "htr.yaml + quench.yaml define 31 htr-plc tags");
-    await waitFor(`all tags Good with plant values (${describeTags()})`, 10_000, () => allTags(goodWithPlantValue));
+    await waitFor("all tags Good with plant values", 10_000, () => allTags(goodWithPlantValue), { observe: describeTags });
     const u = sink.latest.get("htr.web_temp")!;
     assert.ok(Math.abs(u.serverTs - Date.now()) < 10_000 && Math.abs(u.sourceTs - Date.now()) < 10_000, "time stamps are now-ish");
     await waitFor("health OK", 2000, () => driver.health().state === "OK");
@@ -187,7 +179,7 @@ describe("OpcuaDriver against the virtual HTR PLC (real plc-config)", function (
   it("comes back Good within 5 s when a server returns on the same port, with the same driver", async () => {
     const t0 = Date.now();
     server = await startServer();
-    await waitFor(`all tags Good again (${describeTags()})`, 5000 - (Date.now() - t0), () => allTags(goodWithPlantValue));
+    await waitFor("all tags Good again", 5000 - (Date.now() - t0), () => allTags(goodWithPlantValue), { observe: describeTags });
     assert.ok(Date.now() - t0 <= 5000);
     await waitFor("health OK", 2000, () => driver.health().state === "OK");
     assert.ok(driver.stats().reconnects >= 1, "the driver counted its reconnects");
@@ -240,7 +232,7 @@ describe("OpcuaDriver when the PLC is unreachable or silent", function () {
     }
     const batchesAtStop = sink.batches.length;
     await waitFor("the driver's timers to go", 1000, () => timers() <= before);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 300)); // nothing more happens: no batch in 300 ms after stop()
     assert.equal(sink.batches.length, batchesAtStop, "nothing is delivered after stop()");
   });
 
@@ -254,7 +246,8 @@ describe("OpcuaDriver when the PLC is unreachable or silent", function () {
     let server: OpcuaPlantServer | undefined;
     try {
       await driver.start();
-      await new Promise((r) => setTimeout(r, 1500)); // a few failed attempts: the backoff grows to its cap
+      // a few failed attempts (the backoff grows: 400, 800 ms between them) before the PLC appears
+      await waitFor("three failed connect attempts", 10_000, () => driver.stats().requestErrors >= 3);
       const t0 = Date.now();
       server = await createOpcuaPlantServer({ device, tags, plant, port, dataDir, logger: silentLogger() });
       await waitFor("all tags Good", 5000, () =>
@@ -406,7 +399,8 @@ describe("OpcuaDriver with security and a user from the device config", function
       await driver.start();
       await waitFor("all tags Bad", 5000, () => tags.every((t) => sink.latest.get(t.name)?.quality.status === "Bad"));
       assert.match(driver.health().reason, /connect failed/);
-      await new Promise((r) => setTimeout(r, 500));
+      const refused = driver.stats().requestErrors;
+      await waitFor("another refused connect attempt", 10_000, () => driver.stats().requestErrors > refused);
       assert.ok(tags.every((t) => sink.latest.get(t.name)?.quality.status === "Bad"), "never Good");
     } finally {
       await driver.stop();

@@ -25,14 +25,7 @@ import { createOpcuaPlantServer, type OpcuaPlantServer } from "../../src/sim/opc
 import type { TagConfig } from "../../src/tags/tag-schema.js";
 import { freePort } from "../helpers/free-port.js";
 import { MemoryPlant } from "../helpers/memory-plant.js";
-
-async function waitFor(what: string, timeoutMs: number, check: () => boolean): Promise<void> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { waitFor } from "../helpers/wait-for.js";
 
 /** The virtual HTR PLC checked by a plain node-opcua client: proof the sim speaks OPC UA, not just to our driver. */
 describe("OPC UA plant server, seen by an independent node-opcua client", function () {

@@ -14,9 +14,11 @@ import { RECIPE_SETPOINT_TAGS } from "../../src/recipes/recipe-derivation.js";
 import type { TagReader, TagWriter } from "../../src/core/tag-io.js";
 import { type RoutedDevice, TagRouter } from "../../src/drivers/tag-router.js";
 import { type RecipeEvent, RecipeService, setpointMatches } from "../../src/recipes/recipe-service.js";
-import { RecipeStore } from "../../src/recipes/recipe-store.js";
-import { type Runtime, createRuntime } from "../../src/runtime.js";
-import { type TestConfig, realConfigOnFreePorts, waitFor } from "../helpers/test-config.js";
+import { RecipeStore } from "../../src/stores/recipe-store.js";
+import { createRuntime } from "../../src/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime-options.js";
+import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 describe("recipe download + read-back on the virtual plant (real OPC UA and Modbus)", function () {
   this.timeout(60_000);
@@ -41,8 +43,15 @@ describe("recipe download + read-back on the virtual plant (real OPC UA and Modb
     }
     return out;
   };
-  /** A few PLC scans, so the servers publish what the plant holds. */
-  const scans = () => new Promise((r) => setTimeout(r, 100));
+  /** Until a fresh read over the wire answers what the plant holds for each of `tags` (the servers publish it after a PLC scan). */
+  const published = (tags: readonly string[]) =>
+    waitFor(`the PLCs serving the plant's ${tags.join(", ")}`, 5000, async () => {
+      for (const tag of tags) {
+        const held = plant().read(tag)?.value;
+        if (held === undefined || !setpointMatches(tagOf(tag), held, (await io.read(tag)).value)) return false;
+      }
+      return true;
+    });
 
   before(async () => {
     tc = await realConfigOnFreePorts();
@@ -71,10 +80,11 @@ describe("recipe download + read-back on the virtual plant (real OPC UA and Modb
 
   it("loads BiSb: every setpoint downloaded, read back equal, and held by the plant → verified", async () => {
     // start from setpoints that are not BiSb's, so the download has to change them
-    for (const [tag, value] of [["htr.peak_sp", 1200], ["htr.mode", 1], ["feed.web_speed_sp", 5], ["rinse.dryer_temp_sp", 420], ["feed.doser_rate_sp", 10]] as const) {
+    const changed = [["htr.peak_sp", 1200], ["htr.mode", 1], ["feed.web_speed_sp", 5], ["rinse.dryer_temp_sp", 420], ["feed.doser_rate_sp", 10]] as const;
+    for (const [tag, value] of changed) {
       assert.equal(plant().write(tag, value), true, tag);
     }
-    await scans();
+    await published(changed.map(([tag]) => tag));
     const outcome = await svc.load("BiSb", "integration-test");
     assert.equal(outcome.ok, true, outcome.problems.join("\n"));
     const status = svc.status();
@@ -100,7 +110,7 @@ describe("recipe download + read-back on the virtual plant (real OPC UA and Modb
 
   it("a setpoint changed in the PLC behind the SCADA's back: verify() reports mismatch naming it", async () => {
     assert.equal(plant().write("htr.peak_sp", 1300), true);
-    await scans();
+    await published(["htr.peak_sp"]);
     const status = await svc.verify("integration-test");
     assert.equal(status.state, "mismatch");
     assert.equal(svc.isVerified(), false);

@@ -14,10 +14,11 @@ import { systemClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { GOOD, bad } from "../../src/core/tag-value.js";
 import type { OperationChannel, OperationRunner } from "../../src/server/operation-port.js";
-import type { Ack, ClientToServerEvents, ServerToClientEvents, SessionInfo, TagBatch } from "../../src/server/socket-contract.js";
+import type { Ack, AlarmsJson, ClientToServerEvents, InterlocksJson, LineJson, ServerToClientEvents, SessionInfo, TagBatch } from "../../src/server/socket-contract.js";
 import { type SocketGateway, attachSocketGateway } from "../../src/server/socket-gateway.js";
 import { TagTable } from "../../src/tags/tag-table.js";
 import type { TagConfig } from "../../src/tags/tag-schema.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -128,17 +129,9 @@ const tag = (name: string, extra: Partial<TagConfig> = {}): TagConfig => ({
 });
 const TAGS = [tag("htr.web_temp"), tag("htr.o2"), tag("quench.gas_flow"), tag("htr.door_closed", { type: "bool", quantity: "state", units: "" })];
 
-function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      if (check()) resolve();
-      else if (Date.now() - t0 > timeoutMs) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(poll, 5);
-    };
-    poll();
-  });
-}
+/** How long a wait for something the gateway sends may take. */
+const WAIT_MS = 3000;
+/** Only where a test checks that nothing more happens (or paces a stream): every other wait polls its condition. */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("socket gateway (socket.io over loopback)", function () {
@@ -151,6 +144,7 @@ describe("socket gateway (socket.io over loopback)", function () {
   let table: TagTable;
   let gateway: SocketGateway;
   let registry: Registry;
+  /** Partial JSON (the gateway forwards whatever the sources give), typed as the contract's for the sources. */
   let state: { line: unknown; interlocks: unknown; alarms: unknown };
   const clients: Client[] = [];
 
@@ -168,7 +162,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       auth: sessions,
       operations: runner,
       tags: table,
-      state: { line: () => state.line, interlocks: () => state.interlocks, alarms: () => state.alarms },
+      state: { line: () => state.line as LineJson, interlocks: () => state.interlocks as InterlocksJson, alarms: () => state.alarms as AlarmsJson },
       logger: silentLogger(),
       registry,
       tickMs: opts.tickMs ?? 50,
@@ -211,7 +205,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       c.once("connect", () => resolve());
       c.once("connect_error", reject);
     });
-    await until("session info", () => got.session.length === 1);
+    await waitFor("session info", WAIT_MS, () => got.session.length === 1);
     return { c, got };
   }
 
@@ -265,7 +259,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       c.on("line", (l) => got.push(`line ${JSON.stringify(l)}`));
       c.on("interlocks", () => got.push("interlocks"));
       c.on("alarms", () => got.push("alarms"));
-      await until("state", () => got.length === 3 && info !== undefined);
+      await waitFor("state", WAIT_MS, () => got.length === 3 && info !== undefined);
       assert.deepEqual(info, { user: "ann", role: "viewer", permissions: permissionsOf("viewer"), expiresAt: s.expiresAt, idleTimeoutMs: 60_000 });
       assert.ok(got.includes(`line {"state":"Idle","mode":"auto"}`));
       assert.equal(gateway.stats().connected, 1);
@@ -283,7 +277,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       const { c, got } = await connected("good");
       const ack = await subscribe(c, ["htr.web_temp", "htr.door_closed", "nope.tag", "htr.web_temp"]);
       assert.deepEqual(ack, { ok: true, result: { subscribed: ["htr.web_temp", "htr.door_closed"], unknown: ["nope.tag"] } });
-      await until("initial values", () => got.tags.length === 1);
+      await waitFor("initial values", WAIT_MS, () => got.tags.length === 1);
       const initial = got.tags[0]!;
       assert.deepEqual(
         [...initial.changes].sort((a, b) => a.name.localeCompare(b.name)),
@@ -295,14 +289,13 @@ describe("socket gateway (socket.io over loopback)", function () {
       assert.ok(initial.changes.every((x) => x.ts > 0 && x.ts <= Date.now()), "source time included");
 
       // Many changes within one tick, subscribed and not → one batch, latest values, subscribed tags only.
-      await sleep(80);
       for (let i = 1; i <= 100; i++) {
         put("htr.web_temp", 300 + i);
         put("htr.o2", i);
       }
       put("htr.door_closed", false, bad("link down"));
-      await until("one batch", () => got.tags.length === 2);
-      await sleep(150);
+      await waitFor("one batch", WAIT_MS, () => got.tags.length === 2);
+      await sleep(150); // nothing more comes for the burst
       assert.equal(got.tags.length, 2, "one message for the whole burst");
       assert.deepEqual(
         got.tags[1]!.changes.map((x) => [x.name, x.value, x.quality]),
@@ -317,10 +310,10 @@ describe("socket gateway (socket.io over loopback)", function () {
       const t0 = Date.now();
       for (let i = 0; i < 50; i++) {
         put("htr.web_temp", 1000 + i);
-        await sleep(5);
+        await sleep(5); // paces the stream over several ticks (not a wait for anything)
       }
       const elapsed = Date.now() - t0;
-      await sleep(120);
+      await waitFor("the latest value", WAIT_MS, () => got.tags.at(-1)?.changes.at(-1)?.value === 1049);
       const batches = got.tags.slice(before);
       assert.ok(batches.length <= Math.ceil(elapsed / 50) + 2, `${batches.length} batches in ${elapsed} ms at a 50 ms tick`);
       assert.equal(batches.at(-1)!.changes.at(-1)!.value, 1049, "the latest value arrives");
@@ -328,7 +321,7 @@ describe("socket gateway (socket.io over loopback)", function () {
 
       // No change → no batch.
       const quiet = got.tags.length;
-      await sleep(200);
+      await sleep(200); // nothing more comes
       assert.equal(got.tags.length, quiet);
     });
 
@@ -339,24 +332,22 @@ describe("socket gateway (socket.io over loopback)", function () {
       const B = await connected("b");
       await subscribe(A.c, ["htr.web_temp"]);
       await subscribe(B.c, ["htr.o2", "htr.web_temp"]);
-      await until("initial values", () => A.got.tags.length === 1 && B.got.tags.length === 1);
-      await sleep(60);
+      await waitFor("initial values", WAIT_MS, () => A.got.tags.length === 1 && B.got.tags.length === 1);
       put("htr.o2", 5);
-      await until("B's delta", () => B.got.tags.length === 2);
-      await sleep(100);
+      await waitFor("B's delta", WAIT_MS, () => B.got.tags.length === 2);
+      await sleep(100); // nothing comes to A
       assert.equal(A.got.tags.length, 1, "A did not subscribe to htr.o2");
       put("htr.web_temp", 301);
-      await until("both", () => A.got.tags.length === 2 && B.got.tags.length === 3);
+      await waitFor("both", WAIT_MS, () => A.got.tags.length === 2 && B.got.tags.length === 3);
       assert.deepEqual(A.got.tags[1]!.changes.map((x) => x.name), ["htr.web_temp"]);
 
       const ack = await subscribe(A.c, ["quench.gas_flow"]);
       assert.equal(ack.ok, true);
-      await until("A's new initial values", () => A.got.tags.length === 3);
+      await waitFor("A's new initial values", WAIT_MS, () => A.got.tags.length === 3);
       assert.deepEqual(A.got.tags[2]!.changes.map((x) => x.name), ["quench.gas_flow"]);
-      await sleep(60);
       put("htr.web_temp", 302);
-      await until("B", () => B.got.tags.length === 4);
-      await sleep(100);
+      await waitFor("B", WAIT_MS, () => B.got.tags.length === 4);
+      await sleep(100); // nothing comes to A
       assert.equal(A.got.tags.length, 3, "A no longer gets htr.web_temp");
       assert.equal(gateway.stats().groups, 2);
       const empty = await subscribe(A.c, []);
@@ -368,11 +359,10 @@ describe("socket gateway (socket.io over loopback)", function () {
       for (const k of ["a", "b", "c"]) sessions.add(k, k, "viewer");
       const all = await Promise.all(["a", "b", "c"].map((k) => connected(k)));
       for (const x of all) await subscribe(x.c, ["htr.web_temp", "htr.o2"]);
-      await until("initial", () => all.every((x) => x.got.tags.length === 1));
-      await sleep(60);
+      await waitFor("initial", WAIT_MS, () => all.every((x) => x.got.tags.length === 1));
       const emitsBefore = gateway.stats().emits;
       put("htr.web_temp", 555);
-      await until("deltas", () => all.every((x) => x.got.tags.length === 2));
+      await waitFor("deltas", WAIT_MS, () => all.every((x) => x.got.tags.length === 2));
       assert.equal(gateway.stats().emits - emitsBefore, 1);
       assert.equal(gateway.stats().groups, 1);
     });
@@ -381,7 +371,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       sessions.add("good", "ann", "viewer");
       const { c, got } = await connected("good");
       await subscribe(c, ["htr.web_temp"]);
-      await until("initial", () => got.tags.length === 1);
+      await waitFor("initial", WAIT_MS, () => got.tags.length === 1);
       const cases: [unknown, RegExp][] = [
         ["htr.web_temp", /array of tag names, got string/],
         [null, /got null/],
@@ -402,9 +392,8 @@ describe("socket gateway (socket.io over loopback)", function () {
       const ok500 = await subscribe(c, Array.from({ length: 500 }, (_, i) => (i === 0 ? "htr.web_temp" : `unknown.t${i}`)));
       assert.equal(ok500.ok, true);
       if (ok500.ok) assert.equal(ok500.result.unknown.length, 499);
-      await sleep(60);
       put("htr.web_temp", 777);
-      await until("delta after refusals", () => got.tags.some((b) => b.changes.some((x) => x.value === 777)));
+      await waitFor("delta after refusals", WAIT_MS, () => got.tags.some((b) => b.changes.some((x) => x.value === 777)));
       assert.ok(gateway.stats().refusedEvents >= cases.length);
     });
   });
@@ -441,22 +430,22 @@ describe("socket gateway (socket.io over loopback)", function () {
       assert.equal(r.ok, false);
       if (!r.ok) assert.equal(r.error.code, "SCADA_ERR_AUTH_FORBIDDEN");
       state.line = { state: "Execute" };
-      await sleep(150);
+      await sleep(150); // nothing is pushed
       assert.deepEqual([got.line.length, got.interlocks.length, got.alarms.length, got.tags.length], [0, 0, 0, 0]);
     });
 
     it("pushes line / interlocks / alarms only when their JSON changed", async () => {
       sessions.add("v", "vic", "viewer");
       const { got } = await connected("v");
-      await until("initial state", () => got.line.length >= 1 && got.alarms.length >= 1 && got.interlocks.length >= 1);
-      await sleep(250);
+      await waitFor("initial state", WAIT_MS, () => got.line.length >= 1 && got.alarms.length >= 1 && got.interlocks.length >= 1);
+      await sleep(250); // several push periods: nothing more for an unchanged state
       const n = got.line.length;
       assert.ok(n <= 2, `unchanged state pushed ${n} times`);
       state.line = { state: "Execute", mode: "auto" };
       state.alarms = { alarms: [{ id: "A1", state: "active", priority: "high" }], counts: { active: 1 } };
-      await until("pushes", () => got.line.length === n + 1 && (got.alarms.at(-1) as { counts: { active?: number } }).counts.active === 1);
+      await waitFor("pushes", WAIT_MS, () => got.line.length === n + 1 && (got.alarms.at(-1) as { counts: { active?: number } }).counts.active === 1);
       assert.deepEqual(got.line.at(-1), { state: "Execute", mode: "auto" });
-      await sleep(250);
+      await sleep(250); // nothing more once pushed
       assert.equal(got.line.length, n + 1);
     });
 
@@ -473,7 +462,8 @@ describe("socket gateway (socket.io over loopback)", function () {
       raw.emit("operate", { op: "line.command", input: { command: "start" } }); // no ack: dropped
       raw.emit("error", "boom"); // an event named like Node's 'error'
       raw.emit("subscribe", ["htr.web_temp"]); // no ack: dropped
-      await sleep(100);
+      // One client's events are handled in order: once the last one is counted, all of them were handled.
+      await waitFor("the ack-less events refused", WAIT_MS, async () => /scada_socket_events_refused_total\{reason="no-ack"\} 2/.test(await registry.metrics()));
       assert.equal(runner.calls.length, 0);
       assert.equal(c.connected, true);
       assert.equal(gateway.stats().groups, 0, "an ack-less subscribe changed nothing");
@@ -520,7 +510,8 @@ describe("socket gateway (socket.io over loopback)", function () {
       );
       assert.ok(sent >= 1000, `${sent} payloads`);
       assert.ok(acked > 300);
-      await sleep(100);
+      // One client's events are handled in order: once this ack is back, every event the fuzzer sent was handled.
+      assert.equal((await subscribe(c, [])).ok, true);
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
       // Only well-formed operate events (one argument + ack) reached the runner.
       assert.equal(runner.calls.length, wellFormedOperates);
@@ -530,7 +521,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       const ack = await subscribe(good.c, ["htr.web_temp"]);
       assert.equal(ack.ok, true);
       put("htr.web_temp", 4242);
-      await until("good client's delta", () => good.got.tags.some((b) => b.changes.some((x) => x.value === 4242)));
+      await waitFor("good client's delta", WAIT_MS, () => good.got.tags.some((b) => b.changes.some((x) => x.value === 4242)));
       assert.equal(c.connected, true, "the fuzzing client itself was not thrown out");
     });
 
@@ -539,7 +530,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       sessions.add("good", "ann", "viewer");
       const big = await connected("big", ["websocket"]);
       big.c.emit("subscribe", ["x".repeat(100_000)], () => undefined);
-      await until("oversized client dropped", () => big.got.disconnects.length === 1);
+      await waitFor("oversized client dropped", WAIT_MS, () => big.got.disconnects.length === 1);
 
       for (const frame of ["", "4", "40", "42", '42["subscribe"', '42[{"a":1}]', "451-[]", '2["x"]', "\u0000\u00ff", "4" + "[".repeat(5000), '42[1,2,3]', "41", "6"]) {
         const ws = new WebSocket(`${url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`, { headers: { cookie: `${SESSION_COOKIE}=good` } });
@@ -548,7 +539,11 @@ describe("socket gateway (socket.io over loopback)", function () {
             ws.send(frame);
             ws.send('40{"x":[]}');
             ws.send(frame);
-            setTimeout(() => ws.close(), 20);
+          });
+          // Closed once the server has answered the connect packet (the frames before our close are read first),
+          // unless a broken frame made the server close it already.
+          ws.on("message", (m: Buffer) => {
+            if (/^4[04]/.test(m.toString())) ws.close();
           });
           ws.on("close", () => resolve());
           ws.on("error", () => resolve());
@@ -568,7 +563,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       const two = await connected("s", ["websocket"]);
       const other = await connected("other");
       sessions.end("sid-s", "logged out");
-      await until("both sockets closed", () => one.got.disconnects.length === 1 && two.got.disconnects.length === 1);
+      await waitFor("both sockets closed", WAIT_MS, () => one.got.disconnects.length === 1 && two.got.disconnects.length === 1);
       for (const x of [one, two]) {
         assert.deepEqual(x.got.expired, [{ reason: "logged out" }]);
         assert.deepEqual(x.got.order.slice(-2), ["session:expired", "disconnect"]);
@@ -585,10 +580,17 @@ describe("socket gateway (socket.io over loopback)", function () {
       const busy = await connected("busy");
       const idle = await connected("idle");
       const t0 = Date.now();
-      while (idle.got.disconnects.length === 0 && Date.now() - t0 < 3000) {
-        await subscribe(busy.c, ["htr.o2"]);
-        await sleep(50);
-      }
+      // Busy every 50 ms until the idle socket is closed.
+      await waitFor(
+        "the idle socket closed",
+        3000,
+        async () => {
+          if (idle.got.disconnects.length > 0) return true;
+          await subscribe(busy.c, ["htr.o2"]);
+          return false;
+        },
+        50,
+      );
       assert.deepEqual(idle.got.expired, [{ reason: "idle timeout" }]);
       assert.deepEqual(idle.got.order.slice(-2), ["session:expired", "disconnect"]);
       const after = Date.now() - t0;
@@ -604,7 +606,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       const r = await x.c.timeout(3000).emitWithAck("operate", { op: "line.command", input: { command: "stop" } }).catch((e: Error) => e);
       // The ack may or may not beat the close; either way nothing ran.
       if (!(r instanceof Error)) assert.deepEqual(r, { ok: false, error: { code: "SCADA_ERR_AUTH_REQUIRED", message: "the session has ended" } });
-      await until("closed", () => x.got.disconnects.length === 1);
+      await waitFor("closed", WAIT_MS, () => x.got.disconnects.length === 1);
       assert.deepEqual(x.got.expired, [{ reason: "absolute lifetime reached" }]);
       assert.equal(runner.calls.length, 0);
     });
@@ -614,7 +616,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       const s = sessions.add("s", "ann", "operator");
       const x = await connected("s");
       s.role = "ghost" as Role;
-      await until("new session info", () => x.got.session.length === 2);
+      await waitFor("new session info", WAIT_MS, () => x.got.session.length === 2);
       assert.equal(x.got.session[1]!.role, "ghost");
       const r = await subscribe(x.c, ["htr.o2"]);
       assert.equal(r.ok, false);
@@ -625,8 +627,10 @@ describe("socket gateway (socket.io over loopback)", function () {
     await start();
     sessions.add("s", "ann", "operator");
     const x = await connected("s");
+    // On the final transport: a close while still long-polling reaches the client as "transport error".
+    await waitFor("the upgrade to WebSocket", WAIT_MS, () => x.c.io.engine.transport.name === "websocket");
     await gateway.close();
-    await until("closed", () => x.got.disconnects.length === 1);
+    await waitFor("closed", WAIT_MS, () => x.got.disconnects.length === 1);
     assert.equal(x.got.disconnects[0], "transport close");
     const again = client("s");
     await refusal(again);

@@ -62,7 +62,7 @@ export function overviewPage(ctx: PageContext): Page {
       setText(packml, line?.state ?? "—");
       packml.classList.toggle("stale", !state.connected);
       const since = Number(line?.stateEnteredAt ?? 0);
-      const stop = line?.stopReason as { message?: string } | null | undefined;
+      const stop = line?.stopReason;
       setText(packmlSub, line ? `${line.mode} · for ${since > 0 ? formatDuration(Date.now() - since) : "—"}${stop?.message && /Stopped|Aborted|Held|Stopping|Aborting/.test(line.state) ? ` · ${stop.message}` : ""}` : "");
       const lr = line?.loadedRecipe;
       setText(recipe, lr?.alloy ? `${lr.alloy} (${lr.state})` : "none loaded");

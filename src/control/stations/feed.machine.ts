@@ -9,27 +9,21 @@
  * STATION.DOSER_OFF stops only the doser (the line's stop keeps the web moving until the rinse is flushed).
  * HOLD stops the feed like STOP. ABORT writes doser off, drives off and no index at once.
  */
-import { assign, enqueueActions, setup } from "xstate";
-import type { ProcessView } from "../control-io.js";
+import { assign } from "xstate";
+import type { ProcessView, TickEvent } from "../control-io.js";
 import type { TagBatchWriter, TagWrite } from "../../core/tag-io.js";
-import type { SequenceParams } from "../sequencer-protocol.js";
 import {
   type FeedEvent,
   type FeedStatus,
-  type StationCommandType,
-  armedDeadline,
-  createWriteTagsActor,
-  deadlinePassed,
   formatNumber,
   formatReading,
   readBool,
   readNumber,
-  statusReport,
   timeoutOf,
   timeoutReason,
-  writeErrorReason,
-  writeFailureReason,
 } from "./station-protocol.js";
+import { STATION_CONTEXT, type StationActionOn, type StationContext, type StationNode, stationSetup } from "./station-setup.js";
+import { StationStates, type WaitOptions } from "./station-states.js";
 
 export const FEED_TAGS = {
   drivesRun: "feed.drives_run",
@@ -54,12 +48,7 @@ export const HOPPER_REFILLED_PCT = 10;
 /** An index counts as started once the encoder moved this far, m (when feed.indexing was missed between TICKs). */
 export const INDEX_MOVED_M = 0.005;
 
-export interface FeedContext {
-  readonly params: SequenceParams | undefined;
-  readonly deadline: number | undefined;
-  readonly reason: string;
-  readonly offDetail: string;
-  readonly command: StationCommandType | "none";
+export interface FeedContext extends StationContext {
   /** Encoder position last seen while running (the start of the next index). */
   readonly lastEncoderM: number | undefined;
   /** Encoder position the running index started from. */
@@ -141,378 +130,182 @@ function runningDetail(context: FeedContext): string {
     : `pulse mode: drives off, doser on, ${context.indexes} indexes done`;
 }
 
+function hopperLowReason(view: ProcessView): string {
+  return `hopper low: ${formatReading("level", readNumber(view, FEED_TAGS.hopperLevel), "%")} (< ${HOPPER_LOW_PCT} %)`;
+}
+
 // ─── Machine ───────────────────────────────────────────────────────────────────────────────────────────
 
+const s = new StationStates<FeedContext, FeedEvent, FeedStatus>("feed");
+
+const trackEncoder: StationActionOn<FeedContext, TickEvent, FeedEvent, FeedStatus> = assign({
+  lastEncoderM: ({ context, event }) => readNumber(event.view, FEED_TAGS.encoderPos) ?? context.lastEncoderM,
+});
+
+/** A wait on the web (its timeout: webMs); the fault reason shows speed, drives and index. */
+function webWait(what: string, needs: (context: FeedContext) => string, until: WaitOptions<FeedContext, FeedEvent, FeedStatus>["until"]) {
+  return s.waitUntil({
+    until,
+    timeoutMs: (c) => timeoutOf(c.params, "webMs"),
+    timedOut: (c, view) => timeoutReason(what, webReadings(view), timeoutOf(c.params, "webMs"), needs(c)),
+  });
+}
+
+/** Running or starved: an index (pulse mode), the doser off, or a stop. */
+const FEEDING_COMMANDS = {
+  "STATION.INDEX": [{ guard: "pulseMode", target: "indexing", actions: "takeCommand" }, s.refuse("in continuous mode")],
+  "STATION.DOSER_OFF": s.take("doserOff"),
+  "STATION.STOP": s.take("stopping"),
+  "STATION.HOLD": s.take("stopping"),
+} satisfies StationNode<FeedContext, FeedEvent, FeedStatus>["on"];
+
 export function createFeedMachine(io: TagBatchWriter) {
-  return setup({
-    types: {
-      context: {} as FeedContext,
-      events: {} as FeedEvent,
-    },
-    actors: { writeTags: createWriteTagsActor(io) },
-    guards: {
-      pulseMode: ({ context }) => context.params?.mode === "pulse",
-    },
-    actions: {
-      // To the parent (the sequencer); a machine run without one (pure transitions, tools) reports nothing.
-      report: enqueueActions(({ context, self, enqueue }, p: { status: FeedStatus; detail: string }) => {
-        if (self._parent !== undefined) enqueue.sendParent(statusReport("feed", p.status, p.detail, context.command));
+  return stationSetup<FeedContext, FeedEvent, FeedStatus>({ station: "feed", name: "the feed", io }).createMachine(
+    s.machine({ ...STATION_CONTEXT, lastEncoderM: undefined, encoderAtIndex: undefined, indexes: 0 }, {
+      off: s.offState({
+        "STATION.START": s.start("starting", () => ({ indexes: 0 })),
+        // STOP when off still writes doser and drives off and waits for the web to stand: after a restart the
+        // station starts off whatever the PLC is doing, and SEQ.CLEAR relies on STOP to make it so.
+        "STATION.STOP": s.take("stopping"),
+        "STATION.HOLD": s.answer("off", "already off"),
+        "STATION.DOSER_OFF": s.answer("off", "already off"),
+        "STATION.INDEX": s.refuse("off"),
       }),
-      takeCommand: assign({ command: ({ event }) => (event.type === "TICK" ? "none" : event.type) }),
-      clearDeadline: assign({ deadline: undefined }),
-      trackEncoder: assign({
-        lastEncoderM: ({ context, event }) =>
-          event.type === "TICK" ? (readNumber(event.view, FEED_TAGS.encoderPos) ?? context.lastEncoderM) : context.lastEncoderM,
-      }),
-      refuse: assign({ reason: ({ event }, p: { state: string }) => `${event.type} refused: the feed is ${p.state}` }),
-      noteHopper: assign({
-        reason: ({ event }) =>
-          event.type === "TICK"
-            ? `hopper low: ${formatReading("level", readNumber(event.view, FEED_TAGS.hopperLevel), "%")} (< ${HOPPER_LOW_PCT} %)`
-            : "hopper low",
-      }),
-    },
-  }).createMachine({
-    id: "feed",
-    context: {
-      params: undefined,
-      deadline: undefined,
-      reason: "",
-      offDetail: "off",
-      command: "none",
-      lastEncoderM: undefined,
-      encoderAtIndex: undefined,
-      indexes: 0,
-    },
-    initial: "off",
-    on: {
-      "STATION.ABORT": { target: ".aborting", actions: "takeCommand" },
-    },
-    states: {
-      off: {
-        entry: { type: "report", params: ({ context }) => ({ status: "off", detail: context.offDetail }) },
-        on: {
-          "STATION.START": {
-            target: "starting",
-            actions: ["takeCommand", assign({ params: ({ event }) => event.params, indexes: 0 })],
-          },
-          // STOP when off still writes doser and drives off and waits for the web to stand: after a restart the
-          // station starts off whatever the PLC is doing, and SEQ.CLEAR relies on STOP to make it so.
-          "STATION.STOP": { target: "stopping", actions: "takeCommand" },
-          "STATION.HOLD": { actions: ["takeCommand", { type: "report", params: { status: "off", detail: "already off" } }] },
-          "STATION.DOSER_OFF": { actions: ["takeCommand", { type: "report", params: { status: "off", detail: "already off" } }] },
-          "STATION.INDEX": { target: "fault", actions: ["takeCommand", { type: "refuse", params: { state: "off" } }] },
-        },
-      },
 
       starting: {
-        entry: {
-          type: "report",
-          params: ({ context }) => ({
-            status: "starting",
-            detail:
-              context.params?.mode === "continuous"
-                ? `drives run at ${context.params.webSpeed} m/min`
-                : "pulse mode: drives off, ready to index",
-          }),
-        },
+        entry: s.report("starting", (c) =>
+          c.params?.mode === "continuous" ? `drives run at ${c.params.webSpeed} m/min` : "pulse mode: drives off, ready to index",
+        ),
         initial: "choose",
         on: {
-          "STATION.START": { actions: ["takeCommand", { type: "report", params: { status: "starting", detail: "already starting" } }] },
-          "STATION.STOP": { target: "stopping", actions: "takeCommand" },
-          "STATION.HOLD": { target: "stopping", actions: "takeCommand" },
-          "STATION.DOSER_OFF": { target: "doserOff", actions: "takeCommand" },
-          "STATION.INDEX": { target: "fault", actions: ["takeCommand", { type: "refuse", params: { state: "starting" } }] },
+          "STATION.START": s.answer("starting", "already starting"),
+          "STATION.STOP": s.take("stopping"),
+          "STATION.HOLD": s.take("stopping"),
+          "STATION.DOSER_OFF": s.take("doserOff"),
+          "STATION.INDEX": s.refuse("starting"),
         },
         states: {
           choose: {
             always: [{ guard: "pulseMode", target: "pulseWriting" }, { target: "continuousWriting" }],
           },
-          continuousWriting: {
-            invoke: {
-              src: "writeTags",
-              input: ({ context }) => ({ writes: continuousStartWrites(context.params?.webSpeed ?? 0) }),
-              onDone: [
-                { guard: ({ event }) => event.output.ok, target: "waitingForSpeed" },
-                { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeFailureReason("drives start", event.output) }) },
-              ],
-              onError: { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeErrorReason("drives start", event.error) }) },
+          continuousWriting: s.writeThenWait("drives start", (c) => continuousStartWrites(c.params?.webSpeed ?? 0), "waitingForSpeed"),
+          waitingForSpeed: webWait(
+            "web start",
+            (c) => {
+              const sp = c.params?.webSpeed ?? 0;
+              return `drives running at ${formatNumber(sp)} ± ${formatNumber(sp * WEB_SPEED_TOLERANCE)} m/min`;
             },
-          },
-          waitingForSpeed: {
-            entry: "clearDeadline",
-            on: {
-              TICK: [
-                { guard: ({ context, event }) => webAtSpeed(event.view, context.params?.webSpeed ?? 0), target: "doserOn" },
-                {
-                  guard: ({ context, event }) => deadlinePassed(context.deadline, event.now),
-                  target: "#feed.fault",
-                  actions: assign({
-                    reason: ({ context, event }) => {
-                      const sp = context.params?.webSpeed ?? 0;
-                      return timeoutReason(
-                        "web start",
-                        webReadings(event.view),
-                        timeoutOf(context.params, "webMs"),
-                        `drives running at ${formatNumber(sp)} ± ${formatNumber(sp * WEB_SPEED_TOLERANCE)} m/min`,
-                      );
-                    },
-                  }),
-                },
-                { actions: assign({ deadline: ({ context, event }) => armedDeadline(context.deadline, event.now, timeoutOf(context.params, "webMs")) }) },
-              ],
-            },
-          },
-          pulseWriting: {
-            invoke: {
-              src: "writeTags",
-              input: { writes: PULSE_START_WRITES },
-              onDone: [
-                { guard: ({ event }) => event.output.ok, target: "waitingForIdleDrives" },
-                { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeFailureReason("drives off (pulse mode)", event.output) }) },
-              ],
-              onError: { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeErrorReason("drives off (pulse mode)", event.error) }) },
-            },
-          },
-          waitingForIdleDrives: {
-            entry: "clearDeadline",
-            on: {
-              TICK: [
-                { guard: ({ event }) => drivesIdle(event.view), target: "doserOn", actions: "trackEncoder" },
-                {
-                  guard: ({ context, event }) => deadlinePassed(context.deadline, event.now),
-                  target: "#feed.fault",
-                  actions: assign({
-                    reason: ({ context, event }) =>
-                      timeoutReason("drives ready (pulse mode)", webReadings(event.view), timeoutOf(context.params, "webMs"), "drives not running, no index"),
-                  }),
-                },
-                { actions: assign({ deadline: ({ context, event }) => armedDeadline(context.deadline, event.now, timeoutOf(context.params, "webMs")) }) },
-              ],
-            },
-          },
-          doserOn: {
-            invoke: {
-              src: "writeTags",
-              input: { writes: DOSER_ON_WRITES },
-              onDone: [
-                { guard: ({ event }) => event.output.ok, target: "#feed.running" },
-                { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeFailureReason("doser on", event.output) }) },
-              ],
-              onError: { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeErrorReason("doser on", event.error) }) },
-            },
-          },
+            [{ guard: ({ context, event }) => webAtSpeed(event.view, context.params?.webSpeed ?? 0), target: "doserOn" }],
+          ),
+          pulseWriting: s.writeThenWait("drives off (pulse mode)", PULSE_START_WRITES, "waitingForIdleDrives"),
+          waitingForIdleDrives: webWait("drives ready (pulse mode)", () => "drives not running, no index", [
+            { guard: ({ event }) => drivesIdle(event.view), target: "doserOn", actions: trackEncoder },
+          ]),
+          doserOn: s.writeThenWait("doser on", DOSER_ON_WRITES, "#feed.running"),
         },
       },
 
       running: {
-        entry: { type: "report", params: ({ context }) => ({ status: "running", detail: runningDetail(context) }) },
+        entry: s.report("running", runningDetail),
         on: {
-          TICK: [{ guard: ({ event }) => hopperLow(event.view), target: "starved", actions: ["noteHopper", "trackEncoder"] }, { actions: "trackEncoder" }],
-          "STATION.INDEX": [
-            { guard: "pulseMode", target: "indexing", actions: "takeCommand" },
-            { target: "fault", actions: ["takeCommand", { type: "refuse", params: { state: "in continuous mode" } }] },
+          TICK: [
+            {
+              guard: ({ event }) => hopperLow(event.view),
+              target: "starved",
+              actions: [{ type: "note", params: ({ event }) => ({ reason: hopperLowReason(event.view) }) }, trackEncoder],
+            },
+            { actions: trackEncoder },
           ],
-          "STATION.START": { actions: ["takeCommand", { type: "report", params: ({ context }) => ({ status: "running", detail: runningDetail(context) }) }] },
-          "STATION.DOSER_OFF": { target: "doserOff", actions: "takeCommand" },
-          "STATION.STOP": { target: "stopping", actions: "takeCommand" },
-          "STATION.HOLD": { target: "stopping", actions: "takeCommand" },
+          "STATION.START": s.answer("running", runningDetail),
+          ...FEEDING_COMMANDS,
         },
       },
 
       starved: {
-        entry: { type: "report", params: ({ context }) => ({ status: "starved", detail: context.reason }) },
+        entry: s.report("starved", (c) => c.reason),
         on: {
-          TICK: [{ guard: ({ event }) => hopperRefilled(event.view), target: "running", actions: "trackEncoder" }, { actions: "trackEncoder" }],
-          "STATION.INDEX": [
-            { guard: "pulseMode", target: "indexing", actions: "takeCommand" },
-            { target: "fault", actions: ["takeCommand", { type: "refuse", params: { state: "in continuous mode" } }] },
-          ],
-          "STATION.START": { actions: ["takeCommand", { type: "report", params: ({ context }) => ({ status: "starved", detail: context.reason }) }] },
-          "STATION.DOSER_OFF": { target: "doserOff", actions: "takeCommand" },
-          "STATION.STOP": { target: "stopping", actions: "takeCommand" },
-          "STATION.HOLD": { target: "stopping", actions: "takeCommand" },
+          TICK: [{ guard: ({ event }) => hopperRefilled(event.view), target: "running", actions: trackEncoder }, { actions: trackEncoder }],
+          "STATION.START": s.answer("starved", (c) => c.reason),
+          ...FEEDING_COMMANDS,
         },
       },
 
       indexing: {
-        entry: [
-          assign({ encoderAtIndex: ({ context }) => context.lastEncoderM }),
-          { type: "report", params: ({ context }) => ({ status: "indexing", detail: `index ${context.indexes + 1}` }) },
-        ],
+        entry: [assign({ encoderAtIndex: ({ context }) => context.lastEncoderM }), s.report("indexing", (c) => `index ${c.indexes + 1}`)],
         initial: "writing",
         on: {
-          "STATION.STOP": { target: "stopping", actions: "takeCommand" },
-          "STATION.HOLD": { target: "stopping", actions: "takeCommand" },
-          "STATION.DOSER_OFF": { target: "doserOff", actions: "takeCommand" },
-          "STATION.START": { actions: ["takeCommand", { type: "report", params: { status: "indexing", detail: "indexing" } }] },
-          "STATION.INDEX": { target: "fault", actions: ["takeCommand", { type: "refuse", params: { state: "already indexing" } }] },
+          "STATION.STOP": s.take("stopping"),
+          "STATION.HOLD": s.take("stopping"),
+          "STATION.DOSER_OFF": s.take("doserOff"),
+          "STATION.START": s.answer("indexing", "indexing"),
+          "STATION.INDEX": s.refuse("already indexing"),
         },
         states: {
-          writing: {
-            invoke: {
-              src: "writeTags",
-              input: { writes: INDEX_WRITES },
-              onDone: [
-                { guard: ({ event }) => event.output.ok, target: "awaitingMove" },
-                { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeFailureReason("index", event.output) }) },
-              ],
-              onError: { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeErrorReason("index", event.error) }) },
+          writing: s.writeThenWait("index", INDEX_WRITES, "awaitingMove"),
+          awaitingMove: webWait("index start", () => "feed.indexing true; the PLC refuses an index while feed.drives_run is on", [
+            { guard: ({ context, event }) => indexStarted(event.view, context.encoderAtIndex), target: "moving" },
+          ]),
+          moving: webWait("index", () => "feed.indexing false (index done)", [
+            {
+              guard: ({ event }) => readBool(event.view, FEED_TAGS.indexing) === false,
+              target: "#feed.running",
+              actions: [trackEncoder, assign({ indexes: ({ context }) => context.indexes + 1 })],
             },
-          },
-          awaitingMove: {
-            entry: "clearDeadline",
-            on: {
-              TICK: [
-                { guard: ({ context, event }) => indexStarted(event.view, context.encoderAtIndex), target: "moving" },
-                {
-                  guard: ({ context, event }) => deadlinePassed(context.deadline, event.now),
-                  target: "#feed.fault",
-                  actions: assign({
-                    reason: ({ context, event }) =>
-                      timeoutReason(
-                        "index start",
-                        webReadings(event.view),
-                        timeoutOf(context.params, "webMs"),
-                        "feed.indexing true; the PLC refuses an index while feed.drives_run is on",
-                      ),
-                  }),
-                },
-                { actions: assign({ deadline: ({ context, event }) => armedDeadline(context.deadline, event.now, timeoutOf(context.params, "webMs")) }) },
-              ],
-            },
-          },
-          moving: {
-            entry: "clearDeadline",
-            on: {
-              TICK: [
-                {
-                  guard: ({ event }) => readBool(event.view, FEED_TAGS.indexing) === false,
-                  target: "#feed.running",
-                  actions: ["trackEncoder", assign({ indexes: ({ context }) => context.indexes + 1 })],
-                },
-                {
-                  guard: ({ context, event }) => deadlinePassed(context.deadline, event.now),
-                  target: "#feed.fault",
-                  actions: assign({
-                    reason: ({ context, event }) =>
-                      timeoutReason("index", webReadings(event.view), timeoutOf(context.params, "webMs"), "feed.indexing false (index done)"),
-                  }),
-                },
-                { actions: assign({ deadline: ({ context, event }) => armedDeadline(context.deadline, event.now, timeoutOf(context.params, "webMs")) }) },
-              ],
-            },
-          },
+          ]),
         },
       },
 
       doserOff: {
         initial: "writing",
         on: {
-          "STATION.STOP": { target: "stopping", actions: "takeCommand" },
-          "STATION.HOLD": { target: "stopping", actions: "takeCommand" },
-          "STATION.START": { target: "starting", actions: "takeCommand" },
-          "STATION.INDEX": { target: "fault", actions: ["takeCommand", { type: "refuse", params: { state: "stopping its doser" } }] },
+          "STATION.STOP": s.take("stopping"),
+          "STATION.HOLD": s.take("stopping"),
+          "STATION.START": s.take("starting"),
+          "STATION.INDEX": s.refuse("stopping its doser"),
         },
         states: {
           writing: {
-            invoke: {
-              src: "writeTags",
-              input: { writes: DOSER_OFF_WRITES },
-              onDone: [
-                { guard: ({ event }) => event.output.ok, target: "done" },
-                { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeFailureReason("doser off", event.output) }) },
-              ],
-              onError: { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeErrorReason("doser off", event.error) }) },
-            },
+            ...s.writeThenWait("doser off", DOSER_OFF_WRITES, "done"),
             on: { "STATION.DOSER_OFF": { actions: "takeCommand" } },
           },
           done: {
-            entry: { type: "report", params: { status: "doser-off", detail: "doser off, drives as they were" } },
-            on: {
-              "STATION.DOSER_OFF": { actions: ["takeCommand", { type: "report", params: { status: "doser-off", detail: "doser off" } }] },
-            },
+            entry: s.report("doser-off", "doser off, drives as they were"),
+            on: { "STATION.DOSER_OFF": s.answer("doser-off", "doser off") },
           },
         },
       },
 
       stopping: {
-        entry: { type: "report", params: { status: "stopping", detail: "doser off, then drives off" } },
+        entry: s.report("stopping", "doser off, then drives off"),
         initial: "doserOff",
         on: {
-          "STATION.START": { actions: ["takeCommand", { type: "report", params: { status: "stopping", detail: "stopping" } }] },
-          "STATION.STOP": { actions: ["takeCommand", { type: "report", params: { status: "stopping", detail: "already stopping" } }] },
-          "STATION.HOLD": { actions: ["takeCommand", { type: "report", params: { status: "stopping", detail: "already stopping" } }] },
-          "STATION.DOSER_OFF": { actions: ["takeCommand", { type: "report", params: { status: "stopping", detail: "stopping" } }] },
-          "STATION.INDEX": { target: "fault", actions: ["takeCommand", { type: "refuse", params: { state: "stopping" } }] },
+          "STATION.START": s.answer("stopping", "stopping"),
+          "STATION.STOP": s.answer("stopping", "already stopping"),
+          "STATION.HOLD": s.answer("stopping", "already stopping"),
+          "STATION.DOSER_OFF": s.answer("stopping", "stopping"),
+          "STATION.INDEX": s.refuse("stopping"),
         },
         states: {
-          doserOff: {
-            invoke: {
-              src: "writeTags",
-              input: { writes: DOSER_OFF_WRITES },
-              onDone: [
-                { guard: ({ event }) => event.output.ok, target: "drivesOff" },
-                { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeFailureReason("doser off", event.output) }) },
-              ],
-              onError: { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeErrorReason("doser off", event.error) }) },
+          doserOff: s.writeThenWait("doser off", DOSER_OFF_WRITES, "drivesOff"),
+          drivesOff: s.writeThenWait("drives off", DRIVES_OFF_WRITES, "waiting"),
+          waiting: webWait("web stop", () => `drives stopped, speed < ${WEB_STOPPED_MPM} m/min`, [
+            {
+              guard: ({ event }) => webStopped(event.view),
+              target: "#feed.off",
+              actions: { type: "setOffDetail", params: { detail: "stopped: web standing" } },
             },
-          },
-          drivesOff: {
-            invoke: {
-              src: "writeTags",
-              input: { writes: DRIVES_OFF_WRITES },
-              onDone: [
-                { guard: ({ event }) => event.output.ok, target: "waiting" },
-                { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeFailureReason("drives off", event.output) }) },
-              ],
-              onError: { target: "#feed.fault", actions: assign({ reason: ({ event }) => writeErrorReason("drives off", event.error) }) },
-            },
-          },
-          waiting: {
-            entry: "clearDeadline",
-            on: {
-              TICK: [
-                { guard: ({ event }) => webStopped(event.view), target: "#feed.off", actions: assign({ offDetail: "stopped: web standing" }) },
-                {
-                  guard: ({ context, event }) => deadlinePassed(context.deadline, event.now),
-                  target: "#feed.fault",
-                  actions: assign({
-                    reason: ({ context, event }) =>
-                      timeoutReason("web stop", webReadings(event.view), timeoutOf(context.params, "webMs"), `drives stopped, speed < ${WEB_STOPPED_MPM} m/min`),
-                  }),
-                },
-                { actions: assign({ deadline: ({ context, event }) => armedDeadline(context.deadline, event.now, timeoutOf(context.params, "webMs")) }) },
-              ],
-            },
-          },
+          ]),
         },
       },
 
-      aborting: {
-        invoke: {
-          src: "writeTags",
-          input: { writes: FEED_ABORT_WRITES },
-          onDone: [
-            { guard: ({ event }) => event.output.ok, target: "off", actions: assign({ offDetail: "aborted: doser and drives off" }) },
-            { target: "fault", actions: assign({ reason: ({ event }) => writeFailureReason("feed abort", event.output) }) },
-          ],
-          onError: { target: "fault", actions: assign({ reason: ({ event }) => writeErrorReason("feed abort", event.error) }) },
-        },
-      },
+      aborting: s.writeThenOff("feed abort", FEED_ABORT_WRITES, "aborted: doser and drives off"),
 
-      fault: {
-        entry: { type: "report", params: ({ context }) => ({ status: "fault", detail: context.reason }) },
-        on: {
-          "STATION.STOP": { target: "stopping", actions: "takeCommand" },
-          "STATION.HOLD": { target: "stopping", actions: "takeCommand" },
-          "STATION.START": { actions: ["takeCommand", { type: "report", params: ({ context }) => ({ status: "fault", detail: context.reason }) }] },
-          "STATION.DOSER_OFF": { actions: ["takeCommand", { type: "report", params: ({ context }) => ({ status: "fault", detail: context.reason }) }] },
-          "STATION.INDEX": { actions: ["takeCommand", { type: "report", params: ({ context }) => ({ status: "fault", detail: context.reason }) }] },
-        },
-      },
-    },
-  });
+      fault: s.faultState({
+        answered: ["STATION.START", "STATION.DOSER_OFF", "STATION.INDEX"],
+        on: { "STATION.STOP": s.take("stopping"), "STATION.HOLD": s.take("stopping") },
+      }),
+    }),
+  );
 }
 
 export type FeedMachine = ReturnType<typeof createFeedMachine>;

@@ -3,26 +3,14 @@
  * → running → flushing (on stop: the water keeps running until the effluent conductivity is below the
  * recipe's endpoint) → off. HOLD keeps the water running. ABORT switches pump and dryer off at once.
  */
-import { assign, enqueueActions, setup } from "xstate";
+import { assign } from "xstate";
 import type { ProcessView } from "../control-io.js";
-import type { TagBatchWriter, TagWrite } from "../../core/tag-io.js";
-import type { SequenceParams } from "../sequencer-protocol.js";
-import {
-  DEFAULT_STATION_SETPOINTS,
-  type RinseEvent,
-  type RinseStatus,
-  type StationCommandType,
-  armedDeadline,
-  createWriteTagsActor,
-  deadlinePassed,
-  formatReading,
-  readNumber,
-  statusReport,
-  timeoutOf,
-  timeoutReason,
-  writeErrorReason,
-  writeFailureReason,
-} from "./station-protocol.js";
+import type { TagBatchWriter } from "../../core/tag-io.js";
+import type { RinseEvent, RinseStatus } from "./station-protocol.js";
+import { DEFAULT_STATION_SETPOINTS, formatReading, outputWrites, readNumber, timeoutOf, timeoutReason } from "./station-protocol.js";
+import { STATION_CONTEXT, type StationContext, stationSetup } from "./station-setup.js";
+import { StationStates } from "./station-states.js";
+import { type FlowStationOptions, flowStationStates } from "./flow-station-states.js";
 
 export const RINSE_TAGS = {
   pumpOn: "rinse.pump_on",
@@ -32,32 +20,14 @@ export const RINSE_TAGS = {
   conductivity: "rinse.conductivity",
 } as const;
 
-export interface RinseContext {
-  readonly params: SequenceParams | undefined;
+export interface RinseContext extends StationContext {
   readonly waterFlowSp: number;
-  /** Deadline of the current wait, epoch ms (armed by the first TICK in the wait). */
-  readonly deadline: number | undefined;
-  /** Why the station is in fault. */
-  readonly reason: string;
-  /** Detail of the next "off" report (stopped, flushed, aborted). */
-  readonly offDetail: string;
-  readonly command: StationCommandType | "none";
 }
 
 // ─── Pure rules ────────────────────────────────────────────────────────────────────────────────────────
 
-export function rinseStartWrites(waterFlowSp: number): TagWrite[] {
-  return [
-    { tag: RINSE_TAGS.waterFlowSp, value: waterFlowSp },
-    { tag: RINSE_TAGS.pumpOn, value: true },
-    { tag: RINSE_TAGS.dryerOn, value: true },
-  ];
-}
-
-export const RINSE_OFF_WRITES: readonly TagWrite[] = [
-  { tag: RINSE_TAGS.pumpOn, value: false },
-  { tag: RINSE_TAGS.dryerOn, value: false },
-];
+/** Start: the water-flow setpoint, then pump and dryer on. Off: pump, then dryer. */
+export const RINSE_WRITES = outputWrites(RINSE_TAGS.waterFlowSp, [RINSE_TAGS.pumpOn, RINSE_TAGS.dryerOn]);
 
 export function waterFlowing(view: ProcessView, minFlow: number): boolean {
   const flow = readNumber(view, RINSE_TAGS.waterFlow);
@@ -71,188 +41,60 @@ export function rinseClean(view: ProcessView, endpoint: number): boolean {
 
 // ─── Machine ───────────────────────────────────────────────────────────────────────────────────────────
 
+const s = new StationStates<RinseContext, RinseEvent, RinseStatus>("rinse");
+
+/** The rinse as a flow station: on once the water flows; a stop flushes first. */
+const RINSE_FLOW: FlowStationOptions<RinseContext, RinseEvent, RinseStatus> = {
+  started: (start) => ({ waterFlowSp: start.setpoints.rinseWaterFlowLpm }),
+  stopWhenOff: [assign({ offDetail: "stopped: pump and dryer off" })],
+  startWrite: { what: "rinse start", writes: (c) => RINSE_WRITES.start(c.waterFlowSp) },
+  flowing: (c, view) => waterFlowing(view, c.params?.minRinseFlow ?? 0),
+  flows: {
+    what: "rinse water flow",
+    reading: (view) => formatReading("water flow", readNumber(view, RINSE_TAGS.waterFlow), "L/min"),
+    needs: (c) => `≥ ${c.params?.minRinseFlow ?? 0} L/min`,
+  },
+  startingDetail: (c) => `pump on, water flow setpoint ${c.waterFlowSp} L/min`,
+  runningDetail: (c) => `water flowing (≥ ${c.params?.minRinseFlow ?? 0} L/min)`,
+  holdDetail: "hold: the water keeps running",
+  stop: "flushing",
+};
+
+function conductivityReading(view: ProcessView): string {
+  return formatReading("conductivity", readNumber(view, RINSE_TAGS.conductivity), "µS/cm");
+}
+
 export function createRinseMachine(io: TagBatchWriter) {
-  return setup({
-    types: {
-      context: {} as RinseContext,
-      events: {} as RinseEvent,
-    },
-    actors: { writeTags: createWriteTagsActor(io) },
-    actions: {
-      // To the parent (the sequencer); a machine run without one (pure transitions, tools) reports nothing.
-      report: enqueueActions(({ context, self, enqueue }, p: { status: RinseStatus; detail: string }) => {
-        if (self._parent !== undefined) enqueue.sendParent(statusReport("rinse", p.status, p.detail, context.command));
-      }),
-      takeCommand: assign({ command: ({ event }) => (event.type === "TICK" ? "none" : event.type) }),
-      clearDeadline: assign({ deadline: undefined }),
-    },
-  }).createMachine({
-    id: "rinse",
-    context: {
-      params: undefined,
-      waterFlowSp: DEFAULT_STATION_SETPOINTS.rinseWaterFlowLpm,
-      deadline: undefined,
-      reason: "",
-      offDetail: "off",
-      command: "none",
-    },
-    initial: "off",
-    on: {
-      "STATION.ABORT": { target: ".aborting", actions: "takeCommand" },
-    },
-    states: {
-      off: {
-        entry: { type: "report", params: ({ context }) => ({ status: "off", detail: context.offDetail }) },
+  return stationSetup<RinseContext, RinseEvent, RinseStatus>({ station: "rinse", name: "the rinse", io }).createMachine(
+    s.machine({ ...STATION_CONTEXT, waterFlowSp: DEFAULT_STATION_SETPOINTS.rinseWaterFlowLpm }, {
+      ...flowStationStates(s, RINSE_FLOW),
+      flushing: s.waitUntil({
+        entry: [s.report("flushing", (c) => `water on until conductivity < ${c.params?.conductivityEndpoint ?? 0} µS/cm`)],
         on: {
-          "STATION.START": {
-            target: "starting",
-            actions: [
-              "takeCommand",
-              assign({ params: ({ event }) => event.params, waterFlowSp: ({ event }) => event.setpoints.rinseWaterFlowLpm }),
-            ],
-          },
-          // STOP when off still writes pump and dryer off (after a restart the PLC may have them on).
-          "STATION.STOP": { target: "stopping", actions: ["takeCommand", assign({ offDetail: "stopped: pump and dryer off" })] },
-          "STATION.HOLD": { actions: ["takeCommand", { type: "report", params: { status: "off", detail: "off" } }] },
+          "STATION.START": s.take("running"),
+          "STATION.STOP": s.answer("flushing", "already flushing"),
+          "STATION.HOLD": s.answer("flushing", "flushing"),
         },
-      },
-
-      starting: {
-        entry: {
-          type: "report",
-          params: ({ context }) => ({ status: "starting", detail: `pump on, water flow setpoint ${context.waterFlowSp} L/min` }),
-        },
-        initial: "writing",
-        on: {
-          "STATION.START": { actions: ["takeCommand", { type: "report", params: { status: "starting", detail: "already starting" } }] },
-          "STATION.HOLD": { actions: ["takeCommand", { type: "report", params: { status: "starting", detail: "hold: the water keeps running" } }] },
-          "STATION.STOP": { target: "flushing", actions: "takeCommand" },
-        },
-        states: {
-          writing: {
-            invoke: {
-              src: "writeTags",
-              input: ({ context }) => ({ writes: rinseStartWrites(context.waterFlowSp) }),
-              onDone: [
-                { guard: ({ event }) => event.output.ok, target: "waiting" },
-                { target: "#rinse.fault", actions: assign({ reason: ({ event }) => writeFailureReason("rinse start", event.output) }) },
-              ],
-              onError: { target: "#rinse.fault", actions: assign({ reason: ({ event }) => writeErrorReason("rinse start", event.error) }) },
-            },
-          },
-          waiting: {
-            entry: "clearDeadline",
-            on: {
-              TICK: [
-                {
-                  guard: ({ context, event }) => waterFlowing(event.view, context.params?.minRinseFlow ?? 0),
-                  target: "#rinse.running",
-                },
-                {
-                  guard: ({ context, event }) => deadlinePassed(context.deadline, event.now),
-                  target: "#rinse.fault",
-                  actions: assign({
-                    reason: ({ context, event }) =>
-                      timeoutReason(
-                        "rinse water flow",
-                        formatReading("water flow", readNumber(event.view, RINSE_TAGS.waterFlow), "L/min"),
-                        timeoutOf(context.params, "flowMs"),
-                        `≥ ${context.params?.minRinseFlow ?? 0} L/min`,
-                      ),
-                  }),
-                },
-                { actions: assign({ deadline: ({ context, event }) => armedDeadline(context.deadline, event.now, timeoutOf(context.params, "flowMs")) }) },
-              ],
-            },
-          },
-        },
-      },
-
-      running: {
-        entry: { type: "report", params: ({ context }) => ({ status: "running", detail: `water flowing (≥ ${context.params?.minRinseFlow ?? 0} L/min)` }) },
-        on: {
-          "STATION.START": { actions: ["takeCommand", { type: "report", params: { status: "running", detail: "already running" } }] },
-          "STATION.HOLD": { actions: ["takeCommand", { type: "report", params: { status: "running", detail: "hold: the water keeps running" } }] },
-          "STATION.STOP": { target: "flushing", actions: "takeCommand" },
-        },
-      },
-
-      flushing: {
-        entry: [
-          "clearDeadline",
+        until: [
           {
-            type: "report",
-            params: ({ context }) => ({
-              status: "flushing",
-              detail: `water on until conductivity < ${context.params?.conductivityEndpoint ?? 0} µS/cm`,
-            }),
+            guard: ({ context, event }) => rinseClean(event.view, context.params?.conductivityEndpoint ?? 0),
+            target: "stopping",
+            actions: assign({ offDetail: ({ event }) => `flushed: ${conductivityReading(event.view)}` }),
           },
         ],
-        on: {
-          "STATION.START": { target: "running", actions: "takeCommand" },
-          "STATION.STOP": { actions: ["takeCommand", { type: "report", params: { status: "flushing", detail: "already flushing" } }] },
-          "STATION.HOLD": { actions: ["takeCommand", { type: "report", params: { status: "flushing", detail: "flushing" } }] },
-          TICK: [
-            {
-              guard: ({ context, event }) => rinseClean(event.view, context.params?.conductivityEndpoint ?? 0),
-              target: "stopping",
-              actions: assign({
-                offDetail: ({ event }) =>
-                  `flushed: ${formatReading("conductivity", readNumber(event.view, RINSE_TAGS.conductivity), "µS/cm")}`,
-              }),
-            },
-            {
-              guard: ({ context, event }) => deadlinePassed(context.deadline, event.now),
-              target: "fault",
-              actions: assign({
-                reason: ({ context, event }) =>
-                  timeoutReason(
-                    "rinse flush",
-                    formatReading("conductivity", readNumber(event.view, RINSE_TAGS.conductivity), "µS/cm"),
-                    timeoutOf(context.params, "flushMs"),
-                    `< ${context.params?.conductivityEndpoint ?? 0} µS/cm`,
-                  ),
-              }),
-            },
-            { actions: assign({ deadline: ({ context, event }) => armedDeadline(context.deadline, event.now, timeoutOf(context.params, "flushMs")) }) },
-          ],
-        },
-      },
+        timeoutMs: (c) => timeoutOf(c.params, "flushMs"),
+        timedOut: (c, view) =>
+          timeoutReason("rinse flush", conductivityReading(view), timeoutOf(c.params, "flushMs"), `< ${c.params?.conductivityEndpoint ?? 0} µS/cm`),
+      }),
 
-      stopping: {
-        invoke: {
-          src: "writeTags",
-          input: { writes: RINSE_OFF_WRITES },
-          onDone: [
-            { guard: ({ event }) => event.output.ok, target: "off" },
-            { target: "fault", actions: assign({ reason: ({ event }) => writeFailureReason("rinse stop", event.output) }) },
-          ],
-          onError: { target: "fault", actions: assign({ reason: ({ event }) => writeErrorReason("rinse stop", event.error) }) },
-        },
-      },
-
-      aborting: {
-        invoke: {
-          src: "writeTags",
-          input: { writes: RINSE_OFF_WRITES },
-          onDone: [
-            { guard: ({ event }) => event.output.ok, target: "off", actions: assign({ offDetail: "aborted: pump and dryer off" }) },
-            { target: "fault", actions: assign({ reason: ({ event }) => writeFailureReason("rinse abort", event.output) }) },
-          ],
-          onError: { target: "fault", actions: assign({ reason: ({ event }) => writeErrorReason("rinse abort", event.error) }) },
-        },
-      },
-
-      fault: {
-        entry: { type: "report", params: ({ context }) => ({ status: "fault", detail: context.reason }) },
-        on: {
-          "STATION.START": { actions: ["takeCommand", { type: "report", params: ({ context }) => ({ status: "fault", detail: context.reason }) }] },
-          "STATION.HOLD": { actions: ["takeCommand", { type: "report", params: ({ context }) => ({ status: "fault", detail: context.reason }) }] },
-          "STATION.STOP": { target: "stopping", actions: ["takeCommand", assign({ offDetail: "stopped after a fault" })] },
-        },
-      },
-    },
-  });
+      stopping: s.writeThenWait("rinse stop", RINSE_WRITES.off, "off"),
+      aborting: s.writeThenOff("rinse abort", RINSE_WRITES.off, "aborted: pump and dryer off"),
+      fault: s.faultState({
+        answered: ["STATION.START", "STATION.HOLD"],
+        on: { "STATION.STOP": s.take("stopping", assign({ offDetail: "stopped after a fault" })) },
+      }),
+    }),
+  );
 }
 
 export type RinseMachine = ReturnType<typeof createRinseMachine>;

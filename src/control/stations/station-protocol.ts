@@ -1,16 +1,17 @@
 /**
  * What the station machines (feed, htr, quench, rinse) take and tell: their commands, the status report they
- * send their parent (the sequencer), the flow setpoints they write, and the pieces every station shares — the
- * tag-write actor, view readers, deadline helpers and the wording of timeout reasons.
+ * send their parent (the sequencer), the flow setpoints they write, and the pure pieces every station shares —
+ * view readers, deadline helpers and the wording of timeout reasons. The tag-write actor is in
+ * write-tags-actor.ts, the shared machine setup and state builders in station-setup.ts and station-states.ts.
  *
  * Stations never read the clock: a wait's deadline is armed from the first TICK's `now` in the waiting state,
  * kept in context (so it is persisted with the snapshot) and compared with every later TICK.
  */
-import { fromPromise, type PromiseSnapshot, type Snapshot } from "xstate";
+import type { TagWrite } from "../../core/tag-io.js";
 import type { TagScalar } from "../../core/tag-value.js";
 import type { ProcessView, TickEvent } from "../control-io.js";
-import type { TagBatchWriter, TagWrite, WriteOutcome } from "../../core/tag-io.js";
-import type { SequenceParams, StationId } from "../sequencer-protocol.js";
+import type { SequenceParams } from "../../recipes/sequence-params.js";
+import type { StationId } from "../sequencer-protocol.js";
 
 // ─── Setpoints ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -133,6 +134,21 @@ export function statusReport(
   return { type: "STATION.STATUS", station, status, detail, command };
 }
 
+// ─── Writes ────────────────────────────────────────────────────────────────────────────────────────────
+
+/** What a station with one setpoint and outputs switched together writes to start and to go off. */
+export interface OutputWrites {
+  /** The setpoint, then every output on, in order. */
+  readonly start: (setpoint: number) => TagWrite[];
+  /** Every output off, in order. */
+  readonly off: readonly TagWrite[];
+}
+
+export function outputWrites(setpointTag: string, outputs: readonly string[]): OutputWrites {
+  const switched = (value: boolean): TagWrite[] => outputs.map((tag) => ({ tag, value }));
+  return { start: (setpoint) => [{ tag: setpointTag, value: setpoint }, ...switched(true)], off: switched(false) };
+}
+
 // ─── Reading the process view ──────────────────────────────────────────────────────────────────────────
 
 /** A number tag's value, `undefined` when it is not Good (or not a number). */
@@ -173,50 +189,4 @@ export function deadlinePassed(deadline: number | undefined, now: number): boole
 /** "purge timed out: O₂ 812 ppm after 120 s (needs < 50 ppm)". */
 export function timeoutReason(what: string, actual: string, timeoutMs: number, needs: string): string {
   return `${what} timed out: ${actual} after ${formatNumber(timeoutMs / 1000)} s (needs ${needs})`;
-}
-
-// ─── Writing tags ──────────────────────────────────────────────────────────────────────────────────────
-
-export interface WriteTagsInput {
-  readonly writes: readonly TagWrite[];
-  /** Set when the write was in flight in a snapshot this actor was restored from. */
-  readonly restored?: boolean;
-}
-
-/** A batch that only switches things off (and sets numbers) may be re-issued after a restart; one that switches anything on may not. */
-export function safeToReissue(writes: readonly TagWrite[]): boolean {
-  return writes.every((w) => w.value !== true);
-}
-
-export function describeWrites(writes: readonly TagWrite[]): string {
-  return writes.map((w) => `${w.tag}=${String(w.value)}`).join(", ");
-}
-
-/** "rinse start write failed: rinse.pump_on: BadTimeout". */
-export function writeFailureReason(what: string, outcome: WriteOutcome): string {
-  return `${what} write failed: ${outcome.failures.length > 0 ? outcome.failures.join("; ") : "no reason given"}`;
-}
-
-export function writeErrorReason(what: string, error: unknown): string {
-  return `${what} write failed: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-/**
- * The invoked actor every station writes through. XState restarts an in-flight `fromPromise` when a snapshot
- * is restored; this one re-issues a restored batch only when it switches nothing on (restart safety: a
- * restored machine never re-enables the heater, the drives or a pulse by itself) — otherwise it resolves
- * as failed, which takes the station to fault.
- */
-export function createWriteTagsActor(io: TagBatchWriter) {
-  const logic = fromPromise<WriteOutcome, WriteTagsInput>(async ({ input }) => {
-    if (input.restored === true && !safeToReissue(input.writes)) {
-      return { ok: false, failures: [`not re-issued after a restart (${describeWrites(input.writes)})`] };
-    }
-    return io.writeTags(input.writes);
-  });
-  const restoreSnapshot = (persisted: Snapshot<unknown>): PromiseSnapshot<WriteOutcome, WriteTagsInput> => {
-    const s = persisted as PromiseSnapshot<WriteOutcome, WriteTagsInput>;
-    return s.status === "active" && s.input !== undefined ? { ...s, input: { ...s.input, restored: true } } : s;
-  };
-  return { ...logic, restoreSnapshot };
 }

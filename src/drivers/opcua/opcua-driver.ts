@@ -6,6 +6,7 @@ import { FloodGate, type Logger } from "../../core/logger.js";
 import { bad, type TagScalar, type TagUpdate } from "../../core/tag-value.js";
 import type { TagConfig } from "../../tags/tag-schema.js";
 import { deviceHealth } from "../device-health.js";
+import { DRIVER_LOG_INTERVAL_MS, type DriverOptions } from "../driver-options.js";
 import type { DeviceDriver, DeviceHealth, DriverObserver, DriverStats } from "../driver-port.js";
 import type { ReadResult, WriteResult } from "../../core/tag-io.js";
 import type { TagSink } from "../../core/tag-sink.js";
@@ -13,20 +14,11 @@ import { createClientCertificateManager } from "./opcua-client-certificates.js";
 import { openOpcuaLink, type LinkValue, type OpcuaLink } from "./opcua-link.js";
 import { decodeValue, encodeWrite, qualityOfStatus } from "./opcua-tag-codec.js";
 
-export interface OpcuaDriverOptions {
-  readonly device: OpcuaDeviceConfig;
-  /** This device's tags only. */
-  readonly tags: readonly TagConfig[];
-  readonly sink: TagSink;
-  readonly clock: Clock;
-  readonly logger: Logger;
+export interface OpcuaDriverOptions extends DriverOptions<OpcuaDeviceConfig> {
   /** The client PKI goes to `${dataDir}/pki/opcua-client`. */
   readonly dataDir: string;
-  readonly observer?: DriverObserver;
 }
 
-/** A repeating condition (server down) logs once per this interval. */
-const LOG_INTERVAL_MS = 30_000;
 /** Health reference when the device has no heartbeat tag among its tags. */
 const DEFAULT_REFERENCE_MS = 1000;
 
@@ -82,7 +74,7 @@ export class OpcuaDriver implements DeviceDriver {
     this.log = options.logger.child({ driver: "opcua" });
     this.observer = options.observer;
     this.dataDir = options.dataDir;
-    this.floodGate = new FloodGate(LOG_INTERVAL_MS, () => this.clock.now());
+    this.floodGate = new FloodGate(DRIVER_LOG_INTERVAL_MS, () => this.clock.now());
     // The health reference: how often the PLC's heartbeat moves (it is sampled faster to see every count).
     this.referenceMs = options.device.heartbeatPeriodMs ?? DEFAULT_REFERENCE_MS;
     const publishing = options.device.publishingIntervalMs;
@@ -142,27 +134,14 @@ export class OpcuaDriver implements DeviceDriver {
     if (!encoded.ok) return { ok: false, status: encoded.status, roundTripMs: 0 };
     const link = this.link;
     if (!link || !this.connected) return { ok: false, status: "not connected", roundTripMs: 0 };
-
-    this.counters.requests += 1;
-    const t0 = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new WriteTimeout()), this.device.timeoutMs);
-      });
-      const status = await Promise.race([link.write(tag.nodeId ?? "", encoded.variant), timeout]);
-      const roundTripMs = performance.now() - t0;
-      this.observer?.roundTrip(this.deviceId, "write", roundTripMs);
-      return { ok: status.isGood(), status: status.name, roundTripMs };
-    } catch (err) {
-      this.counters.requestErrors += 1;
-      const roundTripMs = performance.now() - t0;
-      const status = err instanceof WriteTimeout ? "timeout" : link === this.link && this.connected ? "BadCommunicationError" : "not connected";
-      this.logRepeating("write-failed", "warn", { tag: tagName, status, err: messageOf(err) }, "OPC UA write failed");
-      return { ok: false, status, roundTripMs };
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.request(
+      "write",
+      tagName,
+      link,
+      () => link.write(tag.nodeId ?? "", encoded.variant),
+      (status, roundTripMs) => ({ ok: status.isGood(), status: status.name, roundTripMs }),
+      (status, roundTripMs) => ({ ok: false, status, roundTripMs }),
+    );
   }
 
   /** A Read service call for one tag (maxAge 0: the server reads its source), decoded to engineering units. */
@@ -172,27 +151,50 @@ export class OpcuaDriver implements DeviceDriver {
     const tag = this.tags[index]!;
     const link = this.link;
     if (!link || !this.connected) return { ok: false, value: null, status: "not connected", roundTripMs: 0 };
+    return this.request(
+      "read",
+      tagName,
+      link,
+      () => link.read(tag.nodeId ?? ""),
+      (dataValue, roundTripMs) => {
+        const value = decodeValue(tag, dataValue);
+        const status = dataValue.statusCode;
+        if (status.isGood() && value === null) return { ok: false, value, status: "BadTypeMismatch", roundTripMs };
+        return { ok: status.isGood(), value, status: status.name, roundTripMs };
+      },
+      (status, roundTripMs) => ({ ok: false, value: null, status, roundTripMs }),
+    );
+  }
 
+  /**
+   * One service call on the link within the device's timeout: counted, timed, observed; a failure (timeout,
+   * broken link) is logged with flood control and answered by `failed` with its status.
+   */
+  private async request<T, R>(
+    kind: "read" | "write",
+    tagName: string,
+    link: OpcuaLink,
+    call: () => Promise<T>,
+    answered: (answer: T, roundTripMs: number) => R,
+    failed: (status: string, roundTripMs: number) => R,
+  ): Promise<R> {
     this.counters.requests += 1;
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new RequestTimeout()), this.device.timeoutMs);
+        timer = setTimeout(() => reject(new RequestTimeout(kind)), this.device.timeoutMs);
       });
-      const dataValue = await Promise.race([link.read(tag.nodeId ?? ""), timeout]);
+      const answer = await Promise.race([call(), timeout]);
       const roundTripMs = performance.now() - t0;
-      this.observer?.roundTrip(this.deviceId, "read", roundTripMs);
-      const value = decodeValue(tag, dataValue);
-      const status = dataValue.statusCode;
-      if (status.isGood() && value === null) return { ok: false, value, status: "BadTypeMismatch", roundTripMs };
-      return { ok: status.isGood(), value, status: status.name, roundTripMs };
+      this.observer?.roundTrip(this.deviceId, kind, roundTripMs);
+      return answered(answer, roundTripMs);
     } catch (err) {
       this.counters.requestErrors += 1;
       const roundTripMs = performance.now() - t0;
       const status = err instanceof RequestTimeout ? "timeout" : link === this.link && this.connected ? "BadCommunicationError" : "not connected";
-      this.logRepeating("read-failed", "warn", { tag: tagName, status, err: messageOf(err) }, "OPC UA read failed");
-      return { ok: false, value: null, status, roundTripMs };
+      this.logRepeating(`${kind}-failed`, "warn", { tag: tagName, status, err: messageOf(err) }, `OPC UA ${kind} failed`);
+      return failed(status, roundTripMs);
     } finally {
       clearTimeout(timer);
     }
@@ -354,15 +356,9 @@ export class OpcuaDriver implements DeviceDriver {
   }
 }
 
-class WriteTimeout extends Error {
-  constructor() {
-    super("write timed out");
-  }
-}
-
 class RequestTimeout extends Error {
-  constructor() {
-    super("read timed out");
+  constructor(kind: "read" | "write") {
+    super(`${kind} timed out`);
   }
 }
 

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import type { ConfigProblem } from "../../../src/config/config-problem.js";
+import type { Problem } from "../../../src/core/problem.js";
 import { loadConfigOrThrow } from "../../../src/config/config-loader.js";
 import { type AlarmReferences, checkAlarms } from "../../../src/alarms/alarm-cross-check.js";
 import { type AlarmDefs, alarmsFileSchema } from "../../../src/alarms/alarm-schema.js";
@@ -26,7 +26,7 @@ function defsOf(alarms: unknown[]): AlarmDefs {
   return alarmsFileSchema.parse({ alarms });
 }
 
-function check(alarms: unknown[], refs: AlarmReferences = REFS): ConfigProblem[] {
+function check(alarms: unknown[], refs: AlarmReferences = REFS): Problem[] {
   return checkAlarms(defsOf(alarms), TAGS, "alarms.yaml", refs);
 }
 
@@ -270,7 +270,7 @@ describe("alarms.yaml cross-checks", () => {
     const config = loadConfigOrThrow(join(root, "plc-config"));
 
     it("has no problems against the real tags, interlocks, devices and stations", () => {
-      const problems: ConfigProblem[] = checkAlarms(defs, config.tags, "alarms.yaml", {
+      const problems: Problem[] = checkAlarms(defs, config.tags, "alarms.yaml", {
         interlockIds: config.interlocks.interlocks.map((i) => i.id),
         plcTripInterlockIds: config.interlocks.interlocks.filter((i) => i.plcTrip).map((i) => i.id),
         deviceIds: config.devices.map((d) => d.id),

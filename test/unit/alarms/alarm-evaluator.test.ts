@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import type { QualityStatus, TagScalar } from "../../../src/core/tag-value.js";
 import { PACKML_STATES } from "../../../src/control/packml-states.js";
-import { type AlarmEvent, type AlarmInput, AlarmEvaluator } from "../../../src/alarms/alarm-evaluator.js";
+import type { AlarmEvent } from "../../../src/alarms/alarm-event.js";
+import { AlarmEvaluator } from "../../../src/alarms/alarm-evaluator.js";
+import type { AlarmInput } from "../../../src/alarms/alarm-input.js";
 import { ALARM_LINE_STATES, type AlarmDefs, alarmsFileSchema } from "../../../src/alarms/alarm-schema.js";
 
 const T0 = Date.UTC(2025, 0, 1, 8, 0, 0);

@@ -32,7 +32,7 @@ describe("security alarm (login lockout)", () => {
     let calls = 0;
     const svc = new AlarmService({
       defs,
-      tags: { onChange: () => () => undefined, all: () => [] },
+      tags: { all: () => [] },
       interlocks: { onEvent: () => () => undefined, status: () => ({ tripped: [], missingPermissives: [] }) },
       line: { onTransition: () => () => undefined },
       devices: () => [],

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -7,6 +6,8 @@ import { pathToFileURL } from "node:url";
 import { type AuditEntry, type AuditRecord, auditRecordHash, verifyChain } from "../../../src/audit/audit-record.js";
 import { type Logger, silentLogger } from "../../../src/core/logger.js";
 import { AUDIT_JOURNAL_FILE, AuditJournal, verifyJournalFile } from "../../../src/stores/audit-journal.js";
+import { spawnTsx } from "../../helpers/child-process.js";
+import { waitFor } from "../../helpers/wait-for.js";
 
 const T0 = Date.UTC(2025, 2, 1, 6, 0, 0);
 const quiet = { logger: silentLogger() };
@@ -122,20 +123,15 @@ describe("audit journal", function () {
                    newValue: { command: "start", pad: "#".repeat(i % 500) }, result: "ok" }, Date.now());
         if (i === 0) process.stdout.write("appending\\n");
       }`;
-    const child = spawn(process.execPath, ["--import=tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const deadline = Date.now() + 20_000;
-    while (!out.includes("appending")) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`appender did not start: ${err}`);
-      await new Promise((r) => setTimeout(r, 10));
+    const child = spawnTsx(["--input-type=module", "-e", script], { stdin: "ignore", name: "the appender child" });
+    const appended = () => lines(path).length;
+    try {
+      await child.waitForOutput("appending", 20_000);
+      // killed while it appends: once it has written a good many records
+      await waitFor("50 records in the journal", 20_000, () => appended() >= 50, { everyMs: 20, observe: appended });
+    } finally {
+      await child.kill("SIGKILL");
     }
-    await new Promise((r) => setTimeout(r, 300));
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
-    await exited;
 
     const j = AuditJournal.open(dir, quiet);
     const v = verifyJournalFile(path);

@@ -3,9 +3,12 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditEntry } from "../../../src/audit/audit-record.js";
-import { AuthService, SYSTEM_ACTOR, csrfTokenMatches, sessionCookieValue, sessionIdOf } from "../../../src/auth/auth-service.js";
+import { AuthService } from "../../../src/auth/auth-service.js";
+import { SYSTEM_ACTOR } from "../../../src/auth/changed-by.js";
+import { csrfTokenMatches, sessionCookieValue, sessionIdOf } from "../../../src/auth/session-cookie.js";
 import { ManualClock } from "../../../src/core/clock.js";
 import { ScadaError } from "../../../src/core/errors.js";
+import { argon2PasswordHasher } from "../../../src/stores/argon2-password-hasher.js";
 import { SqliteUserStore } from "../../../src/stores/user-store.js";
 
 const MIN = 60_000;
@@ -34,6 +37,7 @@ describe("auth service", function () {
     auth = new AuthService({
       store,
       clock,
+      hasher: argon2PasswordHasher,
       audit: {
         record: (e) => {
           if (auditDown) throw new ScadaError("SCADA_ERR_AUDIT_WRITE_FAILED");
@@ -60,7 +64,7 @@ describe("auth service", function () {
 
   describe("first run", () => {
     it("creates admin with the given password once; never a default", async () => {
-      const fresh = new AuthService({ store: SqliteUserStore.open(mkdtempSync(join(tmpdir(), "auth-first-"))), clock, audit: { record: () => {} } });
+      const fresh = new AuthService({ store: SqliteUserStore.open(mkdtempSync(join(tmpdir(), "auth-first-"))), clock, hasher: argon2PasswordHasher, audit: { record: () => {} } });
       const first = await fresh.ensureAdmin();
       assert.equal(first.created, true);
       const generated = first.created ? first.generatedPassword : null;
@@ -72,7 +76,7 @@ describe("auth service", function () {
     });
 
     it("a weak SCADA_ADMIN_PASSWORD stops the first run with the policy's message", async () => {
-      const fresh = new AuthService({ store: SqliteUserStore.open(mkdtempSync(join(tmpdir(), "auth-first-"))), clock, audit: { record: () => {} } });
+      const fresh = new AuthService({ store: SqliteUserStore.open(mkdtempSync(join(tmpdir(), "auth-first-"))), clock, hasher: argon2PasswordHasher, audit: { record: () => {} } });
       await assert.rejects(fresh.ensureAdmin("short"), /SCADA_ADMIN_PASSWORD: password must be at least 12 characters long \(it has 5\)/);
       assert.deepEqual(fresh.list(), []);
     });

@@ -3,9 +3,9 @@ import { ManualClock } from "../../../src/core/clock.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { GOOD, type TagValue } from "../../../src/core/tag-value.js";
 import { alarmsFileSchema } from "../../../src/alarms/alarm-schema.js";
-import type { AlarmEvent } from "../../../src/alarms/alarm-evaluator.js";
+import type { AlarmEvent } from "../../../src/alarms/alarm-event.js";
 import { AlarmService } from "../../../src/control/alarm-service.js";
-import type { InterlockEvent } from "../../../src/interlocks/interlock-evaluator.js";
+import type { InterlockEvent } from "../../../src/interlocks/interlock-types.js";
 import type { StateTransition } from "../../../src/control/state-transition.js";
 import type { TagChange } from "../../../src/tags/tag-table.js";
 
@@ -32,7 +32,7 @@ function harness() {
   const events: AlarmEvent[] = [];
   const svc = new AlarmService({
     defs,
-    tags: { onChange: (l) => ((tagListener = l), () => undefined), all: () => [] },
+    tags: { all: () => [] },
     interlocks: { onEvent: (l) => ((ilListener = l), () => undefined), status: () => il },
     line: { onTransition: (l) => ((lineListener = l), () => undefined) },
     devices: () => devices,
@@ -43,6 +43,8 @@ function harness() {
     tickMs: 3_600_000,
   });
   svc.onEvent((e) => events.push(e));
+  // The runtime subscribes the service to the tag table; here the test feeds its listener by hand.
+  tagListener = (c) => svc.onTagChange(c);
   svc.start();
   const state = (id: string) => svc.get(id)!.state;
   const poll = () => (svc as unknown as { poll(): void }).poll();

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { assign, createActor, createMachine, initialTransition, setup, transition, type SnapshotFrom } from "xstate";
 import { restoreSafely, safeStateAfterRestart } from "../../../src/control/line-restore.js";
-import { createLineMachine, type LineEvent } from "../../../src/control/line.machine.js";
+import type { LineEvent } from "../../../src/control/line-events.js";
+import { createLineMachine } from "../../../src/control/line.machine.js";
 import { PACKML_STATES, type PackmlCommand, type PackmlState } from "../../../src/control/packml-states.js";
-import type { SequenceParams, SequencerCommand, SequencerEvent } from "../../../src/control/sequencer-protocol.js";
+import type { SequenceParams } from "../../../src/recipes/sequence-params.js";
+import type { SequencerCommand, SequencerEvent } from "../../../src/control/sequencer-protocol.js";
 
 const PARAMS: SequenceParams = {
   recipe: "BiSb", mode: "pulse", targetLengthM: 100, o2PermissivePpm: 50, safeWebTempK: 373, conductivityEndpoint: 50,

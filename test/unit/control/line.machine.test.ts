@@ -1,16 +1,11 @@
 import assert from "node:assert/strict";
 import { createActor, createMachine, enqueueActions, initialTransition, setup, transition, type SnapshotFrom } from "xstate";
 import { getAdjacencyMap, getShortestPaths, getSimplePaths } from "xstate/graph";
-import {
-  ACTING_STEPS,
-  commandVerdict,
-  createLineMachine,
-  lineStatus,
-  modeVerdict,
-  type LineContext,
-  type LineEvent,
-  type LineInput,
-} from "../../../src/control/line.machine.js";
+import type { LineContext, LineInput } from "../../../src/control/line-context.js";
+import type { LineEvent } from "../../../src/control/line-events.js";
+import { commandVerdict, lineStatus, modeVerdict } from "../../../src/control/line-status.js";
+import { createLineMachine } from "../../../src/control/line.machine.js";
+import { ACTING_STEPS } from "../../../src/control/packml-command-table.js";
 import {
   ACTING_STATES,
   PACKML_COMMANDS,
@@ -19,7 +14,8 @@ import {
   type PackmlCommand,
   type PackmlState,
 } from "../../../src/control/packml-states.js";
-import type { SequenceParams, SequencerCommand, SequencerEvent, SequencerReport } from "../../../src/control/sequencer-protocol.js";
+import type { SequenceParams } from "../../../src/recipes/sequence-params.js";
+import type { SequencerCommand, SequencerEvent, SequencerReport } from "../../../src/control/sequencer-protocol.js";
 
 // ─── kit: a line, the events that drive it into each PackML state, sequencer stand-ins ─────────────────
 

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { type AnyActorRef, type AnyStateMachine, createActor, setup, spawnChild } from "xstate";
 import type { TagBatchWriter, TagWrite, WriteOutcome } from "../../../src/core/tag-io.js";
-import {
-  type SequencerContext,
-  createSequencerMachine,
-  safeStateProblems,
-  sequencerStatus,
-} from "../../../src/control/sequencer.machine.js";
-import type { SequenceParams, SequencerCommand, SequencerReport } from "../../../src/control/sequencer-protocol.js";
+import type { SequencerContext } from "../../../src/control/sequencer-context.js";
+import { safeStateProblems } from "../../../src/control/sequencer-rules.js";
+import { sequencerStatus } from "../../../src/control/sequencer-status.js";
+import { createSequencerMachine } from "../../../src/control/sequencer.machine.js";
+import type { SequenceParams } from "../../../src/recipes/sequence-params.js";
+import type { SequencerCommand, SequencerReport } from "../../../src/control/sequencer-protocol.js";
 import type { TagScalar } from "../../../src/core/tag-value.js";
 
 // ─── Harness: a recording fake TagBatchWriter (writes resolve at once and are echoed into the view, as the

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { type AnyActorRef, type AnyStateMachine, createActor, initialTransition, setup, spawnChild, transition } from "xstate";
 import type { TagBatchWriter, TagWrite, WriteOutcome } from "../../../src/core/tag-io.js";
-import type { SequenceParams } from "../../../src/control/sequencer-protocol.js";
+import type { SequenceParams } from "../../../src/recipes/sequence-params.js";
 import { createFeedMachine } from "../../../src/control/stations/feed.machine.js";
-import { PULSE_COUNT_GRACE_MS, createHtrMachine } from "../../../src/control/stations/htr.machine.js";
+import { createHtrMachine } from "../../../src/control/stations/htr.machine.js";
+import { PULSE_COUNT_GRACE_MS } from "../../../src/control/stations/htr-rules.js";
 import { createQuenchMachine } from "../../../src/control/stations/quench.machine.js";
 import { createRinseMachine } from "../../../src/control/stations/rinse.machine.js";
 import {

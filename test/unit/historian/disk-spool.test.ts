@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DiskSpool, type SpoolBatch } from "../../../src/historian/disk-spool.js";
+import { DiskSpool } from "../../../src/historian/disk-spool.js";
+import type { SpoolBatch } from "../../../src/historian/spool-record.js";
+import { spawnTsx } from "../../helpers/child-process.js";
 
 function batch(i: number, size = 100): SpoolBatch {
   return { lines: `m,n=${i} v=${i} ${i}\n`.padEnd(size, "#"), points: 1 + (i % 7), minTimeMs: i, maxTimeMs: i + 1 };
@@ -123,20 +124,13 @@ for (let i = 0; ; i++) {
 }
 `,
     );
-    const child = spawn(process.execPath, ["--import=tsx", script], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const deadline = Date.now() + 15_000;
-    while (!/ok 300\n/.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`appender did not run: ${err}`);
-      await new Promise((r) => setTimeout(r, 20));
+    const child = spawnTsx([script], { stdin: "ignore", name: "the appender child" });
+    try {
+      await child.waitForOutput(/ok 300\n/, 15_000);
+    } finally {
+      await child.kill("SIGKILL");
     }
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
-    await exited;
-    const confirmed = Math.max(...[...out.matchAll(/ok (\d+)\n/g)].map((m) => Number(m[1])));
+    const confirmed = Math.max(...[...child.stdout().matchAll(/ok (\d+)\n/g)].map((m) => Number(m[1])));
     const spool = await DiskSpool.open({ dir: spoolDir, maxBytes: 50_000_000, segmentBytes: 256 * 1024 }); // stale LOCK taken over
     const got = await drain(spool);
     assert.ok(got.length >= confirmed + 1, `every confirmed append is there (${got.length} ≥ ${confirmed + 1})`);

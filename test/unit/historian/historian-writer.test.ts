@@ -10,8 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskSpool } from "../../../src/historian/disk-spool.js";
 import type { HistorianPoint } from "../../../src/historian/historian-point.js";
-import { HistorianWriter, type HistorianStatus, type HistorianWriterOptions } from "../../../src/historian/historian-writer.js";
+import type { HistorianStatus } from "../../../src/historian/historian-health.js";
+import { HistorianWriter, type HistorianWriterOptions } from "../../../src/historian/historian-writer.js";
 import { freePort } from "../../helpers/free-port.js";
+import { waitFor } from "../../helpers/wait-for.js";
 
 type Mode = "up" | "500" | "400" | "hang";
 
@@ -72,14 +74,6 @@ class FakeInflux {
 const T0 = 1_700_000_000_000;
 const point = (seq: number, timeMs = T0 + seq): HistorianPoint => ({ measurement: "process", tags: { tag: `t${seq % 3}` }, fields: { value: seq, seq }, timeMs });
 
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe("historian writer (fake InfluxDB)", function () {
   this.timeout(20_000);
   let dir: string;
@@ -117,15 +111,15 @@ describe("historian writer (fake InfluxDB)", function () {
     assert.ok(perPointNs < 20_000, `${perPointNs} ns per write`);
     assert.doesNotThrow(() => w.write(null as unknown as HistorianPoint));
     await w.flush();
-    await until("all written", () => influx.accepted.length === 10_000);
+    await waitFor("all written", 10_000, () => influx.accepted.length === 10_000);
     assert.equal(w.status().rejectedPoints, 1, "the non-point is counted, the batch around it is not lost");
   });
 
   it("sends full batches at once and the rest on the timer, in order, each point once", async () => {
     const w = await makeWriter({ flushIntervalMs: 200 });
     for (let i = 0; i < 250; i++) w.write(point(i));
-    await until("two full batches", () => influx.accepted.length === 200, 150);
-    await until("the rest on the timer", () => influx.accepted.length === 250, 1000);
+    await waitFor("two full batches", 150, () => influx.accepted.length === 200);
+    await waitFor("the rest on the timer", 1000, () => influx.accepted.length === 250);
     assert.deepEqual(influx.accepted, Array.from({ length: 250 }, (_, i) => i));
     assert.equal(w.status().writtenPoints, 250);
     assert.equal(w.status().online, true);
@@ -148,24 +142,24 @@ describe("historian writer (fake InfluxDB)", function () {
     let seq = 0;
     for (; seq < 300; seq++) w.write(point(seq));
     await w.flush();
-    await until("online", () => w.status().online);
+    await waitFor("online", 10_000, () => w.status().online);
     await influx.stop();
     for (; seq < 1300; seq++) {
       w.write(point(seq));
-      if (seq % 100 === 0) await new Promise((r) => setTimeout(r, 5));
+      if (seq % 100 === 0) await new Promise((r) => setTimeout(r, 5)); // the load's pace, not a synchronisation
     }
     await w.flush();
-    await until("offline", () => !w.status().online);
+    await waitFor("offline", 10_000, () => !w.status().online);
     assert.ok(w.status().spoolPoints > 0, "spooled");
     assert.match(w.status().lastError ?? "", /ECONNREFUSED/);
     await influx.start();
     // keep writing while it replays: these must land after the spooled ones
     for (; seq < 2000; seq++) {
       w.write(point(seq));
-      if (seq % 50 === 0) await new Promise((r) => setTimeout(r, 2));
+      if (seq % 50 === 0) await new Promise((r) => setTimeout(r, 2)); // the load's pace, not a synchronisation
     }
     await w.flush();
-    await until("drained", () => influx.accepted.length === 2000 && w.status().spoolBytes === 0 && replayed.length > 0);
+    await waitFor("drained", 10_000, () => influx.accepted.length === 2000 && w.status().spoolBytes === 0 && replayed.length > 0);
     assert.deepEqual(influx.accepted, Array.from({ length: 2000 }, (_, i) => i), "every point once, in write order");
     const s = w.status();
     assert.equal(s.online, true);
@@ -182,10 +176,10 @@ describe("historian writer (fake InfluxDB)", function () {
     influx.mode = "500";
     for (let i = 0; i < 150; i++) w.write(point(i));
     await w.flush();
-    await until("offline", () => !w.status().online && w.status().spoolPoints === 150);
+    await waitFor("offline", 10_000, () => !w.status().online && w.status().spoolPoints === 150);
     assert.match(w.status().lastError ?? "", /HTTP 500: engine: cache full/);
     influx.mode = "up";
-    await until("replayed", () => influx.accepted.length === 150 && w.status().spoolBytes === 0);
+    await waitFor("replayed", 10_000, () => influx.accepted.length === 150 && w.status().spoolBytes === 0);
     assert.deepEqual(influx.accepted, Array.from({ length: 150 }, (_, i) => i));
   });
 
@@ -194,9 +188,9 @@ describe("historian writer (fake InfluxDB)", function () {
     influx.mode = "400";
     for (let i = 0; i < 150; i++) w.write(point(i));
     await w.flush();
-    await until("rejected", () => w.status().rejectedPoints === 150);
+    await waitFor("rejected", 10_000, () => w.status().rejectedPoints === 150);
     const before = influx.requests;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 200)); // nothing more happens: no retry in 200 ms
     assert.equal(influx.requests, before, "not retried");
     const s = w.status();
     assert.equal(s.spoolPoints, 0, "not spooled");
@@ -209,7 +203,7 @@ describe("historian writer (fake InfluxDB)", function () {
     w.write({ measurement: "process", tags: { tag: "x" }, fields: { value: Number.NaN }, timeMs: T0 });
     w.write(point(1));
     await w.flush();
-    await until("written", () => influx.accepted.length === 1);
+    await waitFor("written", 10_000, () => influx.accepted.length === 1);
     assert.equal(w.status().rejectedPoints, 1);
     assert.match(w.status().lastRejectReason ?? "", /without a writable field/);
   });
@@ -220,15 +214,15 @@ describe("historian writer (fake InfluxDB)", function () {
     let seq = 0;
     for (; seq < 3000; seq++) {
       w.write(point(seq));
-      if (seq % 100 === 0) await new Promise((r) => setTimeout(r, 5)); // ≈ 20 000 points/s
+      if (seq % 100 === 0) await new Promise((r) => setTimeout(r, 5)); // the load's pace (≈ 20 000 points/s), not a synchronisation
       assert.ok(w.status().queuedPoints <= 1000, `queue ${w.status().queuedPoints}`);
     }
     await w.flush();
     assert.ok(w.status().spoolPoints >= 2500, `spooled ${w.status().spoolPoints}`);
     influx.mode = "up";
     influx.release(); // the hung request succeeds after all: its spooled copy must not be sent again
-    await until("drained", () => w.status().spoolBytes === 0 && influx.accepted.length >= 3000);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor("drained", 10_000, () => w.status().spoolBytes === 0 && influx.accepted.length >= 3000);
+    await new Promise((r) => setTimeout(r, 100)); // nothing more happens: no copy sent twice in 100 ms
     assert.deepEqual(influx.accepted, Array.from({ length: 3000 }, (_, i) => i), "each point once, in order");
     assert.equal(w.status().droppedPoints, 0);
     assert.equal(w.status().writtenPoints, 3000);
@@ -243,7 +237,7 @@ describe("historian writer (fake InfluxDB)", function () {
     assert.equal(spool.status().points, 250);
     await influx.start();
     const w2 = await makeWriter();
-    await until("replayed", () => influx.accepted.length === 250 && w2.status().spoolBytes === 0);
+    await waitFor("replayed", 10_000, () => influx.accepted.length === 250 && w2.status().spoolBytes === 0);
     assert.deepEqual(influx.accepted, Array.from({ length: 250 }, (_, i) => i));
   });
 
@@ -251,7 +245,7 @@ describe("historian writer (fake InfluxDB)", function () {
     const w = await makeWriter({ stopTimeoutMs: 300, requestTimeoutMs: 60_000 });
     influx.mode = "hang";
     for (let i = 0; i < 250; i++) w.write(point(i));
-    await until("a request in flight", () => influx.requests > 0);
+    await waitFor("a request in flight", 10_000, () => influx.requests > 0);
     const t = Date.now();
     await w.stop();
     writer = undefined;

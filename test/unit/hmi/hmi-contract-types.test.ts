@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { AlarmStatus } from "../../../src/alarms/alarm-evaluator.js";
-import type { InterlockStatusEntry } from "../../../src/interlocks/interlock-evaluator.js";
+import type { AlarmStatus } from "../../../src/alarms/alarm-status.js";
+import type { InterlockStatusEntry } from "../../../src/interlocks/interlock-status.js";
 import type { AlarmJson, InterlockJson } from "../../../src/server/socket-contract.js";
 
 /**

@@ -2,26 +2,16 @@ import assert from "node:assert/strict";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { formatProblem, loadConfig } from "../../../src/config/config-loader.js";
+import { loadConfig } from "../../../src/config/config-loader.js";
+import { formatProblem } from "../../../src/core/problem.js";
 import { bad, GOOD, type Quality, type TagScalar, type TagValue, uncertain } from "../../../src/core/tag-value.js";
-import {
-  bypass,
-  contextReadBy,
-  createInterlockState,
-  evaluate,
-  evaluateDue,
-  evaluateFor,
-  type InterlockAction,
-  type InterlockEvent,
-  type InterlockInputs,
-  type InterlockState,
-  nextDeadline,
-  permits,
-  removeBypass,
-  reset,
-  status,
-  tagsReadBy,
-} from "../../../src/interlocks/interlock-evaluator.js";
+import type { InterlockAction, InterlockEvent, InterlockInputs, InterlockState } from "../../../src/interlocks/interlock-types.js";
+import { bypass, removeBypass } from "../../../src/interlocks/interlock-bypass.js";
+import { evaluate, evaluateDue, evaluateFor } from "../../../src/interlocks/interlock-evaluator.js";
+import { contextReadBy, tagsReadBy } from "../../../src/interlocks/interlock-readers.js";
+import { reset } from "../../../src/interlocks/interlock-reset.js";
+import { createInterlockState, nextDeadline } from "../../../src/interlocks/interlock-state.js";
+import { permits, status } from "../../../src/interlocks/interlock-status.js";
 import type { InterlockDefs } from "../../../src/interlocks/interlock-schema.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { loadConfigOrThrow } from "../../../src/config/config-loader.js";
-import type { SequenceParams } from "../../../src/control/sequencer-protocol.js";
+import type { SequenceParams } from "../../../src/recipes/sequence-params.js";
 import {
   G_PER_MG_CM2_M2,
   RECIPE_SETPOINT_TAGS,
@@ -13,9 +13,9 @@ import {
   sequenceParamsOf,
 } from "../../../src/recipes/recipe-derivation.js";
 import { checkRecipe, rampRateKps } from "../../../src/recipes/recipe-limits.js";
-import { formatRecipeProblem } from "../../../src/recipes/recipe-problem.js";
+import { formatProblem } from "../../../src/core/problem.js";
 import { type Recipe, recipeSchema } from "../../../src/recipes/recipe-schema.js";
-import { RecipeStore } from "../../../src/recipes/recipe-store.js";
+import { RecipeStore } from "../../../src/stores/recipe-store.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const plcConfig = join(root, "plc-config");
@@ -37,7 +37,7 @@ function variant(changes: { [K in keyof Recipe]?: Partial<Recipe[K]> } & { targe
 
 const valuesOf = (r: Recipe): Record<string, number | boolean> =>
   Object.fromEntries(checkRecipe(r, ctx).setpoints.map((s) => [s.tag, s.value]));
-const problemsOf = (r: Recipe): string[] => checkRecipe(r, ctx).problems.map(formatRecipeProblem);
+const problemsOf = (r: Recipe): string[] => checkRecipe(r, ctx).problems.map(formatProblem);
 const close = (a: number | boolean | undefined, b: number, what: string): void => {
   assert.equal(typeof a, "number", what);
   assert.ok(Math.abs((a as number) - b) < 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${String(a)} ≠ ${b}`);
@@ -115,7 +115,7 @@ describe("recipes: setpoint derivation", () => {
     close(v["feed.doser_rate_sp"], 2 * 50.625, "twice the width, twice the powder");
     assert.deepEqual(lineGeometryOf(config), { webWidthM: 0.3, htrZoneLengthM: 0.3 });
     const noHtr = { ...config, stations: config.stations.filter((s) => s.id !== "htr") };
-    assert.deepEqual(deriveSetpoints(bisb, noHtr, config.tags, equipment).problems.map(formatRecipeProblem), [
+    assert.deepEqual(deriveSetpoints(bisb, noHtr, config.tags, equipment).problems.map(formatProblem), [
       "line.yaml:stations: no station 'htr': recipes need the HTR zone length",
     ]);
   });
@@ -124,7 +124,7 @@ describe("recipes: setpoint derivation", () => {
     const tags = config.tags
       .filter((t) => t.name !== "htr.cool_time_sp")
       .map((t) => (t.name === "feed.tension_sp" ? { ...t, writable: false } : t));
-    assert.deepEqual(deriveSetpoints(bisb, config, tags, equipment).problems.map(formatRecipeProblem), [
+    assert.deepEqual(deriveSetpoints(bisb, config, tags, equipment).problems.map(formatProblem), [
       "tags/:htr.cool_time_sp: recipes set this tag, but no tag file defines it",
       "tags/:feed.tension_sp: recipes set this tag, but it is not writable",
     ]);
@@ -242,7 +242,7 @@ describe("recipes: equipment limits", () => {
           rinse: { waterFlowLpm: g.waterFlowLpm, minWaterFlowLpm: 0.5, dryerTempK: g.dryerTempK },
         });
         const { setpoints, problems } = checkRecipe(r, ctx);
-        const texts = problems.map(formatRecipeProblem);
+        const texts = problems.map(formatProblem);
         for (const s of setpoints) {
           const range = ranges.get(s.tag);
           const inRange = range === undefined || (typeof s.value === "number" && s.value >= range.min && s.value <= range.max);

@@ -5,9 +5,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfigOrThrow } from "../../../src/config/config-loader.js";
 import { lotIdProblem } from "../../../src/recipes/recipe-derivation.js";
-import { formatRecipeProblem } from "../../../src/recipes/recipe-problem.js";
+import { formatProblem } from "../../../src/core/problem.js";
 import { recipeJsonSchemas, recipeSchema } from "../../../src/recipes/recipe-schema.js";
-import { RecipeStore } from "../../../src/recipes/recipe-store.js";
+import { RecipeStore } from "../../../src/stores/recipe-store.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const plcConfig = join(root, "plc-config");
@@ -37,7 +37,7 @@ describe("recipes: schema and files", () => {
 
   it("the 8 default recipes load and validate, one file per alloy, and equipment-limits.yaml too", () => {
     assert.deepEqual(store.alloys(), [...ALLOYS].sort());
-    assert.deepEqual(store.problems().map(formatRecipeProblem), []);
+    assert.deepEqual(store.problems().map(formatProblem), []);
     assert.ok(store.equipmentLimits().limits, "equipment-limits.yaml is valid");
     for (const summary of store.list()) {
       assert.equal(summary.valid, true, `${summary.alloy}: ${summary.problems.join("; ")}`);
@@ -117,7 +117,7 @@ describe("recipes: schema and files", () => {
           "",
         ].join("\n"),
       );
-      const problems = new RecipeStore(dir).get("BiSb")!.problems.map(formatRecipeProblem);
+      const problems = new RecipeStore(dir).get("BiSb")!.problems.map(formatProblem);
       assert.deepEqual(problems.sort(), [
         "recipes/BiSb.yaml:htr.colour: unknown key",
         "recipes/BiSb.yaml:htr.mode: 'pulsed' is not one of: pulse, continuous",
@@ -147,29 +147,29 @@ describe("recipes: schema and files", () => {
           .replace("minGasFlowLpm: 120", "minGasFlowLpm: 200")
           .replace("indexLengthM: 0.30 ", "webSpeedMpm: 2.0 "),
       );
-      assert.deepEqual(new RecipeStore(dir).get("BiSb")!.problems.map(formatRecipeProblem), [
+      assert.deepEqual(new RecipeStore(dir).get("BiSb")!.problems.map(formatProblem), [
         "recipes/BiSb.yaml:htr.o2PermissivePpm: must be below htr.o2TripPpm (1000 ppm), found 2000",
         "recipes/BiSb.yaml:quench.minGasFlowLpm: must not exceed quench.gasFlowLpm (150 L/min), found 200",
         "recipes/BiSb.yaml:feed.webSpeedMpm: applies to continuous mode only (pulse mode indexes feed.indexLengthM)",
       ]);
 
       writeFileSync(join(dir, "recipes", "SnSb.yaml"), bisb);
-      assert.deepEqual(new RecipeStore(dir).get("SnSb")!.problems.map(formatRecipeProblem), [
+      assert.deepEqual(new RecipeStore(dir).get("SnSb")!.problems.map(formatProblem), [
         "recipes/SnSb.yaml:alloy: 'BiSb' does not match the file name (SnSb.yaml)",
       ]);
 
       writeFileSync(join(dir, "recipes", "CoSb.yaml"), "alloy: CoSb\nalloy: NiSb\nhtr: [\n");
-      const syntax = new RecipeStore(dir).get("CoSb")!.problems.map(formatRecipeProblem);
+      const syntax = new RecipeStore(dir).get("CoSb")!.problems.map(formatProblem);
       assert.ok(syntax.length >= 1);
       for (const p of syntax) assert.match(p, /^recipes\/CoSb\.yaml:line \d+ col \d+: YAML syntax error: /);
 
       writeFileSync(join(dir, "recipes", "FeSb.yaml"), "# nothing yet\n");
-      assert.deepEqual(new RecipeStore(dir).get("FeSb")!.problems.map(formatRecipeProblem), [
+      assert.deepEqual(new RecipeStore(dir).get("FeSb")!.problems.map(formatProblem), [
         "recipes/FeSb.yaml:(root): file is empty (expected a mapping with 'alloy', 'htr', 'quench', 'feed', 'rinse', …)",
       ]);
 
       rmSync(join(dir, "equipment-limits.yaml"));
-      const all = new RecipeStore(dir).problems().map(formatRecipeProblem);
+      const all = new RecipeStore(dir).problems().map(formatProblem);
       assert.equal(all[0], "equipment-limits.yaml:(root): file is missing");
       assert.ok(all.some((p) => p.startsWith("recipes/CoSb.yaml:")) && all.some((p) => p.startsWith("recipes/SnSb.yaml:")));
     } finally {
@@ -185,7 +185,7 @@ describe("recipes: schema and files", () => {
       const sb = readFileSync(join(dir, "recipes", "Sb.yaml"), "utf8");
       writeFileSync(join(dir, "recipes", "Sb.yaml"), sb.replace("dryerTempK: 393", "dryerTempK: 480"));
       writeFileSync(join(dir, "recipes", "SnBi.yaml"), "alloy: SnBi\n");
-      const problems = new RecipeStore(dir).problemsFor(config).map(formatRecipeProblem);
+      const problems = new RecipeStore(dir).problemsFor(config).map(formatProblem);
       assert.ok(problems.includes("recipes/Sb.yaml:rinse.dryerTempK: rinse.dryer_temp_sp 480 K (from rinse.dryerTempK) exceeds equipment limit 473 K"), problems.join("\n"));
       assert.ok(problems.includes("recipes/SnBi.yaml:htr: required field missing (expected a mapping)"), problems.join("\n"));
     } finally {

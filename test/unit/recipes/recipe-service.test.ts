@@ -7,7 +7,7 @@ import { silentLogger } from "../../../src/core/logger.js";
 import type { TagScalar } from "../../../src/core/tag-value.js";
 import type { ReadResult, TagReader, TagWriter, WriteResult } from "../../../src/core/tag-io.js";
 import { type RecipeEvent, RecipeService, setpointMatches } from "../../../src/recipes/recipe-service.js";
-import { RecipeStore } from "../../../src/recipes/recipe-store.js";
+import { RecipeStore } from "../../../src/stores/recipe-store.js";
 import type { RecipeControl } from "../../../src/server/recipe-routes.js";
 import type { TagConfig } from "../../../src/tags/tag-schema.js";
 

@@ -22,12 +22,15 @@ function world(opts: { auditThrows?: boolean; auditWritable?: boolean } = {}) {
         state = c.command === "start" ? "Starting" : c.command === "stop" ? "Stopping" : c.command === "abort" ? "Aborting" : state;
         return { accepted: true, state };
       },
-      interlocks: () => ({ tripped: [], bypassed: [] }),
+      loadRecipe: async () => ({ ok: false, problems: ["no recipes in this world"], status: null }),
+    },
+    interlocks: {
+      status: () => ({ tripped: [], bypassed: [] }),
       bypass: (id, r) => {
         calls.push(`bypass ${id} ${r.minutes} by ${r.by}`);
         return id === "IL-05" ? { ok: true, bypass: { id, until: 1 } } : { ok: false, reason: "not bypassable" };
       },
-      resetInterlocks: (by) => {
+      reset: (by) => {
         calls.push(`reset by ${by}`);
         return { ok: true };
       },
@@ -39,8 +42,6 @@ function world(opts: { auditThrows?: boolean; auditWritable?: boolean } = {}) {
       shelve: (id, m, reason) => (calls.push(`shelve ${id} ${m} ${reason}`), { ok: true, events: [] }),
       unshelve: (id) => (calls.push(`unshelve ${id}`), { ok: true, events: [] }),
       reset: (id) => (calls.push(`reset ${id}`), { ok: true, events: [] }),
-      history: async () => ({}),
-      kpis: async () => ({}),
     },
     sim: {
       faults: () => [{ name: "web-break", description: "", active: false }],
@@ -172,14 +173,18 @@ describe("operation runner (one path for REST and socket, audited)", () => {
     let status: unknown = { alloy: null, state: "none", setpoints: [] };
     const deps: OperationDeps = {
       ...w.deps,
+      // Loads go through the line (refused while it runs), which hands them to the recipe service.
+      line: {
+        ...w.deps.line!,
+        loadRecipe: async (alloy) => {
+          status = { alloy, state: "verified", setpoints: [{ tag: "htr.peak_sp", value: 1340, status: "Good" }, { tag: "feed.doser_sp", value: 2.5, status: "write failed: timeout" }] };
+          return { ok: true, status };
+        },
+      },
       recipes: {
         list: () => [],
         get: (alloy) => (alloy === "BiSb" ? {} : undefined),
         status: () => status,
-        load: async (alloy) => {
-          status = { alloy, state: "verified", setpoints: [{ tag: "htr.peak_sp", value: 1340, status: "Good" }, { tag: "feed.doser_sp", value: 2.5, status: "write failed: timeout" }] };
-          return { ok: true, status };
-        },
         verify: async () => status,
       },
       tagValues: () => new Map<string, unknown>([["htr.peak_sp", 1200], ["feed.doser_sp", 0]]),

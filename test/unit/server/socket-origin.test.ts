@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sameOrigin } from "../../../src/server/socket-gateway.js";
+import { sameOrigin } from "../../../src/server/socket-handshake.js";
 
 describe("socket gateway: same-origin check", () => {
   it("passes a request without Origin (same-origin polling GET, non-browser client)", () => {

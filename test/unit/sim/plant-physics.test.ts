@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  HEATER_EFFICIENCY,
-  SUPPLY_CURRENT_LIMIT_A,
-  SUPPLY_MAX_POWER_W,
-  mulberry32,
-  stepPhysics,
-  webHeatLossW,
-} from "../../../src/sim/plant-physics.js";
+import { stepPhysics } from "../../../src/sim/plant-physics.js";
+import { mulberry32 } from "../../../src/sim/sensor-noise.js";
+import { HEATER_EFFICIENCY, SUPPLY_CURRENT_LIMIT_A, SUPPLY_MAX_POWER_W, webHeatLossW } from "../../../src/sim/thermal-model.js";
 import { AIR_O2_PPM, AMBIENT_K, DEFAULTS, type PlantState, initialPlantState } from "../../../src/sim/plant-state.js";
 import { OVER_CURRENT_TRIP_A } from "../../../src/sim/plc-program.js";
 

@@ -121,7 +121,7 @@ describe("sim/plant-runner", () => {
     const runner = new PlantRunner(plant);
     runner.start();
     try {
-      await new Promise((r) => setTimeout(r, 120));
+      await new Promise((r) => setTimeout(r, 120)); // a measuring window: what ≈ 120 ms of real timers advance the plant by
     } finally {
       runner.stop();
     }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HOPPER_CAPACITY_G } from "../../../src/sim/plant-physics.js";
+import { HOPPER_CAPACITY_G } from "../../../src/sim/precursor-feed.js";
 import { DEFAULTS, WEB_WIDTH_M } from "../../../src/sim/plant-state.js";
 import { flag, newPlant, num, set, stepUntil } from "./plant-test-helpers.js";
 

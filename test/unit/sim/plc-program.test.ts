@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SUPPLY_MAX_POWER_W } from "../../../src/sim/plant-physics.js";
+import { SUPPLY_MAX_POWER_W } from "../../../src/sim/thermal-model.js";
 import { FIRST_OUT, MODE, PHASE, type PlantState, TRIP_BIT, initialPlantState } from "../../../src/sim/plant-state.js";
 import { OVER_TEMP_TRIP_K } from "../../../src/sim/plc-program.js";
 import type { VirtualPlant } from "../../../src/sim/virtual-plant.js";

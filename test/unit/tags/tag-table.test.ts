@@ -125,6 +125,54 @@ describe("TagTable", () => {
   });
 });
 
+describe("TagTable: listeners", () => {
+  const update = (t: TagTable, value: number) => t.onUpdates([{ name: "a.t", value, quality: GOOD, sourceTs: 1, serverTs: 1 }]);
+
+  it("runs listeners in the order they subscribed; one that throws is counted, reported and never keeps the next from running", () => {
+    const reported: string[] = [];
+    const t = new TagTable([tag("a.t")], new ManualClock(1), { onListenerError: (name, err, c) => reported.push(`${name}: ${(err as Error).message} on ${c.name}`) });
+    const ran: string[] = [];
+    t.onChange(() => ran.push("interlocks"), "interlocks");
+    t.onChange(() => {
+      ran.push("alarms");
+      throw new Error("boom");
+    }, "alarms");
+    t.onChange(() => ran.push("historian"), "historian");
+    update(t, 1);
+    update(t, 2);
+    assert.deepEqual(ran, ["interlocks", "alarms", "historian", "interlocks", "alarms", "historian"]);
+    assert.deepEqual(reported, ["alarms: boom on a.t", "alarms: boom on a.t"]);
+    assert.deepEqual(t.listeners(), [{ name: "interlocks", errors: 0 }, { name: "alarms", errors: 2 }, { name: "historian", errors: 0 }]);
+  });
+
+  it("a listener that throws before the trip path's listener does not keep it from running, even when the error hook throws too", () => {
+    const t = new TagTable([tag("a.t")], new ManualClock(1), {
+      onListenerError: () => {
+        throw new Error("the logger failed");
+      },
+    });
+    let tripPathRan = 0;
+    t.onChange(() => {
+      throw new Error("first");
+    }, "first");
+    t.onChange(() => tripPathRan++, "interlocks");
+    update(t, 5);
+    assert.equal(tripPathRan, 1);
+    assert.deepEqual(t.listeners().map((l) => l.errors), [1, 0]);
+  });
+
+  it("unsubscribing removes only that listener", () => {
+    const t = new TagTable([tag("a.t")], new ManualClock(1));
+    const ran: string[] = [];
+    const off = t.onChange(() => ran.push("a"), "a");
+    t.onChange(() => ran.push("b"), "b");
+    off();
+    update(t, 3);
+    assert.deepEqual(ran, ["b"]);
+    assert.deepEqual(t.listeners().map((l) => l.name), ["b"]);
+  });
+});
+
 describe("stalenessQuality", () => {
   it("uses 2x and 5x of the reference with a 100 ms floor", () => {
     assert.equal(stalenessQuality(199, 100).status, "Good");

@@ -1,0 +1,99 @@
+/**
+ * Wiring of the control plane: the tag table and its drivers, the one tag router, recipes, heartbeats,
+ * interlocks, the line and the alarms — and the tag table's listeners, subscribed here in the order they
+ * must run: the interlocks first (the trip path), then alarms, then whoever the caller adds (historian,
+ * gateway). Wiring only: every rule lives in the services and pure modules it names.
+ */
+import { join } from "node:path";
+import type { AlarmDefs } from "../alarms/alarm-schema.js";
+import { alarmSettingsSchema } from "../alarms/alarm-schema.js";
+import type { ScadaConfig } from "../config/config-loader.js";
+import { AlarmService } from "../control/alarm-service.js";
+import { deviationTargets } from "../control/deviation-targets.js";
+import { InterlockService } from "../control/interlock-service.js";
+import { LineService } from "../control/line-service.js";
+import type { Clock } from "../core/clock.js";
+import { FloodGate, type Logger } from "../core/logger.js";
+import { createDriver } from "../drivers/create-driver.js";
+import type { DeviceDriver } from "../drivers/driver-port.js";
+import { stalenessReferenceByDevice } from "../drivers/staleness-reference.js";
+import { TagRouter } from "../drivers/tag-router.js";
+import { RecipeService } from "../recipes/recipe-service.js";
+import { createMetrics } from "../server/metrics.js";
+import { LineSnapshotStore } from "../stores/line-snapshot-store.js";
+import type { RecipeStore } from "../stores/recipe-store.js";
+import { HeartbeatMonitor } from "../tags/heartbeat-monitor.js";
+import { TagTable } from "../tags/tag-table.js";
+
+/** What the alarms watch beyond tags, interlocks and the line (the caller's services). */
+export interface AlarmWatch {
+  readonly historian: () => { readonly online: boolean; readonly spoolFraction: number } | null;
+  readonly auth: () => { readonly lockedUsers: number };
+  readonly audit: () => { readonly faults: number };
+}
+
+/** A listener that throws is logged at most once a minute per listener, with the count of those not logged. */
+const LISTENER_ERROR_LOG_MS = 60_000;
+
+export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeStore: RecipeStore; clock: Clock; logger: Logger; watch: AlarmWatch }) {
+  const { clock, logger } = ctx;
+  const listenerLog = logger.child({ module: "tags" });
+  const listenerFlood = new FloodGate(LISTENER_ERROR_LOG_MS, () => clock.now());
+  const tags = new TagTable(config.tags, clock, {
+    deviceReferenceMs: stalenessReferenceByDevice(config.devices, config.tags),
+    onListenerError: (listener, err, change) => {
+      const suppressed = listenerFlood.pass(listener);
+      if (suppressed >= 0) listenerLog.error({ err, listener, tag: change.name, suppressed }, `tag listener '${listener}' threw`);
+    },
+  });
+  const drivers: DeviceDriver[] = [];
+  const metrics = createMetrics({ tagCounters: () => tags.counters(), drivers: () => drivers });
+  for (const device of config.devices) {
+    const own = config.tags.filter((t) => t.device === device.id);
+    drivers.push(createDriver(device, own, { sink: tags, clock, logger, dataDir: ctx.dataDir, observer: metrics.driverObserver }));
+  }
+  // One router of reads and writes, tag → device → driver: recipes, the line's machines and the trip path.
+  const router = new TagRouter(drivers, config.tags);
+  const recipes = new RecipeService({ store: ctx.recipeStore, config, io: router, clock, logger });
+  const heartbeats = new HeartbeatMonitor(
+    config.devices.map((d) => ({ id: d.id, heartbeatTag: d.heartbeatTag, periodMs: d.heartbeatPeriodMs })),
+    // The line tick looks every 50 ms: a gap of 250 ms is the SCADA stalled, not the PLC.
+    { observerStallMs: 250 },
+  );
+  const interlocks = new InterlockService({
+    defs: config.interlocks,
+    tags,
+    writer: router,
+    recipe: () => (recipes.status().alloy === null ? null : { verified: recipes.isVerified(), params: recipes.interlockParams() }),
+    heartbeats,
+    clock,
+    logger,
+  });
+  const line = new LineService({
+    tags,
+    io: router,
+    recipes,
+    interlocks,
+    store: new LineSnapshotStore(join(ctx.dataDir, "line", "line-snapshot.json")),
+    clock,
+    logger,
+  });
+  // The interlocks read the line's state and send it trips and permissives.
+  interlocks.attachLine(line);
+  const alarmDefs: AlarmDefs = config.alarms ?? { settings: alarmSettingsSchema.parse({}), alarms: [] };
+  const alarms = new AlarmService({
+    defs: alarmDefs,
+    tags,
+    interlocks,
+    line,
+    devices: () => drivers.map((d) => d.health()),
+    ...ctx.watch,
+    targets: () => deviationTargets(recipes.interlockParams().peakTempK, (name) => tags.get(name)?.value),
+    clock,
+    logger,
+  });
+  // The tag table's listeners, in the order they run: the trip path first.
+  tags.onChange((c) => interlocks.onTagChange(c), "interlocks");
+  tags.onChange((c) => alarms.onTagChange(c), "alarms");
+  return { tags, drivers, metrics, recipes, interlocks, line, alarms, alarmDefs };
+}

@@ -1,0 +1,18 @@
+import type { Server, Socket } from "socket.io";
+import type { Actor } from "../auth/actor.js";
+import type { SessionView } from "../auth/session-port.js";
+import type { ClientToServerEvents, ServerToClientEvents } from "./socket-contract.js";
+
+/** What the gateway keeps on each socket (`socket.data`), set by the handshake. */
+export interface SocketData {
+  sessionId: string;
+  actor: Actor;
+  address: string;
+  /** The session as last checked. */
+  view: SessionView;
+  /** Operations started and not yet answered. */
+  inFlight: number;
+}
+
+export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

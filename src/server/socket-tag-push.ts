@@ -1,0 +1,114 @@
+import type { Clock } from "../core/clock.js";
+import type { TagChangeListener, TagEntry } from "../tags/tag-table.js";
+import type { TagBatch } from "./socket-contract.js";
+import type { SocketMetrics } from "./socket-metrics.js";
+import type { Cancel, SocketScheduler } from "./socket-scheduler.js";
+import { type GroupMove, TagDeltaBatcher } from "./tag-delta-batcher.js";
+
+/** What the gateway reads from the tag table (the narrowest capability). */
+export interface GatewayTagSource {
+  onChange(listener: TagChangeListener): () => void;
+  get(name: string): TagEntry | undefined;
+}
+
+/** Where tag batches go (socket.io rooms in the gateway: `socketTagOutlet`; a recorder in tests). */
+export interface TagPushOutlet {
+  /** Sends to a subscription group's members but `except`; returns how many sockets it reached. */
+  toGroup(group: number, except: readonly string[], batch: TagBatch): number;
+  /** Sends to one subscriber; false when it is gone. */
+  toSubscriber(subscriber: string, batch: TagBatch): boolean;
+  /** A subscriber changed group: leave `previous`'s room, join `group`'s (null: none). */
+  move(subscriber: string, move: GroupMove): void;
+}
+
+export interface SocketTagPushDeps {
+  readonly tags: GatewayTagSource;
+  readonly outlet: TagPushOutlet;
+  /** Tick spacing (monotonic time and timers). */
+  readonly scheduler: SocketScheduler;
+  /** Batch time stamps (`TagBatch.t`, epoch ms). */
+  readonly clock: Clock;
+  /** At most one batch per subscription group per tick (ms). */
+  readonly tickMs: number;
+  readonly metrics: Pick<SocketMetrics, "emitted" | "delivered">;
+}
+
+/**
+ * Tag deltas to the subscribed sockets. A change marks the tag (only if someone subscribes to it); a flush
+ * sends at most one batch per tick per subscription group, as soon as the tick allows: an isolated change
+ * goes out at once (after the I/O callbacks already queued, so a burst read together is one batch), a
+ * stream of changes once per tick. Cost per flush: that of `TagDeltaBatcher.drain` plus one emit per group
+ * touched and per socket that has just subscribed.
+ */
+export class SocketTagPush {
+  private readonly batcher: TagDeltaBatcher;
+  private readonly offChange: () => void;
+  private pending: Cancel | undefined;
+  private lastFlush = -Infinity;
+  private closed = false;
+
+  constructor(private readonly deps: SocketTagPushDeps) {
+    this.batcher = new TagDeltaBatcher((name) => deps.tags.get(name)?.value);
+    this.offChange = deps.tags.onChange((c) => {
+      if (this.batcher.noteChange(c.name, c.current)) this.schedule();
+    });
+  }
+
+  /** Replaces a subscriber's tags (names already validated); its current values follow in the next flush. */
+  subscribe(subscriber: string, names: readonly string[]): { subscribed: string[]; unknown: string[] } {
+    const subscribed: string[] = [];
+    const unknown: string[] = [];
+    for (const name of new Set(names)) (this.deps.tags.get(name) ? subscribed : unknown).push(name);
+    this.moved(subscriber, this.batcher.subscribe(subscriber, subscribed));
+    this.schedule();
+    return { subscribed, unknown };
+  }
+
+  /** Drops a subscriber's tags (it lost the permission, or disconnected). */
+  unsubscribe(subscriber: string): void {
+    this.moved(subscriber, { previous: this.batcher.remove(subscriber), group: null });
+  }
+
+  /** Subscription groups (subscribers with the same tags share one). */
+  groups(): number {
+    return this.batcher.stats().groups;
+  }
+
+  /** Stops listening to the tag table; nothing more is sent. */
+  close(): void {
+    this.closed = true;
+    this.pending?.();
+    this.pending = undefined;
+    this.offChange();
+  }
+
+  private moved(subscriber: string, move: GroupMove): void {
+    if (move.previous !== move.group) this.deps.outlet.move(subscriber, move);
+  }
+
+  private schedule(): void {
+    if (this.pending || this.closed) return;
+    const { scheduler } = this.deps;
+    const wait = this.lastFlush + this.deps.tickMs - scheduler.now();
+    this.pending = wait <= 0 ? scheduler.soon(this.flush) : scheduler.after(wait, this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.pending = undefined;
+    if (this.closed) return;
+    const { outlet, metrics } = this.deps;
+    this.lastFlush = this.deps.scheduler.now();
+    const out = this.batcher.drain(this.deps.clock.now());
+    let delivered = 0;
+    for (const g of out.groups) {
+      delivered += outlet.toGroup(g.group, g.except, g.batch);
+      metrics.emitted();
+    }
+    for (const p of out.personal) {
+      if (!outlet.toSubscriber(p.subscriber, p.batch)) continue;
+      metrics.emitted();
+      delivered++;
+    }
+    metrics.delivered(delivered);
+  };
+}
