@@ -76,9 +76,13 @@ describe("historian store and forward (real influxd)", function () {
       assert.ok(writer.status().spoolPoints > 10_000, `spooled ${writer.status().spoolPoints}`);
       assert.match(writer.status().lastError ?? "", /ECONNREFUSED|ECONNRESET|socket hang up/);
       const spooledAtRestart = writer.status().spoolPoints;
+      let replayed = false;
+      writer.onReplayed(() => (replayed = true));
       await db.start();
       const upAt = Date.now();
-      await waitFor("spool drained", 30_000, () => writer.status().spoolBytes === 0, { everyMs: 20, observe: () => writer.status() });
+      // Drained: the replay is over and the writer writes directly again (the spool can be empty for a moment
+      // between two replayed batches while points produced meanwhile are still being spooled).
+      await waitFor("spool drained: replay over, writing directly", 30_000, () => replayed && writer.status().spoolBytes === 0, { everyMs: 20, observe: () => ({ replayed, ...writer.status() }) });
       const drainMs = Date.now() - upAt;
       console.log(`      outage: ${seq - downAt} points written while down, ${spooledAtRestart} spooled at restart, drained in ${drainMs} ms while writing on`);
       const seqAtDrain = seq;
