@@ -39,13 +39,13 @@ import { waitFor } from "../test/helpers/wait-for.js";
 import { testRuntime } from "../test/helpers/test-runtime.js";
 import type { BenchFigure } from "./bench-figure.js";
 import { percentile, prng, round, sleep, until } from "./bench-support.js";
+import { GATEWAY_TICK_MS } from "../src/server/socket-gateway.js";
 
 const SAMPLES = Number(process.env.BENCH_HMI_BROWSER_SAMPLES ?? 300);
 const WARMUP = 15;
 const GAP_MIN_MS = 20;
 const GAP_MAX_MS = 80;
 const NODE_CLIENTS = 49;
-const DEFAULT_TICK_MS = 50; // src/runtime.ts: gatewayTickMs ?? 50
 const SLOW_TICK_MS = 100;
 const TAG = "htr.pulse_count";
 const SELECTOR = `[data-testid="value-${TAG}"]`;
@@ -311,7 +311,7 @@ async function runTick(context: BrowserContext, page: Page, tickMs: number | und
         seed + 1,
       );
     }
-    return { tickMs: tickMs ?? DEFAULT_TICK_MS, ours, ...(base ? { baseline: base } : {}), clock, foreignChanges: foreign, setupMs };
+    return { tickMs: tickMs ?? GATEWAY_TICK_MS, ours, ...(base ? { baseline: base } : {}), clock, foreignChanges: foreign, setupMs };
   } finally {
     for (const c of clients) c.disconnect();
     await raw?.close();
@@ -367,7 +367,7 @@ export async function run(): Promise<BenchFigure[]> {
         "shown = the MutationObserver saw the element's text at that value or a later one; the HMI updates the DOM inside a requestAnimationFrame callback (painted in that frame), the baseline in the message handler (painted at the next frame: see baselineToNextFrame)",
       baselineIs: "raw socket.io io.emit of a one-change batch per change to the same page (textContent on each message) + 49 node clients, same run, runtime still running",
     };
-    const isDefault = r.tickMs === DEFAULT_TICK_MS && r === runs[0];
+    const isDefault = r.tickMs === GATEWAY_TICK_MS && r === runs[0];
     for (const key of ["p50", "p95", "p99"] as const) {
       figures.push({
         name: `HMI change → browser shows it ${key} (${NODE_CLIENTS} node clients + 1 Chromium page, gateway tick ${r.tickMs} ms${isDefault ? ", default" : ""})`,

@@ -23,7 +23,7 @@ import { systemClock } from "../src/core/clock.js";
 import { silentLogger } from "../src/core/logger.js";
 import { GOOD, type TagValue } from "../src/core/tag-value.js";
 import type { ClientToServerEvents, ServerToClientEvents, TagBatch, TagDelta } from "../src/server/socket-contract.js";
-import { type SocketGateway, attachSocketGateway } from "../src/server/socket-gateway.js";
+import { GATEWAY_TICK_MS, type SocketGateway, attachSocketGateway } from "../src/server/socket-gateway.js";
 import { TagDeltaBatcher } from "../src/server/tag-delta-batcher.js";
 import { TagTable } from "../src/tags/tag-table.js";
 import type { TagConfig } from "../src/tags/tag-schema.js";
@@ -37,7 +37,6 @@ const ROUNDS = Number(process.env.BENCH_HMI_ROUNDS ?? 1500);
 const WINDOW = 4;
 const LAT_MS = Number(process.env.BENCH_HMI_LATENCY_MS ?? 6000);
 const LAT_MEAN_GAP_MS = 10;
-const DEFAULT_TICK_MS = 50; // the runtime's gateway tick (src/runtime.ts: gatewayTickMs ?? 50)
 
 type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -272,7 +271,7 @@ export async function run(): Promise<BenchFigure[]> {
   const bestOurs = median(ours);
 
   // (b) latency at the default tick; the baseline emits every change at once.
-  const b = await rig(DEFAULT_TICK_MS);
+  const b = await rig(GATEWAY_TICK_MS);
   let oursLat: Awaited<ReturnType<typeof latency>>;
   let rawLat: Awaited<ReturnType<typeof latency>>;
   try {
@@ -291,7 +290,7 @@ export async function run(): Promise<BenchFigure[]> {
   const r = stats(rawLat.samples);
 
   // The same stream at half the default tick, for comparison (informational).
-  const h = await rig(DEFAULT_TICK_MS / 2);
+  const h = await rig(GATEWAY_TICK_MS / 2);
   let halfTick: ReturnType<typeof stats>;
   try {
     halfTick = stats(
@@ -314,19 +313,19 @@ export async function run(): Promise<BenchFigure[]> {
 
   const latDetail = {
     clients: CLIENTS,
-    tickMs: DEFAULT_TICK_MS,
+    tickMs: GATEWAY_TICK_MS,
     changes: oursLat.changes,
     changesPerS: round((oursLat.changes / LAT_MS) * 1000, 1),
     samples: { ours: o.n, baseline: r.n },
     ours: { p50: round(o.p50, 2), p95: round(o.p95, 2), p99: round(o.p99, 2), max: round(o.max, 2) },
     baseline: { p50: round(r.p50, 2), p95: round(r.p95, 2), p99: round(r.p99, 2), max: round(r.max, 2) },
     latestValueNotDelivered: oursLat.lost,
-    oursAtHalfTick: { tickMs: DEFAULT_TICK_MS / 2, p50: round(halfTick.p50, 2), p95: round(halfTick.p95, 2), p99: round(halfTick.p99, 2), max: round(halfTick.max, 2) },
+    oursAtHalfTick: { tickMs: GATEWAY_TICK_MS / 2, p50: round(halfTick.p50, 2), p95: round(halfTick.p95, 2), p99: round(halfTick.p99, 2), max: round(halfTick.max, 2) },
     note: "ours coalesces changes of a tag within a tick (only its latest value is sent); the baseline sends every change at once",
     baselineIs: "io.emit of a one-change batch per change (no batching), same clients",
   };
   const lat = (key: "p50" | "p95" | "p99", goal: string, pass: boolean | null): BenchFigure => ({
-    name: `HMI push latency ${key} (tag change → client receive, ${CLIENTS} clients, tick ${DEFAULT_TICK_MS} ms, ≈ ${1000 / LAT_MEAN_GAP_MS} changes/s)`,
+    name: `HMI push latency ${key} (tag change → client receive, ${CLIENTS} clients, tick ${GATEWAY_TICK_MS} ms, ≈ ${1000 / LAT_MEAN_GAP_MS} changes/s)`,
     unit: "ms",
     value: round(o[key], 2),
     baseline: round(r[key], 2),

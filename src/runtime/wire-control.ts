@@ -47,7 +47,7 @@ export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeS
     },
   });
   const drivers: DeviceDriver[] = [];
-  const metrics = createMetrics({ tagCounters: () => tags.counters(), drivers: () => drivers });
+  const metrics = createMetrics({ tagCounters: () => tags.counters(), drivers: () => drivers, tagListeners: () => tags.listeners() });
   for (const device of config.devices) {
     const own = config.tags.filter((t) => t.device === device.id);
     drivers.push(createDriver(device, own, { sink: tags, clock, logger, dataDir: ctx.dataDir, observer: metrics.driverObserver }));
@@ -92,7 +92,8 @@ export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeS
     clock,
     logger,
   });
-  // The tag table's listeners, in the order they run: the trip path first.
+  // The tag table's listeners, in the order they run: the trip path first. The historian follows (runtime.ts),
+  // and the socket gateway subscribes last, when the HTTP component starts.
   tags.onChange((c) => interlocks.onTagChange(c), "interlocks");
   tags.onChange((c) => alarms.onTagChange(c), "alarms");
   return { tags, drivers, metrics, recipes, interlocks, line, alarms, alarmDefs };

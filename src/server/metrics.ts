@@ -5,6 +5,8 @@ import type { DeviceDriver, DriverObserver } from "../drivers/driver-port.js";
 export interface MetricsSources {
   tagCounters(): { updates: number; changes: number };
   drivers(): readonly DeviceDriver[];
+  /** The tag table's listeners in the order they run, with how many times each has thrown. */
+  tagListeners?(): readonly { readonly name: string; readonly errors: number }[];
 }
 
 export interface ScadaMetrics {
@@ -55,6 +57,16 @@ export function createMetrics(sources: MetricsSources): ScadaMetrics {
   };
   counterFrom("scada_tag_updates_total", "Tag values received from drivers", () => sources.tagCounters().updates);
   counterFrom("scada_tag_changes_total", "Tag change events emitted", () => sources.tagCounters().changes);
+  new Counter({
+    name: "scada_tag_listener_errors_total",
+    help: "Tag change listeners that threw (each is isolated: the listeners after it still ran)",
+    labelNames: ["listener"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const l of sources.tagListeners?.() ?? []) this.inc({ listener: l.name }, l.errors);
+    },
+  });
 
   const perDevice = (name: string, help: string, pick: (d: DeviceDriver) => number): void => {
     new Counter({

@@ -7,7 +7,7 @@ import { type GroupMove, TagDeltaBatcher } from "./tag-delta-batcher.js";
 
 /** What the gateway reads from the tag table (the narrowest capability). */
 export interface GatewayTagSource {
-  onChange(listener: TagChangeListener): () => void;
+  onChange(listener: TagChangeListener, name?: string): () => void;
   get(name: string): TagEntry | undefined;
 }
 
@@ -49,9 +49,10 @@ export class SocketTagPush {
 
   constructor(private readonly deps: SocketTagPushDeps) {
     this.batcher = new TagDeltaBatcher((name) => deps.tags.get(name)?.value);
+    // The last of the tag table's listeners: the gateway is attached when the HTTP server starts, after the rest.
     this.offChange = deps.tags.onChange((c) => {
       if (this.batcher.noteChange(c.name, c.current)) this.schedule();
-    });
+    }, "socket gateway");
   }
 
   /** Replaces a subscriber's tags (names already validated); its current values follow in the next flush. */

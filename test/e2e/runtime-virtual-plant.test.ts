@@ -135,6 +135,33 @@ describe("e2e: runtime on the virtual plant", function () {
     await waitFor("door closed again", 1000, async () => (await getJson<TagJson>("/api/tags/htr.door_closed")).body.value === true);
   });
 
+  it("the tag listeners run in the composition root's order, interlocks first; one that throws is counted in /metrics and the others still run", async () => {
+    const order = runtime.tags.listeners().map((l) => l.name);
+    assert.deepEqual(order, ["interlocks", "alarms", "historian", "socket gateway"], `listener order: ${order.join(", ")}`);
+    let throws = 0;
+    const off = runtime.tags.onChange((c) => {
+      if (c.name === "htr.door_closed") {
+        throws++;
+        throw new Error("a listener that fails");
+      }
+    }, "e2e-throwing");
+    try {
+      assert.equal((await setFault("door-open", true)).status, 200);
+      // The interlocks saw the door open (IL-07's cause present) and the alarm on it came up, in spite of the thrower.
+      await waitFor("IL-07's cause present", 2000, () => runtime.interlocks.status().interlocks.find((i) => i.id === "IL-07")?.cause === "present");
+      await setFault("door-open", false);
+      await waitFor("door closed again", 2000, async () => (await getJson<TagJson>("/api/tags/htr.door_closed")).body.value === true);
+      assert.ok(throws >= 2, `the thrower ran on both changes (${throws})`);
+      const text = await (await api.get("/metrics")).text();
+      const counted = Number(/scada_tag_listener_errors_total\{listener="e2e-throwing"\} (\d+)/.exec(text)?.[1]);
+      assert.equal(counted, throws, "each throw counted");
+      assert.match(text, /scada_tag_listener_errors_total\{listener="interlocks"\} 0/);
+    } finally {
+      off();
+      await setFault("door-open", false);
+    }
+  });
+
   for (const [device, fault, probe] of [
     ["htr-plc", "htr-plc-comm-loss", "htr.web_temp"],
     ["line-plc", "line-plc-comm-loss", "feed.web_speed"],
