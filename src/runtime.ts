@@ -7,14 +7,13 @@
 import { mkdirSync } from "node:fs";
 import type { ScadaConfig } from "./config/config-loader.js";
 import { systemClock } from "./core/clock.js";
-import { type Component, Components } from "./core/component.js";
+import { Components, component } from "./core/component.js";
 import { createLogger } from "./core/logger.js";
 import { bad } from "./core/tag-value.js";
-import { interlockEventPoint, alarmEventPoint, stateTransitionPoint } from "./historian/historian-measurements.js";
-import { HistorianService } from "./historian/historian-service.js";
 import type { Runtime, RuntimeOptions } from "./runtime/runtime-options.js";
 import { wireAudit } from "./runtime/wire-audit.js";
 import { wireControl } from "./runtime/wire-control.js";
+import { recordHistory, wireHistorian } from "./runtime/wire-historian.js";
 import { wireHttp } from "./runtime/wire-http.js";
 import { VirtualPlantComponent } from "./sim/virtual-plant-component.js";
 import { RecipeStore } from "./stores/recipe-store.js";
@@ -28,19 +27,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   const { dataDir } = options;
   mkdirSync(dataDir, { recursive: true });
 
-  const historian =
-    options.historian === "off"
-      ? null
-      : new HistorianService({
-          tags: config.tags,
-          line: config.line.id,
-          dataDir,
-          ...(options.influxUrl ? { influxUrl: options.influxUrl } : {}),
-          ...(options.influxPort ? { managedPort: options.influxPort } : {}),
-          ...options.historianTuning,
-          clock,
-          logger,
-        });
+  const historian = wireHistorian(config, options, clock, logger);
   const recipeStore = new RecipeStore(config.dir);
   const { audit, supervisor, auth, stores } = wireAudit(config, { dataDir, historian, recipes: () => recipeStore.list().length, clock, logger, ...(options.auth ? { auth: options.auth } : {}) });
   const control = wireControl(config, {
@@ -51,12 +38,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     watch: { historian: () => historian?.status() ?? null, auth: () => ({ lockedUsers: auth.lockedUsers().length }), audit: () => ({ faults: supervisor.faults() }) },
   });
   const { tags, drivers, line, interlocks, alarms } = control;
-  if (historian) {
-    tags.onChange((c) => historian.onTagChange(c), "historian");
-    line.onTransition((t) => historian.write(stateTransitionPoint(t, config.line.id)));
-    interlocks.onEvent((e) => historian.write(interlockEventPoint(e, config.line.id)));
-    alarms.onEvent((e) => historian.write(alarmEventPoint(e, config.line.id)));
-  }
+  if (historian) recordHistory(historian, config.line.id, control);
   const sim = options.sim
     ? new VirtualPlantComponent({ config, dataDir, logger, startPurged: options.simPurged ?? false, ...(options.simSeed === undefined ? {} : { seed: options.simSeed }) })
     : null;
@@ -67,11 +49,6 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
 
   let firstRun: Awaited<ReturnType<typeof auth.start>> | undefined;
   let stalenessTimer: NodeJS.Timeout | undefined;
-  const component = (name: string, start: () => unknown, stop: () => unknown = () => undefined): Component => ({
-    name,
-    start: async () => void (await start()),
-    stop: async () => void (await stop()),
-  });
   // Start order; stop is the reverse.
   const components = new Components(
     [

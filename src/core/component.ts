@@ -12,6 +12,15 @@ export interface Component {
   stop(): void | Promise<void>;
 }
 
+/** A component from two functions (a timer, a group of drivers: parts that are not a service of their own). */
+export function component(name: string, start: () => unknown, stop: () => unknown = () => undefined): Component {
+  return {
+    name,
+    start: async () => void (await start()),
+    stop: async () => void (await stop()),
+  };
+}
+
 export class Components {
   private started: Component[] = [];
 

@@ -7,25 +7,28 @@ import { type FaultFlags, noFaults } from "./plant-faults.js";
 
 // ─── Plant-wide facts (PROCESS.md and plc-config/line.yaml) ────────────────────────────────────────────
 
-/** Room / hall temperature, K. */
-export const AMBIENT_K = 298;
-/** O₂ in air, ppm (20.9 %). */
-export const AIR_O2_PPM = 209_000;
-/** Carbon-cloth web width, m (line.yaml webWidth). */
-export const WEB_WIDTH_M = 0.3;
-/** Length of the HTR radiation zone along the web (1.00–1.30 m), m: one pulse-mode index. */
-export const ZONE_LENGTH_M = 0.3;
-/** Web path positions from the unwinder nip, m (line.yaml). */
-export const DOSER_POSITION_M = 0.5;
-export const RINSE_ENTRY_POSITION_M = 2.5;
+/** The plant-wide facts. */
+export const PLANT = {
+  /** Room / hall temperature, K. */
+  ambientK: 298,
+  /** O₂ in air, ppm (20.9 %). */
+  airO2Ppm: 209_000,
+  /** Carbon-cloth web width, m (line.yaml webWidth). */
+  webWidthM: 0.3,
+  /** Length of the HTR radiation zone along the web (1.00–1.30 m), m: one pulse-mode index. */
+  zoneLengthM: 0.3,
+  /** Web path positions from the unwinder nip, m (line.yaml). */
+  doserPositionM: 0.5,
+  rinseEntryPositionM: 2.5,
 
-/**
- * The precursor loading the web carries from the doser to the rinse, kept per web segment so the NaCl
- * reaches the rinse tank when the dosed web does. Segment length and count cover the 2.0 m from the doser
- * to the rinse entry with margin (256 × 0.01 m = 2.56 m).
- */
-export const LOADING_SEGMENT_M = 0.01;
-export const LOADING_SEGMENTS = 256;
+  /**
+   * The precursor loading the web carries from the doser to the rinse, kept per web segment so the NaCl
+   * reaches the rinse tank when the dosed web does. Segment length and count cover the 2.0 m from the doser
+   * to the rinse entry with margin (256 × 0.01 m = 2.56 m).
+   */
+  loadingSegmentM: 0.01,
+  loadingSegments: 256,
+} as const;
 
 // ─── Codes shared with plc-config (tag descriptions) ───────────────────────────────────────────────────
 
@@ -55,10 +58,10 @@ export const DEFAULTS = {
   /** Gas knife flow at which the knife's heat transfer is rated (see thermal-model.ts). */
   quenchGasFlowSpLpm: 150,
   /** Continuous mode: one zone length per hold time, 0.30 m / 7 s ≈ 2.57 m/min. */
-  webSpeedSpMpm: (ZONE_LENGTH_M / 7.0) * 60,
+  webSpeedSpMpm: (PLANT.zoneLengthM / 7.0) * 60,
   /** ≈ 3 mg/cm² at the continuous web speed: 3 mg/cm² × 0.30 m × 2.57 m/min = 23 g/min. */
   doserRateSpGpm: 23,
-  indexLengthSpM: ZONE_LENGTH_M,
+  indexLengthSpM: PLANT.zoneLengthM,
   tensionSpN: 50,
   waterFlowSpLpm: 20,
   dryerTempSpK: 393,
@@ -92,7 +95,7 @@ export interface PlantPhysics {
   readonly hopperLevelPct: number;
   readonly doserRateGpm: number;
   readonly arealLoadingMgCm2: number;
-  /** Areal loading (mg/cm²) by web segment, ring-indexed by web coordinate (see LOADING_SEGMENT_M). */
+  /** Areal loading (mg/cm²) by web segment, ring-indexed by web coordinate (see PLANT.loadingSegmentM). */
   readonly loadingRing: readonly number[];
   // rinse, dryer, rewinder
   readonly waterFlowLpm: number;
@@ -215,32 +218,32 @@ export const DI_WATER_CONDUCTIVITY_US_CM = 1;
 /** The plant at rest: room temperature, chamber full of air, door closed, drives stopped, heater off. */
 export function initialPlantState(seed: number): PlantState {
   const physics: PlantPhysics = {
-    webTempK: AMBIENT_K,
-    radiatorTempK: AMBIENT_K,
+    webTempK: PLANT.ambientK,
+    radiatorTempK: PLANT.ambientK,
     supplyVoltageV: 0,
     supplyCurrentA: 0,
     supplyPowerKw: 0,
     arFlowLpm: 0,
-    o2Ppm: AIR_O2_PPM,
+    o2Ppm: PLANT.airO2Ppm,
     doorClosed: true,
     estopOk: true,
     quenchGasFlowLpm: 0,
     coolantFlowLpm: 0,
     coolantTempK: COOLANT_INLET_K,
-    exitWebTempK: AMBIENT_K,
+    exitWebTempK: PLANT.ambientK,
     webSpeedMpm: 0,
     webTensionN: DEFAULTS.tensionSpN,
     encoderPosM: 0,
     hopperLevelPct: DEFAULTS.hopperLevelPct,
     doserRateGpm: 0,
     arealLoadingMgCm2: 0,
-    loadingRing: new Array<number>(LOADING_SEGMENTS).fill(0),
+    loadingRing: new Array<number>(PLANT.loadingSegments).fill(0),
     waterFlowLpm: 0,
     tankLevelPct: TANK_WEIR_LEVEL_PCT,
     tankSaltG: 0,
     waterTempK: RINSE_SUPPLY_K,
     conductivityUsCm: DI_WATER_CONDUCTIVITY_US_CM,
-    dryerTempK: AMBIENT_K,
+    dryerTempK: PLANT.ambientK,
     rollLengthM: 0,
   };
   return {
@@ -249,10 +252,10 @@ export function initialPlantState(seed: number): PlantState {
     faults: noFaults(),
     physics,
     sensors: {
-      webTempK: AMBIENT_K,
+      webTempK: PLANT.ambientK,
       webTempBad: undefined,
-      radiatorTempK: AMBIENT_K,
-      o2Ppm: AIR_O2_PPM,
+      radiatorTempK: PLANT.ambientK,
+      o2Ppm: PLANT.airO2Ppm,
       arFlowLpm: 0,
       quenchGasFlowLpm: 0,
       coolantFlowLpm: 0,
@@ -282,8 +285,8 @@ export function initialPlantState(seed: number): PlantState {
       heartbeatAccMs: 0,
       activeMode: DEFAULTS.mode,
       phaseElapsedMs: 0,
-      rampStartK: AMBIENT_K,
-      setpointK: AMBIENT_K,
+      rampStartK: PLANT.ambientK,
+      setpointK: PLANT.ambientK,
       piIntegral: 0,
       powerCmd: 0,
       knifeOpen: false,

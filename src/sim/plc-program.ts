@@ -37,43 +37,46 @@ import {
   TRIP_BIT,
 } from "./plant-state.js";
 
-/** Heartbeat period, ms of plant time. */
-export const HEARTBEAT_PERIOD_MS = 100;
 const UINT32_WRAP = 2 ** 32;
 const UINT16_WRAP = 2 ** 16;
 
-/** Hard trip: web temperature above this, K (PROCESS.md IL-02's absolute ceiling). */
-export const OVER_TEMP_TRIP_K = 1500;
-/** Hard trip: O₂ above this while heating, ppm. */
-export const O2_TRIP_PPM = 1000;
-/** Permissive: the heater may only start below this O₂, ppm (IL-04). */
-export const O2_PERMISSIVE_PPM = 50;
-/** Hard trip: supply current above this, A (10 % over the radiator's 500 A at full power). */
-export const OVER_CURRENT_TRIP_A = 550;
-/** Quench ready: chill-plate coolant flow at least this, L/min. */
-export const QUENCH_READY_COOLANT_LPM = 5;
-/** Quench ready: gas-knife flow setpoint at least this, L/min (the cool phase needs the knife). */
-export const QUENCH_READY_KNIFE_SP_LPM = 50;
+/** The PLC programs' design figures: heartbeat, trip limits, permissives and the PI tuning. */
+export const PLC = {
+  /** Heartbeat period, ms of plant time. */
+  heartbeatPeriodMs: 100,
+  /** Hard trip: web temperature above this, K (PROCESS.md IL-02's absolute ceiling). */
+  overTempTripK: 1500,
+  /** Hard trip: O₂ above this while heating, ppm. */
+  o2TripPpm: 1000,
+  /** Permissive: the heater may only start below this O₂, ppm (IL-04). */
+  o2PermissivePpm: 50,
+  /** Hard trip: supply current above this, A (10 % over the radiator's 500 A at full power). */
+  overCurrentTripA: 550,
+  /** Quench ready: chill-plate coolant flow at least this, L/min. */
+  quenchReadyCoolantLpm: 5,
+  /** Quench ready: gas-knife flow setpoint at least this, L/min (the cool phase needs the knife). */
+  quenchReadyKnifeSpLpm: 50,
 
-/**
- * PI gains on the web temperature error (output: fraction of maximum power). With the web's full-power
- * heating rate of ≈ 2400 K/s, Kp = 0.015 /K closes the loop at ≈ 36 rad/s — well inside the 100 Hz scan —
- * and Ki = 0.3 /(K·s) puts the integral's corner at 20 rad/s; both tuned on the default BiSb profile for
- * < 10 K overshoot at the end of the ramp.
- */
-export const PI_KP_PER_K = 0.015;
-export const PI_KI_PER_K_S = 0.3;
-/**
- * Feed-forward of the ramp: the setpoint's slope divided by the web's heating rate at full power (the PLC's
- * commissioning figure: C / (η · Pmax) ≈ 1 / 2400 K/s), so the integral does not have to learn the ramp.
- */
-export const RAMP_FEEDFORWARD_S_PER_K = 1 / 2400;
+  /**
+   * PI gains on the web temperature error (output: fraction of maximum power). With the web's full-power
+   * heating rate of ≈ 2400 K/s, Kp = 0.015 /K closes the loop at ≈ 36 rad/s — well inside the 100 Hz scan —
+   * and Ki = 0.3 /(K·s) puts the integral's corner at 20 rad/s; both tuned on the default BiSb profile for
+   * < 10 K overshoot at the end of the ramp.
+   */
+  piKpPerK: 0.015,
+  piKiPerKS: 0.3,
+  /**
+   * Feed-forward of the ramp: the setpoint's slope divided by the web's heating rate at full power (the PLC's
+   * commissioning figure: C / (η · Pmax) ≈ 1 / 2400 K/s), so the integral does not have to learn the ramp.
+   */
+  rampFeedforwardSPerK: 1 / 2400,
+} as const;
 
 function nextHeartbeat(count: number, accMs: number, dtMs: number, wrap: number): { count: number; accMs: number } {
   let acc = accMs + dtMs;
   let c = count;
-  while (acc >= HEARTBEAT_PERIOD_MS) {
-    acc -= HEARTBEAT_PERIOD_MS;
+  while (acc >= PLC.heartbeatPeriodMs) {
+    acc -= PLC.heartbeatPeriodMs;
     c = (c + 1) % wrap;
   }
   return { count: c, accMs: acc };
@@ -101,11 +104,11 @@ function latchTrips(state: PlantState, pyrometerGood: boolean): { tripWord: numb
   const h = state.htr;
   const { sensors, physics } = state;
   let causes = 0;
-  if (pyrometerGood && sensors.webTempK > OVER_TEMP_TRIP_K) causes |= TRIP_BIT.overTemp;
+  if (pyrometerGood && sensors.webTempK > PLC.overTempTripK) causes |= TRIP_BIT.overTemp;
   if (!physics.doorClosed) causes |= TRIP_BIT.door;
   if (!physics.estopOk) causes |= TRIP_BIT.estop;
-  if (h.heaterOn && sensors.o2Ppm > O2_TRIP_PPM) causes |= TRIP_BIT.o2;
-  if (physics.supplyCurrentA > OVER_CURRENT_TRIP_A) causes |= TRIP_BIT.overCurrent;
+  if (h.heaterOn && sensors.o2Ppm > PLC.o2TripPpm) causes |= TRIP_BIT.o2;
+  if (physics.supplyCurrentA > PLC.overCurrentTripA) causes |= TRIP_BIT.overCurrent;
   let tripWord = h.tripWord | causes;
   let firstOut = h.firstOut;
   if (h.tripWord === 0 && causes !== 0) firstOut = firstOutOf(causes);
@@ -204,9 +207,9 @@ function regulate(h: HtrPlcMemory, step: ProfileStep, webTempK: number, dtS: num
   let piIntegral = 0;
   if (heaterOn) {
     const error = setpointK - webTempK;
-    const feedForward = rampSlopeKPerS * RAMP_FEEDFORWARD_S_PER_K;
-    const integral = h.piIntegral + PI_KI_PER_K_S * error * dtS;
-    const unclamped = PI_KP_PER_K * error + integral + feedForward;
+    const feedForward = rampSlopeKPerS * PLC.rampFeedforwardSPerK;
+    const integral = h.piIntegral + PLC.piKiPerKS * error * dtS;
+    const unclamped = PLC.piKpPerK * error + integral + feedForward;
     powerCmd = Math.min(1, Math.max(0, unclamped));
     // Anti-windup: integrate only while the output is not pushed further into its limit.
     const saturatedHigh = unclamped > 1 && error > 0;
@@ -233,8 +236,8 @@ function scanHtr(state: PlantState, dtS: number): HtrPlcMemory {
   const mayKeepHeating = heaterEnable && !tripped && physics.doorClosed && physics.estopOk && pyrometerGood;
   const permits: Permits = {
     mayKeepHeating,
-    mayStart: mayKeepHeating && sensors.o2Ppm < O2_PERMISSIVE_PPM,
-    quenchReady: sensors.coolantFlowLpm >= QUENCH_READY_COOLANT_LPM && h.quenchGasFlowSpLpm >= QUENCH_READY_KNIFE_SP_LPM,
+    mayStart: mayKeepHeating && sensors.o2Ppm < PLC.o2PermissivePpm,
+    quenchReady: sensors.coolantFlowLpm >= PLC.quenchReadyCoolantLpm && h.quenchGasFlowSpLpm >= PLC.quenchReadyKnifeSpLpm,
   };
 
   // ── Profile sequencer, setpoint and PI loop.

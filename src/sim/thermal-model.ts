@@ -7,7 +7,7 @@
  * The constants are chosen so the numbers of PROCESS.md come out (see each comment); the unit test
  * test/unit/sim/plant-physics.test.ts measures them.
  */
-import { AMBIENT_K, WEB_WIDTH_M, ZONE_LENGTH_M } from "./plant-state.js";
+import { PLANT } from "./plant-state.js";
 import { clamp, lag } from "./process-math.js";
 
 // ─── Web temperature node ────────────────────────────────────────────────────────────────────────────────
@@ -21,9 +21,9 @@ const SIGMA = 5.670374e-8;
  */
 export const WEB_HEAT_CAPACITY_J_PER_K = 8;
 /** Heat capacity per metre of web, J/(K·m): what a moving web carries into and out of the zone. */
-export const WEB_HEAT_CAPACITY_PER_M = WEB_HEAT_CAPACITY_J_PER_K / ZONE_LENGTH_M;
+export const WEB_HEAT_CAPACITY_PER_M = WEB_HEAT_CAPACITY_J_PER_K / PLANT.zoneLengthM;
 /** Web surface in the zone, both faces, m². */
-export const WEB_AREA_M2 = 2 * ZONE_LENGTH_M * WEB_WIDTH_M;
+export const WEB_AREA_M2 = 2 * PLANT.zoneLengthM * PLANT.webWidthM;
 /**
  * Net radiative exchange of the web with its surroundings as an effective emissivity, dimensionless. Carbon
  * cloth itself is ε ≈ 0.9, but it faces the radiator and a gold-lined reflector that send most of its
@@ -76,15 +76,15 @@ export function knifeH(flowLpm: number): number {
 
 /** Heat the web in the zone loses at temperature T, W (radiation + convection + cold web carried in). */
 export function webHeatLossW(tK: number, knifeFlowLpm: number, webSpeedMpm: number): number {
-  const radiation = WEB_EFFECTIVE_EMISSIVITY * SIGMA * WEB_AREA_M2 * (tK ** 4 - AMBIENT_K ** 4);
+  const radiation = WEB_EFFECTIVE_EMISSIVITY * SIGMA * WEB_AREA_M2 * (tK ** 4 - PLANT.ambientK ** 4);
   const convection = webConvectionW(tK, knifeFlowLpm);
-  const advection = WEB_HEAT_CAPACITY_PER_M * (webSpeedMpm / 60) * (tK - AMBIENT_K);
+  const advection = WEB_HEAT_CAPACITY_PER_M * (webSpeedMpm / 60) * (tK - PLANT.ambientK);
   return radiation + convection + advection;
 }
 
 /** Heat the web at temperature T gives off by convection (natural + gas knife), W. */
 export function webConvectionW(tK: number, knifeFlowLpm: number): number {
-  return (H_NATURAL_W_M2K + knifeH(knifeFlowLpm)) * WEB_AREA_M2 * (tK - AMBIENT_K);
+  return (H_NATURAL_W_M2K + knifeH(knifeFlowLpm)) * WEB_AREA_M2 * (tK - PLANT.ambientK);
 }
 
 export interface SupplyOut {

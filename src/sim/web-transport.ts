@@ -3,24 +3,28 @@ import type { FaultFlags } from "./plant-faults.js";
 import type { LinePlcMemory, PlantPhysics } from "./plant-state.js";
 import { lag } from "./process-math.js";
 
-/** Drive speed response to its setpoint, s. */
-const SPEED_TAU_S = 0.5;
-/** E-stop: drives coast down under their brakes, s. */
-const ESTOP_STOP_TAU_S = 0.1;
-/** Below this a stopping web counts as stopped, m/min (0.17 mm/s: the drive holds position from here). */
-const STOPPED_MPM = 0.01;
-/** Pulse-mode index move: cruise speed, m/s, acceleration, m/s², end creep, m/s. */
-const INDEX_SPEED_M_S = 0.1;
-const INDEX_ACCEL_M_S2 = 0.5;
-const INDEX_CREEP_M_S = 0.002;
-/** Tension loop (rewinder trim on tension) closes with this time constant, s. */
-const TENSION_TAU_S = 0.2;
-/** Web span stiffness E·A/L, N per m of stretch (≈ 30 kN cloth over a 5 m span). */
-const WEB_SPAN_STIFFNESS_N_PER_M = 6000;
+/** The web transport's design figures. */
+const TRANSPORT = {
+  /** Drive speed response to its setpoint, s. */
+  speedTauS: 0.5,
+  /** E-stop: drives coast down under their brakes, s. */
+  estopStopTauS: 0.1,
+  /** Below this a stopping web counts as stopped, m/min (0.17 mm/s: the drive holds position from here). */
+  stoppedMpm: 0.01,
+  /** Pulse-mode index move: cruise speed, m/s, acceleration, m/s², end creep, m/s. */
+  indexSpeedMS: 0.1,
+  indexAccelMS2: 0.5,
+  indexCreepMS: 0.002,
+  /** Tension loop (rewinder trim on tension) closes with this time constant, s. */
+  tensionTauS: 0.2,
+  /** Web span stiffness E·A/L, N per m of stretch (≈ 30 kN cloth over a 5 m span). */
+  webSpanStiffnessNPerM: 6000,
+  /** The rewinder's larger inertia lags the unwinder in speed changes by this, s (a tension dip on acceleration). */
+  rewinderLagS: 0.02,
+} as const;
+
 /** Rewinder trim gain, (m/s)/N, from the loop time constant and the span stiffness. */
-const TENSION_TRIM_GAIN = 1 / (WEB_SPAN_STIFFNESS_N_PER_M * TENSION_TAU_S);
-/** The rewinder's larger inertia lags the unwinder in speed changes by this, s (a tension dip on acceleration). */
-const REWINDER_LAG_S = 0.02;
+const TENSION_TRIM_GAIN = 1 / (TRANSPORT.webSpanStiffnessNPerM * TRANSPORT.tensionTauS);
 
 export interface Transport {
   readonly speedMpm: number;
@@ -34,14 +38,14 @@ export function stepTransport(p: PlantPhysics, line: LinePlcMemory, dtS: number)
   let v: number;
   let pos = p.encoderPosM;
   if (!p.estopOk) {
-    v = lag(v0, 0, ESTOP_STOP_TAU_S, dtS);
-    if (v < STOPPED_MPM) v = 0;
+    v = lag(v0, 0, TRANSPORT.estopStopTauS, dtS);
+    if (v < TRANSPORT.stoppedMpm) v = 0;
     pos += ((v0 + v) / 2 / 60) * dtS;
   } else if (line.indexing) {
     const remaining = line.indexTargetM - pos;
     const vMs0 = v0 / 60;
-    const vLimit = Math.min(INDEX_SPEED_M_S, Math.sqrt(2 * INDEX_ACCEL_M_S2 * Math.max(0, remaining)));
-    const vMs = Math.max(INDEX_CREEP_M_S, vMs0 < vLimit ? Math.min(vLimit, vMs0 + INDEX_ACCEL_M_S2 * dtS) : vLimit);
+    const vLimit = Math.min(TRANSPORT.indexSpeedMS, Math.sqrt(2 * TRANSPORT.indexAccelMS2 * Math.max(0, remaining)));
+    const vMs = Math.max(TRANSPORT.indexCreepMS, vMs0 < vLimit ? Math.min(vLimit, vMs0 + TRANSPORT.indexAccelMS2 * dtS) : vLimit);
     if (remaining <= vMs * dtS) {
       pos = Math.max(pos, line.indexTargetM);
       v = 0;
@@ -51,8 +55,8 @@ export function stepTransport(p: PlantPhysics, line: LinePlcMemory, dtS: number)
     }
   } else {
     const target = line.drivesRunning ? line.webSpeedSpMpm : 0;
-    v = lag(v0, target, SPEED_TAU_S, dtS);
-    if (target === 0 && v < STOPPED_MPM) v = 0;
+    v = lag(v0, target, TRANSPORT.speedTauS, dtS);
+    if (target === 0 && v < TRANSPORT.stoppedMpm) v = 0;
     pos += ((v0 + v) / 2 / 60) * dtS;
   }
   return { speedMpm: v, posM: pos, accelMS2: (v - v0) / 60 / dtS };
@@ -62,6 +66,6 @@ export function stepTransport(p: PlantPhysics, line: LinePlcMemory, dtS: number)
 export function stepTension(p: PlantPhysics, line: LinePlcMemory, faults: FaultFlags, tr: Transport, estopOk: boolean, dtS: number): number {
   if (faults["web-break"]) return 0;
   if (!estopOk) return p.webTensionN; // brakes hold the web as it is
-  const target = line.tensionSpN - (REWINDER_LAG_S * tr.accelMS2) / TENSION_TRIM_GAIN;
-  return Math.max(0, lag(p.webTensionN, target, TENSION_TAU_S, dtS));
+  const target = line.tensionSpN - (TRANSPORT.rewinderLagS * tr.accelMS2) / TENSION_TRIM_GAIN;
+  return Math.max(0, lag(p.webTensionN, target, TRANSPORT.tensionTauS, dtS));
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ScadaError } from "../../../src/core/errors.js";
 import { FAULT_CATALOGUE, FAULT_NAMES } from "../../../src/sim/plant-faults.js";
 import { DEFAULTS, FIRST_OUT, PHASE, TRIP_BIT } from "../../../src/sim/plant-state.js";
-import { O2_TRIP_PPM, OVER_CURRENT_TRIP_A } from "../../../src/sim/plc-program.js";
+import { PLC } from "../../../src/sim/plc-program.js";
 import type { VirtualPlant } from "../../../src/sim/virtual-plant.js";
 import { flag, newPlant, num, readyToHeat, set, stepUntil } from "./plant-test-helpers.js";
 
@@ -108,7 +108,7 @@ describe("sim/plant-faults", () => {
   it("argon-loss: the purge flow stops, O₂ rises and trips code 4 while heating", () => {
     const plant = heatingPlant();
     plant.setFault("argon-loss", true);
-    expectTripInSameScan(plant, "O₂ over the trip limit", 8000, () => num(plant, "htr.o2") > O2_TRIP_PPM, TRIP_BIT.o2, FIRST_OUT.o2);
+    expectTripInSameScan(plant, "O₂ over the trip limit", 8000, () => num(plant, "htr.o2") > PLC.o2TripPpm, TRIP_BIT.o2, FIRST_OUT.o2);
     plant.advance(5000);
     assert.ok(num(plant, "htr.ar_flow") < 0.1, `Ar flow ${num(plant, "htr.ar_flow")}`);
   });
@@ -118,14 +118,14 @@ describe("sim/plant-faults", () => {
     readyToHeat(plant);
     plant.setFault("argon-loss", true);
     plant.advance(15_000);
-    assert.ok(num(plant, "htr.o2") > 2 * O2_TRIP_PPM);
+    assert.ok(num(plant, "htr.o2") > 2 * PLC.o2TripPpm);
     assert.equal(num(plant, "htr.trip_word"), 0);
   });
 
   it("overcurrent: the current jumps past the trip level and trips code 5 in the same scan", () => {
     const plant = heatingPlant();
     plant.setFault("overcurrent", true);
-    expectTripInSameScan(plant, "over-current", 10, () => num(plant, "htr.supply_current") > OVER_CURRENT_TRIP_A, TRIP_BIT.overCurrent, FIRST_OUT.overCurrent);
+    expectTripInSameScan(plant, "over-current", 10, () => num(plant, "htr.supply_current") > PLC.overCurrentTripA, TRIP_BIT.overCurrent, FIRST_OUT.overCurrent);
     plant.step();
     assert.equal(num(plant, "htr.supply_current"), 0, "no current once the stage is off");
   });

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { stepPhysics } from "../../../src/sim/plant-physics.js";
 import { mulberry32 } from "../../../src/sim/sensor-noise.js";
 import { HEATER_EFFICIENCY, SUPPLY_CURRENT_LIMIT_A, SUPPLY_MAX_POWER_W, webHeatLossW } from "../../../src/sim/thermal-model.js";
-import { AIR_O2_PPM, AMBIENT_K, DEFAULTS, type PlantState, initialPlantState } from "../../../src/sim/plant-state.js";
-import { OVER_CURRENT_TRIP_A } from "../../../src/sim/plc-program.js";
+import { DEFAULTS, initialPlantState, PLANT, type PlantState } from "../../../src/sim/plant-state.js";
+import { PLC } from "../../../src/sim/plc-program.js";
 
 const DT = 0.01;
 
@@ -44,7 +44,7 @@ describe("sim/plant-physics", () => {
     it("heats at ≥ 10³ K/s at full power from room temperature", () => {
       const s0 = withPower(initialPlantState(1), 1);
       const s1 = run(s0, 0.1);
-      const rate = (s1.physics.webTempK - AMBIENT_K) / 0.1;
+      const rate = (s1.physics.webTempK - PLANT.ambientK) / 0.1;
       assert.ok(rate >= 1000, `heating rate ${rate.toFixed(0)} K/s`);
       assert.ok(rate < 5000, `heating rate ${rate.toFixed(0)} K/s is implausibly high`);
     });
@@ -67,7 +67,7 @@ describe("sim/plant-physics", () => {
 
     it("never heats without the power stage on", () => {
       const s = run({ ...initialPlantState(1), htr: { ...initialPlantState(1).htr, heaterOn: false, powerCmd: 1 } }, 1);
-      assert.ok(Math.abs(s.physics.webTempK - AMBIENT_K) < 0.01);
+      assert.ok(Math.abs(s.physics.webTempK - PLANT.ambientK) < 0.01);
       assert.equal(s.physics.supplyPowerKw, 0);
     });
 
@@ -84,13 +84,13 @@ describe("sim/plant-physics", () => {
       assert.ok(Math.abs(half.supplyVoltageV * half.supplyCurrentA - half.supplyPowerKw * 1000) < 1e-6);
       const over = stepPhysics(withPower(initialPlantState(1), 3), DT).physics;
       assert.ok(over.supplyPowerKw <= SUPPLY_MAX_POWER_W / 1000 + 1e-9, String(over.supplyPowerKw));
-      assert.ok(over.supplyCurrentA < OVER_CURRENT_TRIP_A, "full power stays below the over-current trip");
+      assert.ok(over.supplyCurrentA < PLC.overCurrentTripA, "full power stays below the over-current trip");
     });
 
     it("the over-current fault raises the current past the trip level, up to the supply's limit", () => {
       const s0 = withPower(initialPlantState(1), 0.5);
       const faulted = stepPhysics({ ...s0, faults: { ...s0.faults, overcurrent: true } }, DT).physics;
-      assert.ok(faulted.supplyCurrentA > OVER_CURRENT_TRIP_A, String(faulted.supplyCurrentA));
+      assert.ok(faulted.supplyCurrentA > PLC.overCurrentTripA, String(faulted.supplyCurrentA));
       assert.ok(faulted.supplyCurrentA <= SUPPLY_CURRENT_LIMIT_A);
     });
 
@@ -105,7 +105,7 @@ describe("sim/plant-physics", () => {
   describe("argon chamber", () => {
     it("purges from air below 50 ppm O₂ in a plausible time at the default flow, faster at a higher flow", () => {
       const s0 = initialPlantState(1);
-      assert.equal(s0.physics.o2Ppm, AIR_O2_PPM);
+      assert.equal(s0.physics.o2Ppm, PLANT.airO2Ppm);
       const slow = runUntil(s0, 300, (s) => s.physics.o2Ppm < 50).seconds;
       assert.ok(slow > 30 && slow < 120, `${slow} s at ${DEFAULTS.arFlowSpLpm} L/min`);
       const fast = runUntil({ ...s0, htr: { ...s0.htr, arFlowSpLpm: 60 } }, 300, (s) => s.physics.o2Ppm < 50).seconds;

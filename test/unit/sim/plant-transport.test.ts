@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { HOPPER_CAPACITY_G } from "../../../src/sim/precursor-feed.js";
-import { DEFAULTS, WEB_WIDTH_M } from "../../../src/sim/plant-state.js";
+import { FEED } from "../../../src/sim/precursor-feed.js";
+import { DEFAULTS, PLANT } from "../../../src/sim/plant-state.js";
 import { flag, newPlant, num, set, stepUntil } from "./plant-test-helpers.js";
 
 const SPEED_SP = DEFAULTS.webSpeedSpMpm;
@@ -112,7 +112,7 @@ describe("sim web transport, feed and rinse", () => {
       const l0 = num(plant, "feed.hopper_level");
       plant.advance(60_000);
       const dropPct = l0 - num(plant, "feed.hopper_level");
-      const expected = (100 / HOPPER_CAPACITY_G) * 100; // 100 g in a minute
+      const expected = (100 / FEED.hopperCapacityG) * 100; // 100 g in a minute
       assert.ok(Math.abs(dropPct - expected) < 0.02 * expected, `dropped ${dropPct} %, expected ${expected} %`);
     });
 
@@ -121,7 +121,7 @@ describe("sim web transport, feed and rinse", () => {
       set(plant, "feed.drives_run", true);
       set(plant, "feed.doser_on", true);
       plant.advance(5000);
-      const expected = (0.1 * DEFAULTS.doserRateSpGpm) / (SPEED_SP * WEB_WIDTH_M); // 1 g/m² = 0.1 mg/cm²
+      const expected = (0.1 * DEFAULTS.doserRateSpGpm) / (SPEED_SP * PLANT.webWidthM); // 1 g/m² = 0.1 mg/cm²
       assert.ok(Math.abs(num(plant, "feed.areal_loading") - expected) < 0.02, `${num(plant, "feed.areal_loading")} vs ${expected}`);
       assert.ok(expected > 2.5 && expected < 3.5, "the default feed gives ≈ 3 mg/cm²");
       set(plant, "feed.web_speed_sp", 2 * SPEED_SP);
