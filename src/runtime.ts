@@ -53,6 +53,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   const components = new Components(
     [
       stores,
+      control.recipeVersions,
       component("metrics", () => undefined, () => control.metrics.stop()),
       // First: a weak SCADA_ADMIN_PASSWORD stops the start before anything runs.
       component("auth", async () => (firstRun = await auth.start(options.adminPassword)), () => auth.stop()),

@@ -16,11 +16,17 @@ export const PERMISSIONS = [
   "line:command",
   /** stop and abort: never blocked by anything but a missing login. */
   "line:stop",
+  /** Production ↔ Maintenance ↔ Manual, in a wait state (Maintenance runs trials of unapproved recipe versions). */
+  "line:mode",
   "interlocks:read",
   "interlocks:reset",
   "interlocks:bypass",
   "recipes:read",
   "recipes:load",
+  /** Create and edit recipe drafts, submit them for review (signed "authored"). */
+  "recipes:edit",
+  /** Approve (never one's own), reject or withdraw recipe versions (signed). */
+  "recipes:approve",
   "alarms:read",
   "alarms:ack",
   "alarms:shelve",
@@ -40,10 +46,13 @@ const OPERATE: readonly Permission[] = [...VIEW, "line:command", "line:stop", "a
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   viewer: new Set(VIEW),
   operator: new Set(OPERATE),
-  /** Process engineer: operates, bypasses interlocks (signed), drives the virtual plant's faults, reads the audit trail. */
-  engineer: new Set([...OPERATE, "interlocks:bypass", "sim:control", "audit:read", "metrics:read"]),
-  /** Quality assurance / management: reads everything, including the audit trail; operates nothing. */
-  qa: new Set([...VIEW, "audit:read", "metrics:read", "users:read"]),
+  /**
+   * Process engineer: operates, bypasses interlocks (signed), drives the virtual plant's faults, reads the audit
+   * trail, writes recipe versions (never approves them).
+   */
+  engineer: new Set([...OPERATE, "line:mode", "interlocks:bypass", "sim:control", "audit:read", "metrics:read", "recipes:edit"]),
+  /** Quality assurance / management: reads everything, including the audit trail; approves recipes; operates nothing. */
+  qa: new Set([...VIEW, "audit:read", "metrics:read", "users:read", "recipes:approve"]),
   admin: new Set(PERMISSIONS),
 };
 

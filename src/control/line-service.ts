@@ -7,10 +7,10 @@ import type { TagBatchWriter } from "../core/tag-io.js";
 import type { InterlockStatus } from "../interlocks/interlock-status.js";
 import { restoreSafely } from "./line-restore.js";
 import type { LineEvent } from "./line-events.js";
-import { commandVerdict, lineState, lineStatus } from "./line-status.js";
+import { commandVerdict, lineState, lineStatus, modeVerdict } from "./line-status.js";
 import { type LineMachine, createLineMachine } from "./line.machine.js";
 import type { LineSnapshotPort as LineSnapshotStore } from "./line-snapshot-port.js";
-import type { PackmlCommand, PackmlState } from "./packml-states.js";
+import type { PackmlCommand, PackmlState, UnitMode } from "./packml-states.js";
 import { createSequencerMachine } from "./sequencer.machine.js";
 import { sequencerStatus } from "./sequencer-status.js";
 import type { SequenceParams } from "../recipes/sequence-params.js";
@@ -18,13 +18,23 @@ import { type StateTransition, stateTransitions } from "./state-transition.js";
 
 /** What the line service needs from the recipe service (kept narrow: control does not import adapters). */
 export interface LineRecipes {
-  status(): { alloy: string | null; state: string };
+  status(): { alloy: string | null; state: string; version: number | null; trial: boolean };
   isVerified(): boolean;
-  load(alloy: string, by?: string): Promise<{ ok: boolean; unknownRecipe?: boolean; problems: readonly string[]; status: unknown }>;
+  load(alloy: string, by?: string, choice?: { version?: number; trial?: boolean }): Promise<{ ok: boolean; unknownRecipe?: boolean; problems: readonly string[]; status: unknown }>;
   verify(by?: string): Promise<unknown>;
   sequenceParams(): SequenceParams | undefined;
   list(): unknown;
   get(alloy: string): unknown;
+}
+
+/**
+ * The production rule, as the recipe catalog decides it: which version a load in this unit mode may take
+ * (Production: the approved one; Maintenance: a Draft or In-review one as a TRIAL), and the record of each
+ * load ("where used"). Absent: recipes come from the files alone (no versions).
+ */
+export interface LineRecipeRules {
+  loadability(alloy: string, version: number | undefined, mode: UnitMode): { ok: true; version: number | null; trial: boolean } | { ok: false; code: string; message: string };
+  recordLoad(load: { alloy: string; version: number; by: string; mode: UnitMode; lineState: string; verdict: "verified" | "mismatch" | "refused" | "failed"; trial: boolean; detail: string | null }): void;
 }
 
 export interface LineTagSource {
@@ -48,6 +58,7 @@ export interface LineServiceDeps {
   readonly tags: LineTagSource;
   readonly io: TagBatchWriter;
   readonly recipes: LineRecipes;
+  readonly recipeRules?: LineRecipeRules;
   readonly interlocks: LineInterlocks;
   readonly store: LineSnapshotStore;
   readonly clock: Clock;
@@ -185,7 +196,7 @@ export class LineService {
       if (!pre.allowed && !/permissive|IL-/.test(pre.reason)) return refuse(pre.reason);
       const loaded = this.deps.recipes.status();
       if (cmd.recipe !== undefined && loaded.alloy !== cmd.recipe) {
-        const r = await this.deps.recipes.load(cmd.recipe, cmd.by);
+        const r = await this.loadChecked(cmd.recipe, cmd.by, undefined);
         if (!r.ok) return refuse(`recipe ${cmd.recipe} not loaded: ${r.problems.join("; ")}`);
       } else if (loaded.alloy === null) {
         return refuse("no recipe loaded (IL-11): give one, e.g. {\"command\":\"start\",\"recipe\":\"BiSb\"}");
@@ -206,14 +217,44 @@ export class LineService {
   }
 
   /** A recipe may be loaded only while the line is not running. */
-  async loadRecipe(alloy: string, by: string) {
+  async loadRecipe(alloy: string, by: string, version?: number) {
     const state = this.state();
     if (!RECIPE_LOAD_STATES.has(state)) {
       return { ok: false as const, problems: [`recipes can be loaded only in ${[...RECIPE_LOAD_STATES].join(", ")} (line is ${state})`], status: this.deps.recipes.status() };
     }
-    const r = await this.deps.recipes.load(alloy, by);
+    const r = await this.loadChecked(alloy, by, version);
     this.deps.interlocks.tick();
-    return r.ok ? { ok: true as const, status: r.status } : { ok: false as const, problems: r.problems, status: r.status, ...(r.unknownRecipe ? { unknownRecipe: true } : {}) };
+    return r.ok ? { ok: true as const, status: r.status } : { ok: false as const, problems: r.problems, status: r.status, ...(r.unknownRecipe ? { unknownRecipe: true } : {}), ...(r.notLoadable ? { notLoadable: true } : {}) };
+  }
+
+  /** Changes the unit mode (Production, Maintenance, Manual) in a wait state; refused with the reason otherwise. */
+  setMode(mode: UnitMode, by: string): { accepted: boolean; reason?: string; mode: UnitMode } {
+    const actor = this.requireActor();
+    const verdict = modeVerdict(actor.getSnapshot(), mode);
+    if (!verdict.allowed) return { accepted: false, reason: verdict.reason, mode: this.mode() };
+    actor.send({ type: "MODE", mode, by });
+    this.log.info({ mode, by }, "unit mode changed");
+    return { accepted: true, mode: this.mode() };
+  }
+
+  mode(): UnitMode {
+    return lineStatus(this.requireActor().getSnapshot()).mode;
+  }
+
+  /** A load under the production rule (the unit mode decides which versions may load), recorded where used. */
+  private async loadChecked(alloy: string, by: string, version: number | undefined) {
+    const rules = this.deps.recipeRules;
+    const mode = this.mode();
+    const allowed = rules ? rules.loadability(alloy, version, mode) : ({ ok: true, version: version ?? null, trial: false } as const);
+    if (!allowed.ok) return { ok: false as const, problems: [allowed.message], status: this.deps.recipes.status(), unknownRecipe: allowed.code === "unknown", notLoadable: allowed.code === "not-loadable" };
+    const lineState = this.state();
+    const r = await this.deps.recipes.load(alloy, by, { ...(allowed.version === null ? {} : { version: allowed.version }), trial: allowed.trial });
+    if (rules && allowed.version !== null) {
+      const s = this.deps.recipes.status();
+      const verdict = r.ok ? "verified" : s.state === "mismatch" ? "mismatch" : s.state === "invalid" ? "refused" : "failed";
+      rules.recordLoad({ alloy, version: allowed.version, by, mode, lineState, verdict, trial: allowed.trial, detail: r.ok ? null : r.problems.join("; ") });
+    }
+    return { ...r, notLoadable: false };
   }
 
   status() {
@@ -231,7 +272,15 @@ export class LineService {
         bypassed: il.bypassed,
       },
       loadedRecipe: this.deps.recipes.status(),
+      // What runs: the recipe, its version and content hash, and whether it is a TRIAL (not approved, Maintenance).
+      recipe: this.recipeSummary(),
+      trial: this.deps.recipes.status().trial,
     };
+  }
+
+  private recipeSummary(): { alloy: string | null; version: number | null; hash: string | null; trial: boolean } {
+    const s = this.deps.recipes.status() as { alloy: string | null; version: number | null; hash?: string | null; trial: boolean };
+    return { alloy: s.alloy, version: s.version, hash: s.hash ?? null, trial: s.trial };
   }
 
   private emitTransitions(): void {

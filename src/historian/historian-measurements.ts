@@ -14,6 +14,7 @@ import type { TagSample } from "./tag-history-policy.js";
 import { type HistorianPoint, processPoint } from "./historian-point.js";
 import type { AlarmEvent } from "../alarms/alarm-event.js";
 import { type AuditRecord, canonicalJson } from "../audit/audit-record.js";
+import type { RecipeEvent } from "../recipes/recipe-service.js";
 
 /** A tag's stored value as a `process` point (historian-point.ts builds it), with the reason when not Good; Bad: no value. */
 export function tagSamplePoint(sample: TagSample, line: string): HistorianPoint {
@@ -44,6 +45,18 @@ export function interlockEventPoint(e: InterlockEvent, line: string): HistorianP
   }
   if ("until" in e) fields.until = e.until;
   return { measurement: "state", tags: { line, scope: e.interlock, kind: "interlock" }, fields, timeMs: e.at };
+}
+
+/**
+ * A recipe load as a `state` point of scope "recipe": to = the alloy, with its version, content hash, TRIAL
+ * flag and who loaded it (what ran, on the trend's time axis).
+ */
+export function recipeLoadPoint(e: RecipeEvent, line: string): HistorianPoint | null {
+  if (e.type !== "recipe-loaded") return null;
+  const fields: Record<string, string | number> = { from: "", to: e.alloy, user: e.by, trial: e.trial ? 1 : 0, writeFailures: e.writeFailures.length };
+  if (e.version !== null) fields.version = e.version;
+  if (e.hash !== null) fields.hash = e.hash;
+  return { measurement: "state", tags: { line, scope: "recipe", kind: e.trial ? "recipe-trial" : "recipe" }, fields, timeMs: e.at };
 }
 
 export function alarmEventPoint(e: AlarmEvent, line: string): HistorianPoint {

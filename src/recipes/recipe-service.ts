@@ -51,6 +51,11 @@ export interface RecipeStatus {
   /** Why the recipe was refused, or which setpoints do not hold in the PLC. */
   readonly problems: readonly Problem[];
   readonly loadedBy: string | null;
+  /** The version loaded (null: none, or a recipe from a file before versions existed) and its content hash. */
+  readonly version: number | null;
+  readonly hash: string | null;
+  /** Loaded as a TRIAL: a version not approved, in Maintenance mode. */
+  readonly trial: boolean;
   /** Epoch ms the setpoints were downloaded. */
   readonly loadedAt: number | null;
   /** Epoch ms of the last read-back that found every setpoint in place. */
@@ -65,7 +70,14 @@ interface EventBase {
 
 /** For the audit trail and the historian. */
 export type RecipeEvent =
-  | (EventBase & { readonly type: "recipe-loaded"; readonly setpoints: readonly { readonly tag: string; readonly value: TagScalar }[]; readonly writeFailures: readonly string[] })
+  | (EventBase & {
+      readonly type: "recipe-loaded";
+      readonly version: number | null;
+      readonly hash: string | null;
+      readonly trial: boolean;
+      readonly setpoints: readonly { readonly tag: string; readonly value: TagScalar }[];
+      readonly writeFailures: readonly string[];
+    })
   | (EventBase & { readonly type: "recipe-refused"; readonly problems: readonly string[] })
   | (EventBase & { readonly type: "recipe-verified" })
   | (EventBase & { readonly type: "recipe-mismatch"; readonly tags: readonly string[]; readonly problems: readonly string[] });
@@ -81,11 +93,18 @@ export interface RecipeLoadOutcome {
   readonly status: RecipeStatus;
 }
 
-/** The recipe files (RecipeStore). */
+/** Where recipes come from: the recipe catalog (versions), or the files alone (tests). */
 export interface RecipeSource {
   list(): RecipeSummary[];
-  get(alloy: string): RecipeEntry | undefined;
+  /** `version`, or the effective (approved) one. */
+  get(alloy: string, version?: number): (RecipeEntry & { readonly version?: number | null; readonly hash?: string | null }) | undefined;
   equipmentLimits(): EquipmentLimitsEntry;
+}
+
+/** Which version to load, and whether it is a trial (decided by the line: the production rule). */
+export interface LoadChoice {
+  readonly version?: number;
+  readonly trial?: boolean;
 }
 
 export interface RecipeServiceOptions {
@@ -103,6 +122,9 @@ const NONE: RecipeStatus = Object.freeze({
   setpoints: [],
   problems: [],
   loadedBy: null,
+  version: null,
+  hash: null,
+  trial: false,
   loadedAt: null,
   verifiedAt: null,
 });
@@ -158,7 +180,7 @@ export class RecipeService {
     return this.store.list();
   }
 
-  get(alloy: string): RecipeEntry | undefined {
+  get(alloy: string): (RecipeEntry & { readonly version?: number | null }) | undefined {
     return this.store.get(alloy);
   }
 
@@ -192,8 +214,8 @@ export class RecipeService {
   }
 
   /** Validates, checks, downloads and verifies a recipe. Never rejects on a PLC failure. */
-  load(alloy: string, by = "system"): Promise<RecipeLoadOutcome> {
-    return this.exclusive(() => this.doLoad(alloy, by));
+  load(alloy: string, by = "system", choice: LoadChoice = {}): Promise<RecipeLoadOutcome> {
+    return this.exclusive(() => this.doLoad(alloy, by, choice));
   }
 
   /**
@@ -210,11 +232,12 @@ export class RecipeService {
     return run;
   }
 
-  private async doLoad(alloy: string, by: string): Promise<RecipeLoadOutcome> {
-    const entry = this.store.get(alloy);
+  private async doLoad(alloy: string, by: string, choice: LoadChoice): Promise<RecipeLoadOutcome> {
+    const entry = this.store.get(alloy, choice.version);
     if (entry === undefined) {
       const known = this.store.list().map((r) => r.alloy);
-      const problems = [formatProblem({ file: recipeFileOf(alloy), path: "(root)", message: `no such recipe (known: ${known.join(", ") || "none"})` })];
+      const what = choice.version === undefined ? `no such recipe (known: ${known.join(", ") || "none"})` : `no version ${choice.version}`;
+      const problems = [formatProblem({ file: recipeFileOf(alloy), path: "(root)", message: what })];
       this.emit({ type: "recipe-refused", alloy, by, at: this.clock.now(), problems });
       return { ok: false, unknownRecipe: true, problems, status: this.current };
     }
@@ -230,6 +253,9 @@ export class RecipeService {
       setpoints: setpoints.map((sp) => ({ tag: sp.tag, value: sp.value, from: sp.from, readBack: null, ok: false, status: "pending" })),
       problems: [],
       loadedBy: by,
+      version: entry.version ?? null,
+      hash: entry.hash ?? null,
+      trial: choice.trial ?? false,
       loadedAt: null,
       verifiedAt: null,
     };
@@ -246,6 +272,9 @@ export class RecipeService {
       alloy,
       by,
       at: loadedAt,
+      version: this.current.version,
+      hash: this.current.hash,
+      trial: this.current.trial,
       setpoints: setpoints.map((sp) => ({ tag: sp.tag, value: sp.value })),
       writeFailures: [...writeFailures].map(([tag, status]) => `${tag}: ${status}`),
     });
@@ -325,7 +354,7 @@ export class RecipeService {
   private refuse(alloy: string, by: string, problems: readonly Problem[]): RecipeLoadOutcome {
     const texts = problems.map(formatProblem);
     this.loaded = undefined;
-    this.current = { alloy, state: "invalid", setpoints: [], problems, loadedBy: by, loadedAt: null, verifiedAt: null };
+    this.current = { alloy, state: "invalid", setpoints: [], problems, loadedBy: by, version: null, hash: null, trial: false, loadedAt: null, verifiedAt: null };
     this.emit({ type: "recipe-refused", alloy, by, at: this.clock.now(), problems: texts });
     this.log.warn({ alloy, by, problems: texts }, "recipe refused: nothing written");
     return { ok: false, problems: texts, status: this.current };

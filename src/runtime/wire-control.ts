@@ -13,15 +13,19 @@ import { deviationTargets } from "../control/deviation-targets.js";
 import { InterlockService } from "../control/interlock-service.js";
 import { LineService } from "../control/line-service.js";
 import type { Clock } from "../core/clock.js";
+import { component } from "../core/component.js";
 import { FloodGate, type Logger } from "../core/logger.js";
 import { createDriver } from "../drivers/create-driver.js";
 import type { DeviceDriver } from "../drivers/driver-port.js";
 import { stalenessReferenceByDevice } from "../drivers/staleness-reference.js";
 import { TagRouter } from "../drivers/tag-router.js";
+import { RecipeCatalog } from "../recipes/recipe-catalog.js";
+import { il02LimitRefOf } from "../recipes/recipe-preview.js";
 import { RecipeService } from "../recipes/recipe-service.js";
 import { createMetrics } from "../server/metrics.js";
 import { LineSnapshotStore } from "../stores/line-snapshot-store.js";
 import type { RecipeStore } from "../stores/recipe-store.js";
+import { SqliteRecipeVersionStore } from "../stores/recipe-version-store.js";
 import { HeartbeatMonitor } from "../tags/heartbeat-monitor.js";
 import { TagTable } from "../tags/tag-table.js";
 
@@ -54,7 +58,11 @@ export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeS
   }
   // One router of reads and writes, tag → device → driver: recipes, the line's machines and the trip path.
   const router = new TagRouter(drivers, config.tags);
-  const recipes = new RecipeService({ store: ctx.recipeStore, config, io: router, clock, logger });
+  // Recipe versions (review, signed approval) in <data>/scada.db; the shipped files seed v1 on first start.
+  const versionStore = SqliteRecipeVersionStore.open(ctx.dataDir);
+  const catalog = new RecipeCatalog({ files: ctx.recipeStore, versions: versionStore, line: config, preview: { il02Limit: il02LimitRefOf(config.interlocks) }, clock });
+  const recipeVersions = component("recipe versions", () => catalog.seed(), () => versionStore.close());
+  const recipes = new RecipeService({ store: catalog, config, io: router, clock, logger });
   const heartbeats = new HeartbeatMonitor(
     config.devices.map((d) => ({ id: d.id, heartbeatTag: d.heartbeatTag, periodMs: d.heartbeatPeriodMs })),
     // The line tick looks every 50 ms: a gap of 250 ms is the SCADA stalled, not the PLC.
@@ -73,6 +81,7 @@ export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeS
     tags,
     io: router,
     recipes,
+    recipeRules: catalog,
     interlocks,
     store: new LineSnapshotStore(join(ctx.dataDir, "line", "line-snapshot.json")),
     clock,
@@ -96,5 +105,5 @@ export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeS
   // and the socket gateway subscribes last, when the HTTP component starts.
   tags.onChange((c) => interlocks.onTagChange(c), "interlocks");
   tags.onChange((c) => alarms.onTagChange(c), "alarms");
-  return { tags, drivers, metrics, recipes, interlocks, line, alarms, alarmDefs };
+  return { tags, drivers, metrics, recipes, catalog, recipeVersions, interlocks, line, alarms, alarmDefs };
 }

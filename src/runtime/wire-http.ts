@@ -17,6 +17,7 @@ import type { DeviceDriver } from "../drivers/driver-port.js";
 import { HistorianQueries } from "../historian/historian-queries.js";
 import type { HistorianService } from "../historian/historian-service.js";
 import type { AlarmDefs } from "../alarms/alarm-schema.js";
+import type { RecipeCatalog } from "../recipes/recipe-catalog.js";
 import type { RecipeService } from "../recipes/recipe-service.js";
 import { sessionAccessPolicy } from "../server/access-policy.js";
 import { createApp } from "../server/app.js";
@@ -33,6 +34,7 @@ export interface HttpWiring {
   readonly line: LineService;
   readonly interlocks: InterlockService;
   readonly recipes: RecipeService;
+  readonly catalog: RecipeCatalog;
   readonly alarms: AlarmService;
   readonly alarmDefs: AlarmDefs;
   readonly historian: HistorianService | null;
@@ -52,6 +54,7 @@ export function wireHttp(w: HttpWiring, listen: { port: number; host: string; ga
     interlocks: w.interlocks,
     alarms: w.alarms,
     recipes: w.recipes,
+    recipeVersions: w.catalog,
     ...(sim ? { sim } : {}),
     sessions: w.auth,
     audit: w.audit,
@@ -65,6 +68,7 @@ export function wireHttp(w: HttpWiring, listen: { port: number; host: string; ga
     line: w.line,
     interlocks: w.interlocks,
     recipes: w.recipes,
+    recipeVersions: w.catalog,
     alarms: w.alarms,
     alarmHistory: queries,
     ...(historian ? { history: queries } : {}),

@@ -9,7 +9,7 @@ import { type HealthSource, healthRoutes } from "./health-routes.js";
 import { requirePermission } from "./require-permission.js";
 import { type InterlockControl, interlockRoutes } from "./interlock-routes.js";
 import { type LineControl, lineRoutes } from "./line-routes.js";
-import { type RecipeControl, recipeRoutes } from "./recipe-routes.js";
+import { type RecipeControl, type RecipeVersionControl, recipeRoutes } from "./recipe-routes.js";
 import { type SimControl, simRoutes } from "./sim-routes.js";
 import { type CurrentTagValues, tagRoutes } from "./tag-routes.js";
 import { type AlarmControl, type AlarmHistoryControl, alarmRoutes } from "./alarm-routes.js";
@@ -37,6 +37,8 @@ export interface AppDeps {
   readonly line?: LineControl;
   readonly interlocks?: InterlockControl;
   readonly recipes?: RecipeControl;
+  /** Recipe versions, review and approval, diff and preview (the recipe catalog). */
+  readonly recipeVersions?: RecipeVersionControl;
   readonly alarms?: AlarmControl;
   /** Alarm history and KPIs (they answer 503 without a historian); with `alarms`. */
   readonly alarmHistory?: AlarmHistoryControl;
@@ -81,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(tagRoutes(deps.tags, deps.policy));
   if (deps.line) app.use(lineRoutes(deps.line, deps.policy, deps.operations));
   if (deps.interlocks) app.use(interlockRoutes(deps.interlocks, deps.policy, deps.operations));
-  if (deps.recipes) app.use(recipeRoutes(deps.recipes, deps.policy, deps.operations));
+  if (deps.recipes) app.use(recipeRoutes(deps.recipes, deps.policy, deps.operations, deps.recipeVersions));
   if (deps.alarms && deps.alarmHistory) app.use(alarmRoutes(deps.alarms, deps.alarmHistory, deps.policy, () => deps.health.now(), deps.operations));
   if (deps.history) app.use(historyRoutes(deps.history, (name) => deps.tags.get(name) !== undefined, deps.policy, () => deps.health.now()));
   if (deps.audit) app.use(auditRoutes(deps.audit, deps.policy, () => deps.health.now()));

@@ -18,8 +18,10 @@ export interface LineControl {
   /** `GET /api/line`: PackML state, mode, stations, interlock status and first-out, the loaded recipe. */
   status(): unknown;
   command(cmd: { command: PackmlCommand; recipe?: string; by: string }): Promise<CommandOutcome>;
-  /** A recipe load, refused while the line runs. */
-  loadRecipe(alloy: string, by: string): Promise<RecipeLoadOutcome>;
+  /** A recipe load (the approved version, or `version` under the production rule), refused while the line runs. */
+  loadRecipe(alloy: string, by: string, version?: number): Promise<RecipeLoadOutcome>;
+  mode(): "Production" | "Maintenance" | "Manual";
+  setMode(mode: "Production" | "Maintenance" | "Manual", by: string): { accepted: boolean; reason?: string; mode: string };
 }
 
 /** Commands run as operations (checked, audited); see operations.ts. */
@@ -30,5 +32,7 @@ export function lineRoutes(line: LineControl, policy: AccessPolicy, ops: Operati
   });
   // The runner checks the permission: Stop and Abort need only `line:stop`, the others `line:command`.
   r.post("/api/line/commands", requireSession(policy), operationRoute(ops.runner, ops.actorOf, "line.command", (req) => req.body));
+  // Body: {"mode": "Production" | "Maintenance" | "Manual"} (line:mode; only in Stopped, Idle, Complete, Aborted).
+  r.post("/api/line/mode", requireSession(policy), operationRoute(ops.runner, ops.actorOf, "line.mode", (req) => req.body));
   return r;
 }

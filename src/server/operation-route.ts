@@ -16,13 +16,13 @@ export type ActorOf = (req: Request, res: Response) => Actor | undefined;
  * same audit record as the HMI's socket `operate` event. A refusal becomes `{ error: { code, message } }`
  * with the code's status.
  */
-export function operationRoute(runner: OperationRunner, actorOf: ActorOf, op: OperationName, inputOf: (req: Request) => unknown): RequestHandler {
+export function operationRoute(runner: OperationRunner, actorOf: ActorOf, op: OperationName, inputOf: (req: Request) => unknown, okStatus = 200): RequestHandler {
   return async (req, res) => {
     const actor = actorOf(req, res);
     if (!actor) throw new ScadaError("SCADA_ERR_AUTH_FORBIDDEN", "log in first");
     const ack = await runner.run(actor, "rest", { op, input: inputOf(req) });
     if (ack.ok) {
-      res.json(ack.result ?? { ok: true });
+      res.status(okStatus).json(ack.result ?? { ok: true });
       return;
     }
     const code = (Object.hasOwn(ERRORS, ack.error.code) ? ack.error.code : "SCADA_ERR_SERVER_INTERNAL") as ErrorCode;
@@ -31,7 +31,7 @@ export function operationRoute(runner: OperationRunner, actorOf: ActorOf, op: Op
 }
 
 /** The request body as an object to merge route parameters into (a non-object body stays as it is, to be refused). */
-export function bodyWith(req: Request, params: Record<string, string>): unknown {
+export function bodyWith(req: Request, params: Record<string, unknown>): unknown {
   const body: unknown = req.body ?? {};
   if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
   return { ...(body as Record<string, unknown>), ...params };

@@ -2,79 +2,20 @@ import { z } from "zod";
 import type { Actor } from "../auth/actor.js";
 import { actorName } from "../auth/actor.js";
 import { type Permission, roleCan } from "../auth/permissions.js";
-import type { SessionPort } from "../auth/session-port.js";
-import type { AuditAction, AuditEntry } from "../audit/audit-record.js";
+import type { AuditEntry } from "../audit/audit-record.js";
 import { type ErrorCode, ScadaError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { PACKML_COMMANDS } from "../control/packml-states.js";
+import { PACKML_COMMANDS, UNIT_MODES } from "../control/packml-states.js";
 import type { AlarmControl } from "./alarm-routes.js";
 import type { InterlockControl } from "./interlock-routes.js";
 import type { LineControl } from "./line-routes.js";
 import type { OperationChannel, OperationRunner } from "./operation-port.js";
-import type { RecipeControl } from "./recipe-routes.js";
-import type { SimControl } from "./sim-routes.js";
+import { type OperationDef, type OperationDeps, type Outcome, empty, id, need, op, reasonText, signature, withoutInput } from "./operation-def.js";
+import { RECIPE_VERSION_OPERATIONS } from "./recipe-operations.js";
 import type { Ack, OperationName } from "./socket-contract.js";
-
-/** Where operation records go (the audit trail). Throws when it cannot record. */
-export interface AuditSink {
-  record(entry: AuditEntry): unknown;
-  /** False while the journal cannot be written (disk full …): everything but Stop and Abort is refused. */
-  writable?(): boolean;
-}
-
-export interface OperationDeps {
-  readonly line?: LineControl;
-  readonly interlocks?: InterlockControl;
-  readonly alarms?: AlarmControl;
-  readonly recipes?: RecipeControl;
-  readonly sim?: SimControl;
-  readonly sessions: Pick<SessionPort, "verifyPassword">;
-  readonly audit: AuditSink;
-  readonly logger: Logger;
-  readonly now: () => number;
-  /** Every tag's current value (the old values of a recipe download's setpoint writes). */
-  readonly tagValues?: () => ReadonlyMap<string, unknown>;
-}
-
-/** What one run changed, for the audit record and the caller. */
-interface Outcome {
-  readonly result: unknown;
-  readonly oldValue?: unknown;
-  readonly newValue?: unknown;
-  /** Further records of the same action's effects (each setpoint a recipe download wrote). */
-  readonly effects?: readonly { readonly action: AuditAction; readonly target: string; readonly oldValue: unknown; readonly newValue: unknown; readonly result: "ok" | "failed"; readonly resultReason?: string }[];
-}
-
-interface OperationDef<I> {
-  readonly action: AuditAction;
-  /** Checked before the input is even parsed: a caller without it learns nothing about the input rules. */
-  readonly permission: Permission;
-  /** A stricter permission for some inputs (line.command: stop and abort need only `line:stop`). */
-  readonly permissionFor?: (input: I) => Permission;
-  readonly input: z.ZodType<I>;
-  readonly target: (input: I) => string;
-  readonly reason?: (input: I) => string | undefined;
-  /** Critical actions: the input carries `signature: { password, meaning }`. */
-  readonly signed?: boolean;
-  /** Never refused because the audit trail cannot record (Stop, Abort). */
-  readonly neverBlocked?: (input: I) => boolean;
-  readonly run: (deps: OperationDeps, input: I, actor: Actor) => Promise<Outcome>;
-}
-
-const id = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be an id such as HTR-ESTOP");
-const reasonText = z.string().trim().min(3, "a reason is required").max(500);
-const signature = z.strictObject({
-  password: z.string().min(1, "re-enter your password to sign").max(256),
-  meaning: z.string().trim().min(3, "state what the signature means").max(200),
-});
-const empty = z.strictObject({});
 
 const STOP_COMMANDS: readonly string[] = ["stop", "abort"];
 
-function need<T>(dep: T | undefined, what: string): T {
-  if (!dep) throw new ScadaError("SCADA_ERR_OPERATION_UNKNOWN", `${what} is not available in this runtime`);
-  return dep;
-}
 
 function alarmOp(action: "alarm.ack" | "alarm.unshelve" | "alarm.reset", permission: Permission): OperationDef<{ id: string }> {
   return {
@@ -94,15 +35,6 @@ function alarmOp(action: "alarm.ack" | "alarm.unshelve" | "alarm.reset", permiss
   };
 }
 
-/** An operation that takes no input (`{}`) and acts on one fixed target. */
-function withoutInput(
-  action: AuditAction,
-  permission: Permission,
-  target: string,
-  run: (deps: OperationDeps, actor: Actor) => Promise<Outcome>,
-): OperationDef<z.infer<typeof empty>> {
-  return { action, permission, input: empty, target: () => target, run: (deps, _i, actor) => run(deps, actor) };
-}
 
 function setpointsOf(status: unknown): { tag: string; value: unknown; status: string }[] {
   const list = (status as { setpoints?: unknown } | null)?.setpoints;
@@ -128,6 +60,20 @@ function interlockSummary(interlocks: InterlockControl): { tripped: readonly str
  * socket). One definition each: permission, input, audit target, and how it runs.
  */
 export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } = {
+  ...RECIPE_VERSION_OPERATIONS,
+  "line.mode": op({
+    action: "line.mode",
+    permission: "line:mode",
+    input: z.strictObject({ mode: z.enum(UNIT_MODES) }),
+    target: () => "line",
+    run: async (deps, i, actor) => {
+      const line = need(deps.line, "line control");
+      const before = line.mode();
+      const outcome = line.setMode(i.mode, actorName(actor));
+      if (!outcome.accepted) throw new ScadaError("SCADA_ERR_LINE_COMMAND_REFUSED", `mode ${i.mode} refused: ${outcome.reason ?? ""}`);
+      return { result: outcome, oldValue: before, newValue: outcome.mode };
+    },
+  }),
   "line.command": op({
     action: "line.command",
     permission: "line:stop",
@@ -194,15 +140,15 @@ export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } 
   "recipe.load": op({
     action: "recipe.load",
     permission: "recipes:load",
-    input: z.strictObject({ alloy: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "must be a recipe name such as BiSb") }),
-    target: (i) => i.alloy,
+    input: z.strictObject({ alloy: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "must be a recipe name such as BiSb"), version: z.number().int().min(1).optional() }),
+    target: (i) => (i.version === undefined ? i.alloy : `${i.alloy} v${i.version}`),
     run: async (deps, i, actor) => {
       const recipes = need(deps.recipes, "recipes");
       const line = need(deps.line, "line control");
       const before = (recipes.status() as { alloy?: unknown }).alloy ?? null;
       // The PLC's values before the download, for each setpoint's record.
       const oldValues = deps.tagValues?.() ?? new Map<string, unknown>();
-      const outcome = await line.loadRecipe(i.alloy, actorName(actor));
+      const outcome = await line.loadRecipe(i.alloy, actorName(actor), i.version);
       const written = setpointsOf(outcome.status);
       const effects = written
         .filter((s) => s.status !== "pending" || outcome.ok)
@@ -215,10 +161,12 @@ export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } 
           ...(s.status.startsWith("write failed") ? { resultReason: s.status } : {}),
         }));
       if (!outcome.ok) {
-        const code = outcome.unknownRecipe ? "SCADA_ERR_RECIPE_UNKNOWN" : "SCADA_ERR_RECIPE_INVALID";
+        const code = outcome.unknownRecipe ? "SCADA_ERR_RECIPE_UNKNOWN" : outcome.notLoadable ? "SCADA_ERR_RECIPE_NOT_LOADABLE" : "SCADA_ERR_RECIPE_INVALID";
         throw new ScadaError(code, `${i.alloy}: ${outcome.problems.join("; ")}`, { problems: outcome.problems, status: outcome.status });
       }
-      return { result: outcome.status, oldValue: before, newValue: { alloy: i.alloy, state: (outcome.status as { state?: unknown }).state }, effects };
+      const loaded = outcome.status as { state?: unknown; version?: unknown; hash?: unknown; trial?: unknown };
+      const identity = loaded.version === null || loaded.version === undefined ? {} : { version: loaded.version, hash: loaded.hash, ...(loaded.trial === true ? { trial: true } : {}) };
+      return { result: outcome.status, oldValue: before, newValue: { alloy: i.alloy, state: loaded.state, ...identity }, effects };
     },
   }),
   "recipe.verify": op(
@@ -242,10 +190,6 @@ export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } 
   }),
 };
 
-/** Typing helper: keeps each definition's input type inside its own functions. */
-function op<I>(def: OperationDef<I>): OperationDef<never> {
-  return def as unknown as OperationDef<never>;
-}
 
 export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
 

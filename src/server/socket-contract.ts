@@ -53,8 +53,18 @@ export interface SignatureInput {
   readonly meaning: string;
 }
 
+export interface RecipeTransitionInput {
+  readonly alloy: string;
+  readonly version: number;
+  readonly signature: SignatureInput;
+  /** Required to reject or withdraw. */
+  readonly reason?: string;
+}
+
 /** Operations, by name, with their input. REST runs the same ones (see `operations.ts`). */
 export interface OperationInputs {
+  /** The unit mode, in a wait state (Stopped, Idle, Complete, Aborted): Maintenance runs recipe trials. */
+  "line.mode": { mode: "Production" | "Maintenance" | "Manual" };
   "line.command": { command: "reset" | "start" | "stop" | "hold" | "unhold" | "suspend" | "unsuspend" | "abort" | "clear"; recipe?: string };
   "alarm.ack": { id: string };
   "alarm.shelve": { id: string; minutes: number; reason: string };
@@ -62,7 +72,17 @@ export interface OperationInputs {
   "alarm.reset": { id: string };
   "interlock.reset": Record<string, never>;
   "interlock.bypass": { id: string; minutes: number; reason: string; signature: SignatureInput };
-  "recipe.load": { alloy: string };
+  /** Loads the approved version, or `version` (a Draft / In review one only in Maintenance mode: a TRIAL). */
+  "recipe.load": { alloy: string; version?: number };
+  /** A new draft of a recipe, from `basedOn` (null: from scratch); the reason is mandatory. */
+  "recipe.create": { alloy: string; basedOn: number | null; reason: string; recipe: Record<string, unknown> };
+  /** Saves a draft; refused (409) when `revision` is not the draft's current one, naming who changed it since. */
+  "recipe.save": { alloy: string; version: number; revision: number; reason: string; recipe: Record<string, unknown> };
+  /** Lifecycle steps, e-signed: submit "authored", approve "reviewed and approved", reject "rejected", obsolete "withdrawn". */
+  "recipe.submit": RecipeTransitionInput;
+  "recipe.approve": RecipeTransitionInput;
+  "recipe.reject": RecipeTransitionInput;
+  "recipe.obsolete": RecipeTransitionInput;
   "recipe.verify": Record<string, never>;
   "sim.fault": { name: string; active: boolean };
 }
@@ -210,4 +230,101 @@ export interface AlarmsJson {
     readonly byPriority?: Readonly<Record<string, number>>;
     readonly unacknowledged?: number;
   };
+}
+
+// ── Recipes (REST: GET /api/recipes…; the HMI's Recipes display) ──────────────────────────────────────────
+
+export type RecipeVersionStateJson = "draft" | "in-review" | "approved" | "superseded" | "obsolete" | "rejected";
+
+export interface RecipeVersionSummaryJson {
+  readonly version: number;
+  readonly state: RecipeVersionStateJson;
+  readonly author: string;
+  readonly createdAt: number;
+  readonly reason: string;
+  readonly basedOn: number | null;
+  /** sha256 of the recipe's canonical JSON. */
+  readonly hash: string;
+  /** A draft's save counter (send it back with a save). */
+  readonly revision: number;
+  readonly updatedBy: string;
+  readonly updatedAt: number;
+  /** "config": imported from plc-config/recipes/<alloy>.yaml; "user": written in the SCADA. */
+  readonly source: "config" | "user";
+}
+
+/** One entry of `GET /api/recipes`. */
+export interface RecipeListEntryJson {
+  readonly alloy: string;
+  readonly description: string;
+  readonly mode: string | null;
+  /** The approved (effective) version, null when none is. */
+  readonly approved: number | null;
+  /** The shipped file changed since it was imported (never applied silently; import it as a draft). */
+  readonly differsFromFile: boolean;
+  readonly versions: readonly RecipeVersionSummaryJson[];
+}
+
+export interface RecipeHistoryJson {
+  readonly from: RecipeVersionStateJson | null;
+  readonly to: RecipeVersionStateJson;
+  readonly by: string;
+  readonly at: number;
+  readonly meaning: string;
+  readonly reason: string | null;
+  readonly signature: { readonly name: string; readonly meaning: string; readonly time: number } | null;
+}
+
+export interface RecipeLoadJson {
+  readonly at: number;
+  readonly by: string;
+  readonly mode: string;
+  readonly lineState: string;
+  readonly verdict: "verified" | "mismatch" | "refused" | "failed";
+  readonly trial: boolean;
+  readonly detail: string | null;
+}
+
+/** `GET /api/recipes/:alloy/versions/:v`. */
+export interface RecipeVersionJson extends RecipeVersionSummaryJson {
+  readonly alloy: string;
+  /** The recipe's physical targets (plc-config/schema/recipe.schema.json). */
+  readonly recipe: Record<string, unknown>;
+  /** Schema and equipment-limit problems, `field: message` (an invalid draft can be saved, not submitted). */
+  readonly problems: readonly string[];
+  readonly history: readonly RecipeHistoryJson[];
+  /** Where used: every load of this version. */
+  readonly loads: readonly RecipeLoadJson[];
+}
+
+/** `GET /api/recipes/:alloy/versions/:v/preview`: the predicted pulse on the virtual plant's thermal model. */
+export interface RecipePreviewJson {
+  readonly peakK: number;
+  readonly timeToPeakS: number | null;
+  readonly timeInBandS: number;
+  readonly overshootK: number;
+  readonly maxHeatingKps: number;
+  readonly maxCoolingKps: number;
+  /** Rise to peak − tolerance over the time to get there; null when the band is never reached. */
+  readonly meanHeatingKps: number | null;
+  /** From power off to the safe temperature; null when the web does not cool below it within the run. */
+  readonly meanCoolingKps: number | null;
+  readonly coolTo373S: number | null;
+  readonly marginToTripK: number;
+  readonly marginToPlcTripK: number;
+  readonly submittable: boolean;
+  readonly reasons: readonly string[];
+  /** The kind of each reason, in the same order (il02-trip, il02-margin, plc-trip, plc-margin, peak-out-of-band, hold-short, heating-rate-low, cooling-rate-low). */
+  readonly reasonCodes: readonly string[];
+  /** [t s, web temperature K] */
+  readonly curve: readonly (readonly [number, number])[];
+}
+
+/** One line of `GET /api/recipes/:alloy/diff?from=&to=`. */
+export interface RecipeDiffJson {
+  readonly path: string;
+  readonly units: string;
+  readonly from: unknown;
+  readonly to: unknown;
+  readonly change: "changed" | "added" | "removed";
 }

@@ -1,7 +1,7 @@
 /** The argon-filled HTR chamber of the virtual plant (pure): purge and gas-knife flows, and the chamber's O₂. */
 import type { FaultFlags } from "./plant-faults.js";
 import { type HtrPlcMemory, PLANT, type PlantPhysics } from "./plant-state.js";
-import { lag } from "./process-math.js";
+import { lag } from "../process/process-math.js";
 
 /** The HTR chamber's design figures. */
 export const CHAMBER = {

@@ -4,7 +4,7 @@
  * in the state (heater on, power demand, valves, drives). Deterministic: the only randomness is the sensor
  * noise, drawn from the seeded mulberry32 generator kept in the state.
  *
- * The models, each pure: thermal-model.ts (supply, radiator, web temperature in the HTR zone),
+ * The models, each pure: src/process/web-thermal-model.ts (supply, radiator, web temperature in the HTR zone),
  * htr-chamber.ts (argon, gas knife, O₂), quench-section.ts, web-transport.ts, precursor-feed.ts,
  * rinse-section.ts (rinse tank, dryer) and plant-sensors.ts. The unit test test/unit/sim/plant-physics.test.ts
  * measures the numbers of PROCESS.md they are tuned to.
@@ -16,7 +16,7 @@ import { stepFeed } from "./precursor-feed.js";
 import { stepQuench } from "./quench-section.js";
 import { stepRinse } from "./rinse-section.js";
 import { SensorNoise } from "./sensor-noise.js";
-import { dcSupply, stepRadiatorTemp, stepWebTemp, webConvectionW } from "./thermal-model.js";
+import { dcSupply, stepRadiatorTemp, stepWebTemp, webConvectionW } from "../process/web-thermal-model.js";
 import { stepTension, stepTransport } from "./web-transport.js";
 
 /** Advances the plant's physics and sensor readings by dtS seconds (pure). */

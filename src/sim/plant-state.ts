@@ -3,20 +3,22 @@
  * PLCs see, the memory of both PLCs (setpoints, commands, status, internal timers) and the injected faults.
  * Immutable: `stepPhysics` and `scanPlc` return a new state; nothing in here reads a clock.
  */
+import { HTR_ZONE } from "../process/htr-zone.js";
+import { MODE, PHASE, type ProfileMemory, type ProfileOutputs } from "../process/profile-controller.js";
 import { type FaultFlags, noFaults } from "./plant-faults.js";
 
 // ─── Plant-wide facts (PROCESS.md and plc-config/line.yaml) ────────────────────────────────────────────
 
 /** The plant-wide facts. */
 export const PLANT = {
-  /** Room / hall temperature, K. */
-  ambientK: 298,
+  /** Room / hall temperature, K (src/process/htr-zone.ts). */
+  ambientK: HTR_ZONE.ambientK,
   /** O₂ in air, ppm (20.9 %). */
   airO2Ppm: 209_000,
-  /** Carbon-cloth web width, m (line.yaml webWidth). */
-  webWidthM: 0.3,
-  /** Length of the HTR radiation zone along the web (1.00–1.30 m), m: one pulse-mode index. */
-  zoneLengthM: 0.3,
+  /** Carbon-cloth web width, m (line.yaml webWidth; src/process/htr-zone.ts). */
+  webWidthM: HTR_ZONE.webWidthM,
+  /** Length of the HTR radiation zone along the web (1.00–1.30 m), m: one pulse-mode index (src/process/htr-zone.ts). */
+  zoneLengthM: HTR_ZONE.zoneLengthM,
   /** Web path positions from the unwinder nip, m (line.yaml). */
   doserPositionM: 0.5,
   rinseEntryPositionM: 2.5,
@@ -32,12 +34,7 @@ export const PLANT = {
 
 // ─── Codes shared with plc-config (tag descriptions) ───────────────────────────────────────────────────
 
-/** htr.profile_phase */
-export const PHASE = { off: 0, ramp: 1, hold: 2, cool: 3, atTemperature: 4 } as const;
-export type ProfilePhase = (typeof PHASE)[keyof typeof PHASE];
-
-/** htr.mode */
-export const MODE = { pulse: 0, continuous: 1 } as const;
+// htr.profile_phase and htr.mode: PHASE and MODE of src/process/profile-controller.ts.
 
 /** htr.trip_word bits. */
 export const TRIP_BIT = { overTemp: 1 << 0, door: 1 << 1, estop: 1 << 2, o2: 1 << 3, overCurrent: 1 << 4 } as const;
@@ -55,7 +52,7 @@ export const DEFAULTS = {
   mode: MODE.pulse,
   /** Argon purge: 30 L/min through the ≈ 5 L chamber purges air below 50 ppm in ≈ 85 s. */
   arFlowSpLpm: 30,
-  /** Gas knife flow at which the knife's heat transfer is rated (see thermal-model.ts). */
+  /** Gas knife flow at which the knife's heat transfer is rated (see src/process/web-thermal-model.ts). */
   quenchGasFlowSpLpm: 150,
   /** Continuous mode: one zone length per hold time, 0.30 m / 7 s ≈ 2.57 m/min. */
   webSpeedSpMpm: (PLANT.zoneLengthM / 7.0) * 60,
@@ -122,46 +119,29 @@ export interface SensorReadings {
   readonly conductivityUsCm: number;
 }
 
-/** The HTR PLC's memory (OPC UA device htr-plc): SCADA commands and setpoints, status, internal state. */
-export interface HtrPlcMemory {
+/**
+ * The HTR PLC's memory (OPC UA device htr-plc): SCADA commands and setpoints, status, internal state. The
+ * profile control's part — the profile setpoints and htr.pulse_start (written by the SCADA), the phase, pulse
+ * count and power stage (status), the sequencer's and the PI loop's state — is ProfileMemory and
+ * ProfileOutputs of src/process/profile-controller.ts.
+ */
+export interface HtrPlcMemory extends ProfileMemory, ProfileOutputs {
   // written by the SCADA
   readonly heaterEnable: boolean;
-  readonly mode: number;
-  readonly peakSpK: number;
-  readonly rampTimeSpS: number;
-  readonly holdTimeSpS: number;
-  readonly coolTimeSpS: number;
-  readonly pulseStart: boolean;
   readonly tripReset: boolean;
   readonly arFlowSpLpm: number;
   readonly quenchGasOn: boolean;
   readonly quenchGasFlowSpLpm: number;
   readonly coolantOn: boolean;
   // status
-  readonly heaterOn: boolean;
-  readonly phase: ProfilePhase;
-  readonly pulseCount: number;
   readonly tripWord: number;
   readonly firstOut: number;
   readonly heartbeat: number;
   // internal
   /** Plant ms accumulated towards the next heartbeat increment. */
   readonly heartbeatAccMs: number;
-  /** Mode the running profile was started in (a mode change mid-profile aborts it). */
-  readonly activeMode: number;
-  /** Time spent in the current phase, ms (integer, so phase ends land on exact scans). */
-  readonly phaseElapsedMs: number;
-  /** Web temperature the ramp started from, K. */
-  readonly rampStartK: number;
-  /** Current profile setpoint of the PI loop, K. */
-  readonly setpointK: number;
-  readonly piIntegral: number;
-  /** Output to the power supply: demanded fraction of maximum power, 0..1. */
-  readonly powerCmd: number;
   /** Output to the gas knife valve (SCADA request, or the PLC's own quench in the cool phase). */
   readonly knifeOpen: boolean;
-  /** The hold of the running pulse ran to its end (the pulse counts when its cool phase ends). */
-  readonly holdCompleted: boolean;
 }
 
 /** The line PLC's memory (Modbus device line-plc). */

@@ -4,7 +4,7 @@
  */
 import type { FaultFlags } from "./plant-faults.js";
 import { type LinePlcMemory, PLANT, type PlantPhysics } from "./plant-state.js";
-import { lag } from "./process-math.js";
+import { lag } from "../process/process-math.js";
 import type { Transport } from "./web-transport.js";
 
 /** The precursor feed's design figures. */

@@ -1,8 +1,8 @@
 /** The quench section of the virtual plant (pure): chill plates, their coolant, and the web at the quench exit. */
 import type { FaultFlags } from "./plant-faults.js";
 import { COOLANT_INLET_K, type HtrPlcMemory, PLANT, type PlantPhysics } from "./plant-state.js";
-import { lag } from "./process-math.js";
-import { HEATER_EFFICIENCY, knifeH, WEB_HEAT_CAPACITY_PER_M } from "./thermal-model.js";
+import { lag } from "../process/process-math.js";
+import { HEATER_EFFICIENCY, knifeH, WEB_HEAT_CAPACITY_PER_M } from "../process/web-thermal-model.js";
 
 /** The quench section's design figures. */
 export const QUENCH = {

@@ -5,7 +5,7 @@
 import type { FaultFlags } from "./plant-faults.js";
 import { DI_WATER_CONDUCTIVITY_US_CM, type LinePlcMemory, PLANT, type PlantPhysics, RINSE_SUPPLY_K, TANK_WEIR_LEVEL_PCT } from "./plant-state.js";
 import { loadingAtRinse, MG_CM2_PER_G_M2 } from "./precursor-feed.js";
-import { clamp, lag } from "./process-math.js";
+import { clamp, lag } from "../process/process-math.js";
 import type { Transport } from "./web-transport.js";
 
 /** The rinse section's design figures. */

@@ -5,6 +5,7 @@
  */
 import { ScadaError } from "../core/errors.js";
 import type { TagScalar } from "../core/tag-value.js";
+import { PROFILE_CONTROL } from "../process/profile-controller.js";
 import { toRaw } from "../tags/scaling.js";
 import type { TagConfig, TagType } from "../tags/tag-schema.js";
 import type { PlantIO, PlantValue } from "./plant-io.js";
@@ -14,8 +15,8 @@ import { DEFAULTS, type PlantState, initialPlantState } from "./plant-state.js";
 import { PLANT_TAG_MAP, type TagBinding } from "./plant-tag-map.js";
 import { scanPlc } from "./plc-program.js";
 
-/** The PLC scan and physics step, ms of plant time. */
-export const SCAN_PERIOD_MS = 10;
+/** The PLC scan (the profile controller's, src/process/profile-controller.ts) and physics step, ms of plant time. */
+export const SCAN_PERIOD_MS = PROFILE_CONTROL.scanPeriodMs;
 
 const INTEGER_LIMITS: Readonly<Record<Exclude<TagType, "bool" | "float32" | "float64">, readonly [number, number]>> = {
   int16: [-32768, 32767],

@@ -1,7 +1,7 @@
 /** Web transport of the virtual plant (pure): the drives (index move, continuous run, stop) and the tension loop. */
 import type { FaultFlags } from "./plant-faults.js";
 import type { LinePlcMemory, PlantPhysics } from "./plant-state.js";
-import { lag } from "./process-math.js";
+import { lag } from "../process/process-math.js";
 
 /** The web transport's design figures. */
 const TRANSPORT = {

@@ -3,7 +3,8 @@
  * every call (they are small, and an engineer's edit shows at the next load). Every problem is reported as
  * `file:path: message`, with the file relative to the config directory, like the configuration's.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readYamlFile } from "../config/yaml-file-reader.js";
 import { type Problem, formatProblem } from "../core/problem.js";
@@ -53,6 +54,13 @@ export class RecipeStore {
   get(alloy: string): RecipeEntry | undefined {
     if (!ALLOY_NAME.test(alloy) || !existsSync(join(this.configDir, recipeFileOf(alloy)))) return undefined;
     return this.read(alloy);
+  }
+
+  /** sha256 of a recipe file's bytes (what v1 was imported from, and whether the file changed since); null: no file. */
+  fileSha256(alloy: string): string | null {
+    const file = join(this.configDir, recipeFileOf(alloy));
+    if (!ALLOY_NAME.test(alloy) || !existsSync(file)) return null;
+    return createHash("sha256").update(readFileSync(file)).digest("hex");
   }
 
   /** equipment-limits.yaml, validated. */

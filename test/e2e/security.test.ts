@@ -20,6 +20,9 @@ const READS: readonly [string, Permission][] = [
   ["/api/alarms", "alarms:read"],
   ["/api/recipes", "recipes:read"],
   ["/api/recipes/loaded", "recipes:read"],
+  ["/api/recipes/BiSb/versions/1", "recipes:read"],
+  ["/api/recipes/BiSb/versions/1/preview", "recipes:read"],
+  ["/api/recipes/BiSb/diff?from=1&to=1", "recipes:read"],
   ["/api/sim/faults", "sim:read"],
   ["/api/audit", "audit:read"],
   ["/api/audit/verify", "audit:read"],
@@ -28,7 +31,7 @@ const READS: readonly [string, Permission][] = [
 ];
 
 /** Mutating routes, the operation they run (when they run one) and the permission the route asks first. */
-const WRITES: readonly { method: "POST" | "PATCH"; path: string; permission: Permission; op?: OperationName; input?: (body: Record<string, unknown>) => unknown }[] = [
+const WRITES: readonly { method: "POST" | "PATCH" | "PUT"; path: string; permission: Permission; op?: OperationName; input?: (body: Record<string, unknown>) => unknown }[] = [
   { method: "POST", path: "/api/line/commands", permission: "line:stop", op: "line.command", input: (b) => b },
   { method: "POST", path: "/api/interlocks/reset", permission: "interlocks:reset", op: "interlock.reset", input: (b) => b },
   { method: "POST", path: "/api/interlocks/IL-05/bypass", permission: "interlocks:bypass", op: "interlock.bypass", input: (b) => ({ ...b, id: "IL-05" }) },
@@ -38,6 +41,13 @@ const WRITES: readonly { method: "POST" | "PATCH"; path: string; permission: Per
   { method: "POST", path: "/api/alarms/IL-07-TRIP/unshelve", permission: "alarms:shelve", op: "alarm.unshelve", input: (b) => ({ ...b, id: "IL-07-TRIP" }) },
   { method: "POST", path: "/api/recipes/BiSb/load", permission: "recipes:load", op: "recipe.load", input: (b) => ({ ...b, alloy: "BiSb" }) },
   { method: "POST", path: "/api/recipes/loaded/verify", permission: "recipes:load", op: "recipe.verify", input: (b) => b },
+  { method: "POST", path: "/api/recipes/BiSb/versions", permission: "recipes:edit", op: "recipe.create", input: (b) => ({ ...b, alloy: "BiSb" }) },
+  { method: "PUT", path: "/api/recipes/BiSb/versions/1", permission: "recipes:edit", op: "recipe.save", input: (b) => ({ ...b, alloy: "BiSb", version: 1 }) },
+  { method: "POST", path: "/api/recipes/BiSb/versions/1/submit", permission: "recipes:edit", op: "recipe.submit", input: (b) => ({ ...b, alloy: "BiSb", version: 1 }) },
+  { method: "POST", path: "/api/recipes/BiSb/versions/1/approve", permission: "recipes:approve", op: "recipe.approve", input: (b) => ({ ...b, alloy: "BiSb", version: 1 }) },
+  { method: "POST", path: "/api/recipes/BiSb/versions/1/reject", permission: "recipes:approve", op: "recipe.reject", input: (b) => ({ ...b, alloy: "BiSb", version: 1 }) },
+  { method: "POST", path: "/api/recipes/BiSb/versions/1/obsolete", permission: "recipes:approve", op: "recipe.obsolete", input: (b) => ({ ...b, alloy: "BiSb", version: 1 }) },
+  { method: "POST", path: "/api/line/mode", permission: "line:mode", op: "line.mode", input: (b) => b },
   { method: "POST", path: "/api/sim/faults/estop", permission: "sim:control", op: "sim.fault", input: (b) => ({ ...b, name: "estop" }) },
   { method: "POST", path: "/api/users", permission: "users:manage" },
   { method: "PATCH", path: "/api/users/op-sec", permission: "users:manage" },

@@ -16,6 +16,7 @@ export interface ApiClient {
   get(path: string, init?: RequestInit): Promise<Response>;
   post(path: string, body?: unknown, init?: RequestInit): Promise<Response>;
   patch(path: string, body?: unknown, init?: RequestInit): Promise<Response>;
+  put(path: string, body?: unknown, init?: RequestInit): Promise<Response>;
   delete(path: string, init?: RequestInit): Promise<Response>;
   /** GET and parse JSON (throws on a non-2xx status, with the body). */
   getJson<T = unknown>(path: string): Promise<T>;
@@ -56,6 +57,7 @@ export async function apiClient(url: string, user: string, password: string): Pr
     get: (path, init = {}) => request(path, { ...init, method: "GET" }),
     post: withBody("POST"),
     patch: withBody("PATCH"),
+    put: withBody("PUT"),
     delete: (path, init = {}) => request(path, { ...init, method: "DELETE" }),
     getJson: async <T>(path: string): Promise<T> => {
       const r = await request(path, { method: "GET" });
@@ -81,5 +83,6 @@ export async function newUserClient(admin: ApiClient, name: string, role: string
 /** Turns a fault of the virtual plant on or off through `POST /api/sim/faults/:name`; throws unless the answer is 200. */
 export async function setSimFault(api: ApiClient, name: string, active: boolean): Promise<void> {
   const r = await api.post(`/api/sim/faults/${name}`, { active });
-  if (r.status !== 200) throw new Error(`fault ${name} ${active ? "on" : "off"}: ${r.status} ${await r.text()}`);
+  const body = await r.text(); // read in full either way: an unread body holds its connection
+  if (r.status !== 200) throw new Error(`fault ${name} ${active ? "on" : "off"}: ${r.status} ${body}`);
 }

@@ -12,11 +12,14 @@ const EXPECTED = `
   line:read         x x x x x
   line:command      . x x . x
   line:stop         . x x . x
+  line:mode         . . x . x
   interlocks:read   x x x x x
   interlocks:reset  . x x . x
   interlocks:bypass . . x . x
   recipes:read      x x x x x
   recipes:load      . x x . x
+  recipes:edit      . . x . x
+  recipes:approve   . . . x x
   alarms:read       x x x x x
   alarms:ack        . x x . x
   alarms:shelve     . x x . x

@@ -4,7 +4,8 @@ import type { Actor } from "../../../src/auth/actor.js";
 import type { Role } from "../../../src/auth/permissions.js";
 import type { AuditEntry } from "../../../src/audit/audit-record.js";
 import { silentLogger } from "../../../src/core/logger.js";
-import { type OperationDeps, OPERATION_NAMES, createOperationRunner } from "../../../src/server/operations.js";
+import { OPERATION_NAMES, createOperationRunner } from "../../../src/server/operations.js";
+import type { OperationDeps } from "../../../src/server/operation-def.js";
 
 const actor = (role: Role, user = `${role}1`): Actor => ({ user, role, address: "127.0.0.1", sessionId: "s1" });
 
@@ -23,6 +24,8 @@ function world(opts: { auditThrows?: boolean; auditWritable?: boolean } = {}) {
         return { accepted: true, state };
       },
       loadRecipe: async () => ({ ok: false, problems: ["no recipes in this world"], status: null }),
+      mode: () => "Production",
+      setMode: (mode) => ({ accepted: true, mode }),
     },
     interlocks: {
       status: () => ({ tripped: [], bypassed: [] }),

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { ScadaError } from "../../../src/core/errors.js";
 import { FAULT_CATALOGUE, FAULT_NAMES } from "../../../src/sim/plant-faults.js";
-import { DEFAULTS, FIRST_OUT, PHASE, TRIP_BIT } from "../../../src/sim/plant-state.js";
+import { PHASE } from "../../../src/process/profile-controller.js";
+import { DEFAULTS, FIRST_OUT, TRIP_BIT } from "../../../src/sim/plant-state.js";
 import { PLC } from "../../../src/sim/plc-program.js";
 import type { VirtualPlant } from "../../../src/sim/virtual-plant.js";
 import { flag, newPlant, num, readyToHeat, set, stepUntil } from "./plant-test-helpers.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { stepPhysics } from "../../../src/sim/plant-physics.js";
 import { mulberry32 } from "../../../src/sim/sensor-noise.js";
-import { HEATER_EFFICIENCY, SUPPLY_CURRENT_LIMIT_A, SUPPLY_MAX_POWER_W, webHeatLossW } from "../../../src/sim/thermal-model.js";
+import { HEATER_EFFICIENCY, SUPPLY_CURRENT_LIMIT_A, SUPPLY_MAX_POWER_W, webHeatLossW } from "../../../src/process/web-thermal-model.js";
 import { DEFAULTS, initialPlantState, PLANT, type PlantState } from "../../../src/sim/plant-state.js";
 import { PLC } from "../../../src/sim/plc-program.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { SUPPLY_MAX_POWER_W } from "../../../src/sim/thermal-model.js";
-import { FIRST_OUT, MODE, PHASE, type PlantState, TRIP_BIT, initialPlantState } from "../../../src/sim/plant-state.js";
-import { PLC } from "../../../src/sim/plc-program.js";
+import { MODE, PHASE, PROFILE_CONTROL } from "../../../src/process/profile-controller.js";
+import { SUPPLY_MAX_POWER_W } from "../../../src/process/web-thermal-model.js";
+import { FIRST_OUT, type PlantState, TRIP_BIT, initialPlantState } from "../../../src/sim/plant-state.js";
 import type { VirtualPlant } from "../../../src/sim/virtual-plant.js";
 import { flag, newPlant, num, readyToHeat, set, stepUntil } from "./plant-test-helpers.js";
 
@@ -221,7 +221,7 @@ describe("sim/plc-program (through the virtual plant)", () => {
       let tripScan = -1;
       for (let i = 0; i < 10 && tripScan < 0; i++) {
         plant.step();
-        if (num(plant, "htr.web_temp") > PLC.overTempTripK) tripScan = i;
+        if (num(plant, "htr.web_temp") > PROFILE_CONTROL.overTempTripK) tripScan = i;
       }
       assert.ok(tripScan >= 0, "the web never went over 1500 K");
       assert.equal(flag(plant, "htr.heater_on"), false, "power is cut in the same scan");
@@ -249,7 +249,7 @@ describe("sim/plc-program (through the virtual plant)", () => {
 
       plant.setFault("pyrometer-frozen", false);
       plant.step();
-      assert.ok(num(plant, "htr.web_temp") < PLC.overTempTripK);
+      assert.ok(num(plant, "htr.web_temp") < PROFILE_CONTROL.overTempTripK);
       set(plant, "htr.trip_reset", true);
       plant.step();
       assert.equal(num(plant, "htr.trip_word"), TRIP_BIT.door, "over-temp resets, the open door does not");

@@ -2,12 +2,13 @@
  * The thermal model of the HTR zone (pure): the DC supply and the carbon radiator it heats, and the web
  * temperature node C·dT/dt = η·P − εσA(T⁴ − Tₐ⁴) − h·A·(T − Tₐ) − (advection of cold web), with natural and
  * gas-knife convection. It takes and returns plain numbers (no plant state), so the recipe preview can run
- * it as the virtual plant does.
+ * it as the virtual plant does: one model, used by src/sim/plant-physics.ts (the virtual plant) and
+ * src/process/profile-simulation.ts (the recipe preview).
  *
- * The constants are chosen so the numbers of PROCESS.md come out (see each comment); the unit test
+ * The constants are chosen so the numbers of docs/process.md come out (see each comment); the unit test
  * test/unit/sim/plant-physics.test.ts measures them.
  */
-import { PLANT } from "./plant-state.js";
+import { HTR_ZONE } from "./htr-zone.js";
 import { clamp, lag } from "./process-math.js";
 
 // ─── Web temperature node ────────────────────────────────────────────────────────────────────────────────
@@ -21,9 +22,9 @@ const SIGMA = 5.670374e-8;
  */
 export const WEB_HEAT_CAPACITY_J_PER_K = 8;
 /** Heat capacity per metre of web, J/(K·m): what a moving web carries into and out of the zone. */
-export const WEB_HEAT_CAPACITY_PER_M = WEB_HEAT_CAPACITY_J_PER_K / PLANT.zoneLengthM;
+export const WEB_HEAT_CAPACITY_PER_M = WEB_HEAT_CAPACITY_J_PER_K / HTR_ZONE.zoneLengthM;
 /** Web surface in the zone, both faces, m². */
-export const WEB_AREA_M2 = 2 * PLANT.zoneLengthM * PLANT.webWidthM;
+export const WEB_AREA_M2 = 2 * HTR_ZONE.zoneLengthM * HTR_ZONE.webWidthM;
 /**
  * Net radiative exchange of the web with its surroundings as an effective emissivity, dimensionless. Carbon
  * cloth itself is ε ≈ 0.9, but it faces the radiator and a gold-lined reflector that send most of its
@@ -76,15 +77,15 @@ export function knifeH(flowLpm: number): number {
 
 /** Heat the web in the zone loses at temperature T, W (radiation + convection + cold web carried in). */
 export function webHeatLossW(tK: number, knifeFlowLpm: number, webSpeedMpm: number): number {
-  const radiation = WEB_EFFECTIVE_EMISSIVITY * SIGMA * WEB_AREA_M2 * (tK ** 4 - PLANT.ambientK ** 4);
+  const radiation = WEB_EFFECTIVE_EMISSIVITY * SIGMA * WEB_AREA_M2 * (tK ** 4 - HTR_ZONE.ambientK ** 4);
   const convection = webConvectionW(tK, knifeFlowLpm);
-  const advection = WEB_HEAT_CAPACITY_PER_M * (webSpeedMpm / 60) * (tK - PLANT.ambientK);
+  const advection = WEB_HEAT_CAPACITY_PER_M * (webSpeedMpm / 60) * (tK - HTR_ZONE.ambientK);
   return radiation + convection + advection;
 }
 
 /** Heat the web at temperature T gives off by convection (natural + gas knife), W. */
 export function webConvectionW(tK: number, knifeFlowLpm: number): number {
-  return (H_NATURAL_W_M2K + knifeH(knifeFlowLpm)) * WEB_AREA_M2 * (tK - PLANT.ambientK);
+  return (H_NATURAL_W_M2K + knifeH(knifeFlowLpm)) * WEB_AREA_M2 * (tK - HTR_ZONE.ambientK);
 }
 
 export interface SupplyOut {
