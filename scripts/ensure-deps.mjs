@@ -25,6 +25,14 @@ const SYSTEM_PACKAGES = [
     present: () => spawnSync("/usr/bin/python3", ["-c", "import pymodbus"], { stdio: "ignore" }).status === 0,
     tests: true,
   },
+  // pymodbus' server imports serial and serial_asyncio: only Recommended by Debian's package, and apt runs
+  // with --no-install-recommends, so they are asked for by name.
+  {
+    pkg: "python3-serial-asyncio",
+    why: "the serial modules pymodbus' server imports (python3-serial comes with it)",
+    present: () => spawnSync("/usr/bin/python3", ["-c", "import serial, serial_asyncio"], { stdio: "ignore" }).status === 0,
+    tests: true,
+  },
 ];
 
 function run(cmd, args) {
