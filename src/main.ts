@@ -6,6 +6,7 @@ import { formatProblem } from "./core/problem.js";
 import { runCheckConfig } from "./config/check-config-command.js";
 import { createLogger } from "./core/logger.js";
 import { argon2PasswordHasher } from "./stores/argon2-password-hasher.js";
+import { registerRecipesCommand } from "./stores/recipes-command.js";
 import { registerUsersCommand } from "./stores/users-command.js";
 
 /** Stop everything within this long after SIGINT / SIGTERM, whatever hangs. */
@@ -184,5 +185,7 @@ function printFirstAdmin(generatedPassword: string | null): void {
     : ["FIRST RUN: created user 'admin' (role admin) with the password from SCADA_ADMIN_PASSWORD."];
   console.error([bar, ...lines, bar].join("\n"));
 }
+
+registerRecipesCommand(program, { dataDir: defaultDataDir, configDir: defaultConfigDir, resolveDir: (dir) => resolve(dir) });
 
 await program.parseAsync(process.argv);
