@@ -7,6 +7,7 @@ import { createPage } from "./core/create-page.js";
 import { h } from "./core/dom.js";
 import { LiveConnection } from "./core/live-connection.js";
 import type { PageContext } from "./core/page.js";
+import { loadedRecipeOf } from "./core/loaded-recipe.js";
 import { PlantState, type RecipeDoc, type TagMeta } from "./core/plant-state.js";
 import { session } from "./core/session.js";
 import { loginPage } from "./pages/login-page.js";
@@ -17,7 +18,7 @@ let state = new PlantState();
 let live: LiveConnection | null = null;
 let shell: AppShell | null = null;
 let stopState: (() => void) | null = null;
-let recipeAlloy: string | null = null;
+let recipeKey: string | null = null;
 
 interface TagJson extends TagMeta {
   readonly value: number | boolean | null;
@@ -59,24 +60,26 @@ async function loadSnapshot(s: PlantState): Promise<void> {
   }
 }
 
-/** Follows the loaded recipe (the thermal envelope and the normal bands come from it). */
+/** Follows the loaded recipe and version (the thermal envelope and the normal bands come from it). */
 function trackRecipe(s: PlantState): void {
-  const alloy = s.line?.loadedRecipe.alloy ?? null;
-  if (alloy === recipeAlloy) return;
-  recipeAlloy = alloy;
+  const { alloy, version } = loadedRecipeOf(s.line);
+  const key = alloy === null ? null : `${alloy}@${version ?? ""}`;
+  if (key === recipeKey) return;
+  recipeKey = key;
   if (alloy === null) {
     s.recipe = null;
     s.changed("recipe");
     return;
   }
+  const a = encodeURIComponent(alloy);
   api
-    .get<{ recipe: RecipeDoc }>(`/api/recipes/${encodeURIComponent(alloy)}`)
+    .get<{ recipe: RecipeDoc }>(version !== null ? `/api/recipes/${a}/versions/${version}` : `/api/recipes/${a}`)
     .then((r) => {
       s.recipe = r.recipe;
       s.changed("recipe");
     })
     .catch(() => {
-      recipeAlloy = null;
+      recipeKey = null;
     });
 }
 
@@ -106,7 +109,7 @@ function showLogin(reason?: string): void {
 async function startApp(): Promise<void> {
   stopApp();
   state = new PlantState();
-  recipeAlloy = null;
+  recipeKey = null;
   const s = state;
   live = new LiveConnection(s, {
     onExpired: (reason) => session.expired(reason),

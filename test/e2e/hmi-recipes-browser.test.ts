@@ -10,7 +10,7 @@ import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.j
 import { testRuntime, waitForTagsGood } from "../helpers/test-runtime.js";
 import { waitFor } from "../helpers/wait-for.js";
 
-const PASSWORDS = { engineer1: "Quartz-Ladder-2290", engineer2: "Copper-Meadow-7731", qa1: "Birch-Signal-5120", operator1: "Kiln-Orange-4417" };
+const PASSWORDS = { engineer1: "Quartz-Ladder-2290", engineer2: "Copper-Meadow-7731", qa1: "Birch-Signal-5120", operator1: "Kiln-Orange-4417", viewer1: "Meadow-Signal-8053" };
 const PEAK = "field-htr.peakTempK";
 
 /**
@@ -72,6 +72,7 @@ describe("e2e: recipes on the HMI in Chromium", function () {
     engineer2 = await newUserClient(admin, "engineer2", "engineer", PASSWORDS.engineer2);
     await newUserClient(admin, "qa1", "qa", PASSWORDS.qa1);
     await newUserClient(admin, "operator1", "operator", PASSWORDS.operator1);
+    await newUserClient(admin, "viewer1", "viewer", PASSWORDS.viewer1);
     browser = await launchChromium();
     ({ page } = browser);
   });
@@ -195,7 +196,7 @@ describe("e2e: recipes on the HMI in Chromium", function () {
     await versionShown(2, "approved");
     assert.deepEqual(await actions(), ["load-version"], "an operator only loads");
     await testId("load-version").click();
-    await waitFor("the load answered", 30_000, async () => (await attr("version-result", "data-outcome")) !== "" && !/…$/.test(await text("version-result")), 100);
+    await waitFor("the load answered", 30_000, async () => (await attr("version-result", "data-outcome")) !== "", 100);
     assert.equal(await attr("version-result", "data-read-back"), "verified", await text("version-result"));
     assert.match(await text("version-result"), /BiSb v2 loaded: read-back verified/);
     const loaded = await admin.getJson<{ state: string; version: number | null; alloy: string }>("/api/recipes/loaded");
@@ -222,6 +223,37 @@ describe("e2e: recipes on the HMI in Chromium", function () {
     await shot("08-diff-v1-v2");
   });
 
+  it("engineer: an invalid draft (peak 1600 K) is saved with the server's problems at the field; the preview says why, and the submit is refused with the server's reason", async () => {
+    await hmiLogOut(page);
+    await logIn("engineer1");
+    await go("#/recipes/BiSb/new/2");
+    await testId("new-draft").waitFor();
+    await testId(PEAK).fill("1600");
+    await testId("change-reason").fill("how far can the peak go? (expected to fail)");
+    await testId("save-draft").click();
+    await waitFor("the invalid draft created", 15_000, async () => (await testId("version-detail").count()) === 1 && (await attr("version-detail", "data-state")) === "draft", 50);
+    const v = Number(await attr("version-detail", "data-version"));
+    await versionShown(v, "draft");
+    assert.ok(Number(await attr("recipe-problem-count", "data-count")) > 0, "the server names problems");
+    await testId("field-error-htr.peakTempK").waitFor();
+    console.log(`      v${v} htr.peakTempK: ${await text("field-error-htr.peakTempK")}`);
+    assert.match(await text("field-error-htr.peakTempK"), /\S/);
+    assert.equal(await attr("preview-verdict", "data-submittable"), "false");
+    console.log(`      preview: ${await text("preview-verdict")}`);
+    await shot("09a-invalid-draft-problems");
+    await testId("submit-version").click();
+    await testId("sig-password").fill(PASSWORDS.engineer1);
+    await testId("sig-submit").click();
+    await testId("sig-error").waitFor();
+    console.log(`      submit v${v}: ${await text("sig-error")}`);
+    assert.match(await text("sig-error"), /^Refused: \S/);
+    await shot("09b-invalid-draft-submit-refused");
+    await testId("sig-cancel").click();
+    assert.equal(await attr("version-detail", "data-state"), "draft");
+    await hmiLogOut(page);
+    await logIn("operator1");
+  });
+
   it("a draft loaded in Maintenance mode is a TRIAL: badge in the header", async () => {
     // A new draft v3 (engineer, REST), then the line into Maintenance (admin holds line:mode).
     const created = await engineer.post("/api/recipes/BiSb/versions", { basedOn: 2, reason: "trial of a shorter hold", recipe: { ...(await engineer.getJson<RecipeVersionJson>("/api/recipes/BiSb/versions/2")).recipe } });
@@ -236,13 +268,13 @@ describe("e2e: recipes on the HMI in Chromium", function () {
     assert.equal(mode.status, 200, modeBody);
     await waitFor("the Load as TRIAL button (Maintenance)", 10_000, async () => (await testId("load-trial").count()) === 1, 50);
     await testId("load-trial").click();
-    await waitFor("the trial load answered", 30_000, async () => (await attr("version-result", "data-outcome")) !== "" && !/…$/.test(await text("version-result")), 100);
+    await waitFor("the trial load answered", 30_000, async () => (await attr("version-result", "data-outcome")) !== "", 100);
     assert.match(await text("version-result"), new RegExp(`BiSb v${v3} TRIAL loaded: read-back verified`));
     await waitFor("TRIAL in the header", 10_000, () => testId("trial-badge").isVisible(), 50);
     assert.equal(await text("header-recipe-name"), `BiSb v${v3}`);
     const l = await line();
     assert.deepEqual([l.mode, l.loadedRecipe["version"], l.loadedRecipe["trial"]], ["Maintenance", v3, true]);
-    await shot("09-trial-in-maintenance");
+    await shot("10-trial-in-maintenance");
   });
 
   it("admin (who may approve) cannot approve a version he wrote: no Approve button, and 403 SCADA_ERR_RECIPE_AUTHOR_CANNOT_APPROVE", async () => {
@@ -266,6 +298,17 @@ describe("e2e: recipes on the HMI in Chromium", function () {
     console.log(`      admin approving his own v${v}: ${r.status} ${body.error?.code} — ${body.error?.message}`);
     assert.equal(r.status, 403);
     assert.equal(body.error?.code, "SCADA_ERR_RECIPE_AUTHOR_CANNOT_APPROVE");
-    await shot("10-own-version-admin");
+    await shot("11-own-version-admin");
+  });
+
+  it("viewer: reads versions, history and previews; no input, no button", async () => {
+    await hmiLogOut(page);
+    await logIn("viewer1");
+    await go("#/recipes/BiSb/2");
+    await versionShown(2, "approved");
+    assert.deepEqual(await actions(), []);
+    assert.equal(await page.locator('[data-testid="recipe-fields"] input').count(), 0, "fields read-only");
+    assert.equal(await testId(PEAK).getAttribute("data-value"), "1360");
+    await shot("12-viewer-read-only");
   });
 });

@@ -4,6 +4,7 @@ import type { ChangeKind, PlantState } from "./plant-state.js";
 import { session } from "./session.js";
 import { alarmBanner } from "../widgets/alarm-banner.js";
 import { connectionBanner } from "../widgets/connection-banner.js";
+import { headerRecipe } from "../widgets/header-recipe.js";
 import { type Operate, headerStop } from "../widgets/header-stop.js";
 
 interface NavItem {
@@ -21,6 +22,7 @@ const NAV: readonly NavItem[] = [
   { hash: "#/alarms", label: "Alarms" },
   { hash: "#/trends", label: "Trends", permission: "history:read" },
   { hash: "#/interlocks", label: "Interlocks" },
+  { hash: "#/recipes", label: "Recipes", permission: "recipes:read" },
   { hash: "#/audit", label: "Audit", permission: "audit:read" },
   { hash: "#/users", label: "Users", permission: "users:read" },
 ];
@@ -34,6 +36,7 @@ export class AppShell {
   private readonly nav = h("nav", { class: "hdr-nav" });
   private readonly alarm;
   private readonly conn;
+  private readonly recipe;
   private page: Page | null = null;
 
   constructor(
@@ -44,11 +47,12 @@ export class AppShell {
   ) {
     this.alarm = alarmBanner(state, navigate);
     this.conn = connectionBanner(state);
+    this.recipe = headerRecipe(state);
     const logout = h("button", { type: "button", class: "btn", "data-testid": "logout", onclick: onLogout }, "Log out");
     this.el = h(
       "div",
       { class: "shell" },
-      h("header", { class: "hdr" }, h("span", { class: "hdr-title" }, "HTR line 1"), this.packml, headerStop(operate), this.nav, this.userBox, logout),
+      h("header", { class: "hdr" }, h("span", { class: "hdr-title" }, "HTR line 1"), this.packml, this.recipe.el, headerStop(operate), this.nav, this.userBox, logout),
       this.conn.el,
       this.alarm.el,
       this.main,
@@ -77,6 +81,7 @@ export class AppShell {
     if (kinds.has("line") || kinds.has("connection")) {
       setText(this.packml, this.state.line ? this.state.line.state : "—");
       this.packml.classList.toggle("stale", !this.state.connected);
+      this.recipe.update();
     }
     this.page?.update(kinds);
   }

@@ -8,6 +8,7 @@ import { alarmSummaryPage } from "../pages/alarm-summary-page.js";
 import { auditPage } from "../pages/audit-page.js";
 import { interlocksPage } from "../pages/interlocks-page.js";
 import { overviewPage } from "../pages/overview-page.js";
+import { recipesPage } from "../pages/recipes-page.js";
 import { stationPage } from "../pages/station-page.js";
 import { trendsPage } from "../pages/trends-page.js";
 import { usersPage } from "../pages/users-page.js";
@@ -33,6 +34,8 @@ export function createPage(hash: string, ctx: PageContext): Page {
       return session.can("history:read") ? trendsPage(ctx) : notAllowed("Trends", "history:read");
     case "interlocks":
       return interlocksPage(ctx);
+    case "recipes":
+      return session.can("recipes:read") ? recipesPage(ctx, parts.slice(1)) : notAllowed("Recipes", "recipes:read");
     case "audit":
       return session.can("audit:read") ? auditPage() : notAllowed("Audit trail", "audit:read");
     case "users":

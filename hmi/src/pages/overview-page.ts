@@ -1,5 +1,6 @@
 import { h, setText } from "../core/dom.js";
 import { formatDuration, formatNumber } from "../core/format-value.js";
+import { loadedRecipeOf, loadedRecipeText } from "../core/loaded-recipe.js";
 import type { Page, PageContext, Widget } from "../core/page.js";
 import { ProductRate } from "../core/product-rate.js";
 import { firstOutBanner } from "../widgets/first-out-banner.js";
@@ -64,8 +65,10 @@ export function overviewPage(ctx: PageContext): Page {
       const since = Number(line?.stateEnteredAt ?? 0);
       const stop = line?.stopReason;
       setText(packmlSub, line ? `${line.mode} · for ${since > 0 ? formatDuration(Date.now() - since) : "—"}${stop?.message && /Stopped|Aborted|Held|Stopping|Aborting/.test(line.state) ? ` · ${stop.message}` : ""}` : "");
-      const lr = line?.loadedRecipe;
-      setText(recipe, lr?.alloy ? `${lr.alloy} (${lr.state})` : "none loaded");
+      const lr = loadedRecipeOf(line);
+      setText(recipe, loadedRecipeText(lr));
+      recipe.classList.toggle("trial", lr.trial);
+      recipe.dataset.version = lr.version === null ? "" : String(lr.version);
       const roll = state.num("rinse.roll_length");
       const processed = Number((line?.counts as { metresProcessed?: number } | undefined)?.metresProcessed ?? line?.metresProcessed ?? NaN);
       setText(metres, `${roll === null ? "----" : formatNumber(roll, 2)} m${Number.isFinite(processed) ? ` (processed ${formatNumber(processed, 2)} m)` : ""}`);

@@ -18,11 +18,16 @@ const COMMANDS: readonly { command: Command; label: string; permission: "line:co
   { command: "abort", label: "Abort", permission: "line:stop", kind: "btn-stop" },
 ];
 
+/** An entry of `GET /api/recipes`: the versioned list (`approved`), or the older one (`valid`). */
 interface RecipeListEntry {
   readonly alloy: string;
-  readonly valid: boolean;
-  readonly mode?: string;
+  readonly valid?: boolean;
+  readonly approved?: number | null;
+  readonly mode?: string | null;
 }
+
+/** A recipe the line may start with: valid, and (when the list has versions) with an approved version. */
+const startable = (r: RecipeListEntry): boolean => r.valid !== false && r.approved !== null;
 
 /**
  * PackML commands over the socket (`operate line.command`). A button the session may not use is not shown;
@@ -62,7 +67,7 @@ export function lineCommands(ctx: PageContext): Widget {
       .get<RecipeListEntry[]>("/api/recipes")
       .then((list) => {
         const current = ctx.state.line?.loadedRecipe.alloy ?? "BiSb";
-        recipe.replaceChildren(...list.filter((r) => r.valid).map((r) => h("option", { value: r.alloy, selected: r.alloy === current }, `${r.alloy}${r.mode ? ` (${r.mode})` : ""}`)));
+        recipe.replaceChildren(...list.filter(startable).map((r) => h("option", { value: r.alloy, selected: r.alloy === current }, `${r.alloy}${r.mode ? ` (${r.mode})` : ""}`)));
       })
       .catch((err: Error) => setText(result, `recipes: ${err.message}`));
   }

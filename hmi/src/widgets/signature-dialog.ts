@@ -3,32 +3,49 @@ import { h, setText } from "../core/dom.js";
 import { session } from "../core/session.js";
 
 export interface SignedRequest {
+  /** The duration asked for (0 when the dialog asks for none). */
   readonly minutes: number;
   readonly reason: string;
   readonly signature: { readonly password: string; readonly meaning: string };
 }
 
-const MEANINGS = ["Approved: bypass is safe for the stated time", "Responsible: I take responsibility for this bypass"];
+export interface SignatureDialogOptions {
+  readonly title: string;
+  readonly detail: string;
+  /** Asks for a duration up to this many minutes (a bypass); leave out for an action without one. */
+  readonly maxMinutes?: number;
+  /** The signature's possible meanings, the first pre-selected. Default: the bypass meanings. */
+  readonly meanings?: readonly string[];
+  /** The reason: mandatory unless `reasonRequired` is false. */
+  readonly reasonRequired?: boolean;
+  readonly reasonPlaceholder?: string;
+  /** The sign button's text. Default "Sign and bypass". */
+  readonly submitLabel?: string;
+  submit(r: SignedRequest): Promise<Ack>;
+}
+
+const BYPASS_MEANINGS = ["Approved: bypass is safe for the stated time", "Responsible: I take responsibility for this bypass"];
 
 /**
- * Modal e-signature for a critical action: duration, reason, and the signer's password re-entered with the
+ * Modal e-signature for a critical action: (duration,) reason, and the signer's password re-entered with the
  * meaning of the signature. The server checks the password; its refusal is shown in the dialog.
  */
-export function openSignatureDialog(opts: { title: string; detail: string; maxMinutes: number; submit: (r: SignedRequest) => Promise<Ack> }): HTMLDialogElement {
-  const minutes = h("input", { type: "number", min: 1, max: opts.maxMinutes, value: 30, required: true, "data-testid": "sig-minutes" });
-  const reason = h("textarea", { rows: 2, cols: 40, required: true, minlength: 3, placeholder: "why the interlock may be bypassed", "data-testid": "sig-reason" });
+export function openSignatureDialog(opts: SignatureDialogOptions): HTMLDialogElement {
+  const reasonRequired = opts.reasonRequired ?? true;
+  const minutes = opts.maxMinutes !== undefined ? h("input", { type: "number", min: 1, max: opts.maxMinutes, value: 30, required: true, "data-testid": "sig-minutes" }) : null;
+  const reason = h("textarea", { rows: 2, cols: 40, required: reasonRequired, minlength: reasonRequired ? 3 : undefined, placeholder: opts.reasonPlaceholder ?? "why the interlock may be bypassed", "data-testid": "sig-reason" });
   const password = h("input", { type: "password", required: true, autocomplete: "current-password", "data-testid": "sig-password" });
-  const meaning = h("select", { "data-testid": "sig-meaning" }, ...MEANINGS.map((m) => h("option", { value: m }, m)));
+  const meaning = h("select", { "data-testid": "sig-meaning" }, ...(opts.meanings ?? BYPASS_MEANINGS).map((m, i) => h("option", { value: m, selected: i === 0 }, m)));
   const error = h("p", { class: "form-error", role: "alert", "data-testid": "sig-error" });
   error.hidden = true;
-  const submit = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "sig-submit" }, "Sign and bypass");
+  const submit = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "sig-submit" }, opts.submitLabel ?? "Sign and bypass");
   const form = h(
     "form",
     { method: "dialog", class: "sig-form" },
     h("h2", {}, opts.title),
     h("p", {}, opts.detail),
-    h("label", {}, "Minutes (max ", String(opts.maxMinutes), ") ", minutes),
-    h("label", {}, "Reason ", reason),
+    minutes ? h("label", {}, "Minutes (max ", String(opts.maxMinutes), ") ", minutes) : null,
+    h("label", {}, reasonRequired ? "Reason " : "Reason (optional) ", reason),
     h("fieldset", {}, h("legend", {}, `Electronic signature — ${session.current?.user ?? "?"}`), h("label", {}, "Password ", password), h("label", {}, "Meaning ", meaning)),
     error,
     h("div", { class: "cmd-row" }, submit, h("button", { type: "button", class: "btn", "data-testid": "sig-cancel", onclick: () => dialog.close() }, "Cancel")),
@@ -39,7 +56,7 @@ export function openSignatureDialog(opts: { title: string; detail: string; maxMi
     submit.disabled = true;
     error.hidden = true;
     void opts
-      .submit({ minutes: Number(minutes.value), reason: reason.value.trim(), signature: { password: password.value, meaning: meaning.value } })
+      .submit({ minutes: minutes ? Number(minutes.value) : 0, reason: reason.value.trim(), signature: { password: password.value, meaning: meaning.value } })
       .then((ack) => {
         password.value = "";
         if (ack.ok) dialog.close();
