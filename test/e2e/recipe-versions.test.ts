@@ -103,6 +103,8 @@ describe("e2e: recipe versions, review and signed approval", function () {
   it("submit is e-signed 'authored'; a wrong password is refused and nothing changes", async () => {
     const wrong = await errorOf(await engineer.post("/api/recipes/BiSb/versions/2/submit", sign("authored", "not my password")));
     assert.equal(wrong.code, "SCADA_ERR_SIGNATURE_INVALID");
+    const erik = (await admin.getJson<{ users: { name: string; failedCount: number }[] }>("/api/users")).users.find((u) => u.name === "erik");
+    assert.equal(erik?.failedCount, 1, "a wrong signature password counts toward the lockout");
     const wrongMeaning = await errorOf(await engineer.post("/api/recipes/BiSb/versions/2/submit", sign("approved")));
     assert.equal(wrongMeaning.code, "SCADA_ERR_RECIPE_INVALID");
     assert.equal((await listing()).versions[1]!.state, "draft");
