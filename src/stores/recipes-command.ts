@@ -15,6 +15,7 @@ import { RecipeCatalog } from "../recipes/recipe-catalog.js";
 import { diffRecipes } from "../recipes/recipe-diff.js";
 import { RecipeStore } from "./recipe-store.js";
 import { SqliteRecipeVersionStore } from "./recipe-version-store.js";
+import { cliExit } from "./cli-exit.js";
 import { SqliteUserStore } from "./user-store.js";
 
 export interface RecipesCommandIo {
@@ -50,32 +51,18 @@ const versionArg = (text: string | undefined, name = "version"): number | undefi
 };
 
 /** Opens the database (refused, naming the path, when the directory has no scada.db) and runs one action. */
-export function runRecipesAction(dirs: Dirs, io: RecipesCommandIo, action: (ctx: { versions: SqliteRecipeVersionStore; users: SqliteUserStore; catalog: () => RecipeCatalog }) => string[]): number {
-  let users: SqliteUserStore;
-  try {
-    users = SqliteUserStore.openExisting(dirs.dataDir);
-  } catch (err) {
-    if (err instanceof ScadaError) {
-      io.err(`${err.code}: ${err.message}`);
-      return 1;
+export function runRecipesAction(dirs: Dirs, io: RecipesCommandIo, action: (ctx: { versions: SqliteRecipeVersionStore; users: SqliteUserStore; catalog: () => RecipeCatalog }) => string[]): Promise<number> {
+  return cliExit(io, () => {
+    const users = SqliteUserStore.openExisting(dirs.dataDir);
+    const versions = SqliteRecipeVersionStore.open(dirs.dataDir);
+    try {
+      const catalog = () => new RecipeCatalog({ files: new RecipeStore(dirs.configDir), versions, line: loadConfigOrThrow(dirs.configDir), clock: systemClock });
+      return action({ versions, users, catalog });
+    } finally {
+      versions.close();
+      users.close();
     }
-    throw err;
-  }
-  const versions = SqliteRecipeVersionStore.open(dirs.dataDir);
-  try {
-    const catalog = () => new RecipeCatalog({ files: new RecipeStore(dirs.configDir), versions, line: loadConfigOrThrow(dirs.configDir), clock: systemClock });
-    for (const line of action({ versions, users, catalog })) io.out(line);
-    return 0;
-  } catch (err) {
-    if (err instanceof ScadaError) {
-      io.err(`${err.code}: ${err.message}`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    versions.close();
-    users.close();
-  }
+  });
 }
 
 function requireVersion(versions: SqliteRecipeVersionStore, alloy: string, v: number | undefined) {
@@ -91,8 +78,8 @@ export function registerRecipesCommand(program: Command, defaults: { dataDir: ()
     dataDir: o.dataDir ? defaults.resolveDir(o.dataDir) : defaults.dataDir(),
     configDir: o.config ? defaults.resolveDir(o.config) : defaults.configDir(),
   });
-  const run = (o: { dataDir?: string; config?: string }, action: Parameters<typeof runRecipesAction>[2]): void => {
-    process.exitCode = runRecipesAction(dirsOf(o), io, action);
+  const run = async (o: { dataDir?: string; config?: string }, action: Parameters<typeof runRecipesAction>[2]): Promise<void> => {
+    process.exitCode = await runRecipesAction(dirsOf(o), io, action);
   };
   const withDirs = (c: Command): Command =>
     c.option("--data-dir <dir>", "data directory holding scada.db (env SCADA_DATA_DIR, default ./var)").option("--config <dir>", "plc-config directory (env SCADA_CONFIG_DIR)");

@@ -13,6 +13,7 @@ import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { systemClock } from "../core/clock.js";
 import { ScadaError } from "../core/errors.js";
+import { cliExit } from "./cli-exit.js";
 import { AuthService } from "../auth/auth-service.js";
 import type { ChangedBy } from "../auth/changed-by.js";
 import type { PasswordHasherPort } from "../auth/password-hasher-port.js";
@@ -67,34 +68,20 @@ export async function runUsersAction(
   action: (auth: AuthService, by: ChangedBy) => Promise<string[]>,
 ): Promise<number> {
   const dataDir = dataDirOption ? deps.resolveDir(dataDirOption) : deps.defaultDataDir();
-  let store: UserStorePort;
-  try {
-    store = await deps.openStore(dataDir);
-  } catch (err) {
-    if (err instanceof ScadaError) {
-      io.err(`${err.code}: ${err.message}`);
-      return 1;
+  return cliExit(io, async () => {
+    const store: UserStorePort = await deps.openStore(dataDir);
+    try {
+      const auth = new AuthService({
+        store,
+        clock: systemClock,
+        hasher: deps.passwordHasher,
+        audit: { record: (entry) => store.queueAudit(entry, systemClock.now()) },
+      });
+      return await action(auth, cliActor());
+    } finally {
+      store.close();
     }
-    throw err;
-  }
-  try {
-    const auth = new AuthService({
-      store,
-      clock: systemClock,
-      hasher: deps.passwordHasher,
-      audit: { record: (entry) => store.queueAudit(entry, systemClock.now()) },
-    });
-    for (const line of await action(auth, cliActor())) io.out(line);
-    return 0;
-  } catch (err) {
-    if (err instanceof ScadaError) {
-      io.err(`${err.code}: ${err.message}`);
-      return 1;
-    }
-    throw err;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 /** Adds `users` and its subcommands to the program. */
