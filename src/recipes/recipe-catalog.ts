@@ -207,7 +207,7 @@ export class RecipeCatalog {
     const v = this.deps.versions.get(alloy, version);
     if (!v) return refuse("unknown", `${alloy} has no version ${version}`);
     const rule = loadableIn(mode, v.state);
-    if (!rule.ok) return refuse("not-loadable", `${alloy} v${version}: ${rule.reason}`);
+    if (!rule.ok) return refuse("not-loadable", `v${version} is ${v.state}: ${rule.reason}`);
     return { ok: true, version, trial: rule.trial };
   }
 

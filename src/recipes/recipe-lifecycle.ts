@@ -179,5 +179,5 @@ export function loadableIn(mode: string, state: RecipeVersionState): LoadVerdict
   if (verdict === "trial") return { ok: true, trial: true, reason: `a version ${IS[state]} loads in ${mode} as a trial only` };
   const never = NEVER[state];
   if (never !== undefined) return { ok: false, trial: false, reason: `a ${state} version loads in no mode: ${never}` };
-  return { ok: false, trial: false, reason: `${mode} loads only the approved version; a version ${IS[state]} loads as a trial in Maintenance only` };
+  return { ok: false, trial: false, reason: `${mode} loads only the approved version; one ${state === "in-review" ? "in review" : `that is ${IS[state]}`} loads as a trial in Maintenance only` };
 }
