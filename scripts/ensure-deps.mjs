@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const forTests = process.argv.includes("--test");
+/** Only the HMI build check (the browser tests call it when run on their own, outside `npm test`). */
+const hmiOnly = process.argv.includes("--hmi-only");
 
 /** Debian packages, with how to tell they are there. */
 const SYSTEM_PACKAGES = [
@@ -50,33 +52,35 @@ function nodeModulesCurrent() {
   return !existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
 }
 
-if (!nodeModulesCurrent()) {
-  console.log("ensure-deps: installing node modules (npm ci) …");
-  run("npm", existsSync(join(root, "package-lock.json")) ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"]);
-}
-
-const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-const wanted = SYSTEM_PACKAGES.filter((p) => (forTests || !p.tests) && !p.present());
-// Starting the line as a normal user: an optional package that is missing is reported, not required.
-const missing = wanted.filter((p) => forTests || isRoot || !p.optional);
-for (const p of wanted.filter((w) => !missing.includes(w))) {
-  console.warn(`ensure-deps: ${p.pkg} is not installed (${p.why}); history will spool to disk. To install: sudo apt-get install -y ${p.pkg}`);
-}
-if (missing.length > 0) {
-  const names = missing.map((p) => p.pkg);
-  if (!isRoot) {
-    console.error("ensure-deps: missing Debian packages:");
-    for (const p of missing) console.error(`  ${p.pkg} — ${p.why}`);
-    console.error(`Run: sudo apt-get update && sudo apt-get install -y ${names.join(" ")}`);
-    process.exit(1);
+if (!hmiOnly) {
+  if (!nodeModulesCurrent()) {
+    console.log("ensure-deps: installing node modules (npm ci) …");
+    run("npm", existsSync(join(root, "package-lock.json")) ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund"]);
   }
-  console.log(`ensure-deps: installing Debian packages: ${names.join(" ")} (running as root) …`);
-  run("apt-get", ["update", "-qq"]);
-  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...names]);
-  const still = missing.filter((p) => !p.present());
-  if (still.length > 0) {
-    console.error(`ensure-deps: still missing after install: ${still.map((p) => p.pkg).join(" ")}`);
-    process.exit(1);
+
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const wanted = SYSTEM_PACKAGES.filter((p) => (forTests || !p.tests) && !p.present());
+  // Starting the line as a normal user: an optional package that is missing is reported, not required.
+  const missing = wanted.filter((p) => forTests || isRoot || !p.optional);
+  for (const p of wanted.filter((w) => !missing.includes(w))) {
+    console.warn(`ensure-deps: ${p.pkg} is not installed (${p.why}); history will spool to disk. To install: sudo apt-get install -y ${p.pkg}`);
+  }
+  if (missing.length > 0) {
+    const names = missing.map((p) => p.pkg);
+    if (!isRoot) {
+      console.error("ensure-deps: missing Debian packages:");
+      for (const p of missing) console.error(`  ${p.pkg} — ${p.why}`);
+      console.error(`Run: sudo apt-get update && sudo apt-get install -y ${names.join(" ")}`);
+      process.exit(1);
+    }
+    console.log(`ensure-deps: installing Debian packages: ${names.join(" ")} (running as root) …`);
+    run("apt-get", ["update", "-qq"]);
+    run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...names]);
+    const still = missing.filter((p) => !p.present());
+    if (still.length > 0) {
+      console.error(`ensure-deps: still missing after install: ${still.map((p) => p.pkg).join(" ")}`);
+      process.exit(1);
+    }
   }
 }
 

@@ -1,34 +1,19 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
-import { HMI_DIST_DIR } from "../../src/server/hmi-static.js";
 
 /** Where the browser tests put their screenshots. */
 export const HMI_ARTIFACTS = resolve("test-artifacts", "hmi");
 
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-/** Newest modification time under `dir` (dist and dot folders left out). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === "dist" || e.name === "node_modules" || e.name.startsWith(".")) continue;
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** `npm test` builds the HMI when stale (scripts/ensure-deps.mjs); a lone mocha run does it here, the same way. */
+/** `npm test` builds the HMI when stale (scripts/ensure-deps.mjs); a lone mocha run asks the same script for that step. */
 export function ensureHmiBuilt(): void {
-  const index = join(HMI_DIST_DIR, "index.html");
-  const sources = Math.max(newestMtime(resolve("hmi")), statSync(resolve("src", "server", "socket-contract.ts")).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const b = spawnSync("npm", ["run", "--silent", "build:hmi"], { encoding: "utf8" });
-  assert.equal(b.status, 0, `npm run build:hmi failed: ${b.stdout}${b.stderr}`);
+  const b = spawnSync(process.execPath, ["scripts/ensure-deps.mjs", "--hmi-only"], { encoding: "utf8" });
+  assert.equal(b.status, 0, `HMI build failed: ${b.stdout}${b.stderr}`);
 }
 
 export interface TestBrowser {
