@@ -18,7 +18,7 @@ import { type StateTransition, stateTransitions } from "./state-transition.js";
 
 /** What the line service needs from the recipe service (kept narrow: control does not import adapters). */
 export interface LineRecipes {
-  status(): { alloy: string | null; state: string; version: number | null; trial: boolean };
+  status(): { alloy: string | null; state: string; version: number | null; hash: string | null; trial: boolean };
   isVerified(): boolean;
   load(alloy: string, by?: string, choice?: { version?: number; trial?: boolean }): Promise<{ ok: boolean; unknownRecipe?: boolean; problems: readonly string[]; status: unknown }>;
   verify(by?: string): Promise<unknown>;
@@ -261,6 +261,7 @@ export class LineService {
     const snap = this.requireActor().getSnapshot();
     const seq = snap.children.sequencer?.getSnapshot();
     const il = this.deps.interlocks.status();
+    const recipe = this.deps.recipes.status();
     return {
       ...lineStatus(snap),
       stations: seq ? sequencerStatus(seq) : null,
@@ -271,16 +272,11 @@ export class LineService {
         missingPermissives: il.missingPermissives,
         bypassed: il.bypassed,
       },
-      loadedRecipe: this.deps.recipes.status(),
+      loadedRecipe: recipe,
       // What runs: the recipe, its version and content hash, and whether it is a TRIAL (not approved, Maintenance).
-      recipe: this.recipeSummary(),
-      trial: this.deps.recipes.status().trial,
+      recipe: { alloy: recipe.alloy, version: recipe.version, hash: recipe.hash, trial: recipe.trial },
+      trial: recipe.trial,
     };
-  }
-
-  private recipeSummary(): { alloy: string | null; version: number | null; hash: string | null; trial: boolean } {
-    const s = this.deps.recipes.status() as { alloy: string | null; version: number | null; hash?: string | null; trial: boolean };
-    return { alloy: s.alloy, version: s.version, hash: s.hash ?? null, trial: s.trial };
   }
 
   private emitTransitions(): void {
