@@ -25,6 +25,10 @@ const SAFE: Readonly<Record<string, TagScalar>> = {
   "htr.heater_on": true,
   "htr.trip_word": 0,
   "htr.trip_reset": false,
+  // The PLCs' watchdogs see the SCADA (IL-12 / IL-13): a bench that is not about them keeps them healthy.
+  "htr-plc.scada_heartbeat_ok": true,
+  "line-plc.scada_heartbeat_ok": true,
+  "line-plc.trip_word": 0,
   "quench.gas_flow": 100,
   "quench.coolant_flow": 20,
   "quench.gas_on": true,
@@ -120,3 +124,11 @@ export async function until(what: string, timeoutMs: number, check: () => boolea
     await sleep(everyMs);
   }
 }
+
+/** What hmi/src/pages/overview-page.ts subscribes to (MIMIC_TAGS): bench HMI clients share the overview page's group. */
+export const OVERVIEW_TAGS: readonly string[] = [
+  "feed.web_speed", "feed.web_tension", "feed.hopper_level", "feed.doser_rate", "feed.areal_loading", "feed.drives_running",
+  "htr.web_temp", "htr.o2", "htr.ar_flow", "htr.supply_power", "htr.profile_phase", "htr.pulse_count",
+  "quench.gas_flow", "quench.coolant_flow", "quench.exit_web_temp",
+  "rinse.water_flow", "rinse.conductivity", "rinse.tank_level", "rinse.dryer_temp", "rinse.dryer_on", "rinse.rewind_tension", "rinse.roll_length",
+];

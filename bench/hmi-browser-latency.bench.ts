@@ -38,7 +38,7 @@ import { realConfigOnFreePorts } from "../test/helpers/test-config.js";
 import { waitFor } from "../test/helpers/wait-for.js";
 import { testRuntime } from "../test/helpers/test-runtime.js";
 import type { BenchFigure } from "./bench-figure.js";
-import { percentile, prng, round, sleep, until } from "./bench-support.js";
+import { percentile, prng, round, sleep, until, OVERVIEW_TAGS } from "./bench-support.js";
 import { GATEWAY_TICK_MS } from "../src/server/socket-gateway.js";
 
 const SAMPLES = Number(process.env.BENCH_HMI_BROWSER_SAMPLES ?? 300);
@@ -49,13 +49,6 @@ const NODE_CLIENTS = 49;
 const SLOW_TICK_MS = 100;
 const TAG = "htr.pulse_count";
 const SELECTOR = `[data-testid="value-${TAG}"]`;
-/** What hmi/src/pages/overview-page.ts subscribes to (MIMIC_TAGS), so the node clients share the page's group. */
-const OVERVIEW_TAGS = [
-  "feed.web_speed", "feed.web_tension", "feed.hopper_level", "feed.doser_rate", "feed.areal_loading", "feed.drives_running",
-  "htr.web_temp", "htr.o2", "htr.ar_flow", "htr.supply_power", "htr.profile_phase", "htr.pulse_count",
-  "quench.gas_flow", "quench.coolant_flow", "quench.exit_web_temp",
-  "rinse.water_flow", "rinse.conductivity", "rinse.tank_level", "rinse.dryer_temp", "rinse.dryer_on", "rinse.rewind_tension", "rinse.roll_length",
-];
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;

@@ -21,6 +21,7 @@ const SYSTEM_PACKAGES = [
   { pkg: "influxdb-client", why: "the influx CLI, the tests' independent reader of the history", present: () => existsSync("/usr/bin/influx"), tests: true },
   { pkg: "mbpoll", why: "independent Modbus client in the tests", present: () => existsSync("/usr/bin/mbpoll"), tests: true },
   { pkg: "chromium", why: "the browser the HMI end-to-end tests drive (playwright-core)", present: () => existsSync("/usr/bin/chromium"), tests: true },
+  { pkg: "poppler-utils", why: "pdftoppm, the tests' independent rasteriser of the roll report PDF", present: () => existsSync("/usr/bin/pdftoppm"), tests: true },
   {
     pkg: "python3-pymodbus",
     why: "third-party Modbus server in the tests",

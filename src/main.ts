@@ -2,9 +2,10 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "./config/config-loader.js";
-import { formatProblem } from "./core/problem.js";
 import { runCheckConfig } from "./config/check-config-command.js";
 import { createLogger } from "./core/logger.js";
+import { type StartRefusal, type StartTarget, START_EXIT_CODES, configRefusal, startRefusal } from "./core/start-refusal.js";
+import { plantPortsOf, preflightStart } from "./runtime/start-preflight.js";
 import { argon2PasswordHasher } from "./stores/argon2-password-hasher.js";
 import { registerRecipesCommand } from "./stores/recipes-command.js";
 import { registerUsersCommand } from "./stores/users-command.js";
@@ -24,13 +25,47 @@ function parsePort(v: string): number {
   return n;
 }
 
-/** Loads the config or prints every problem and exits 1. */
+/** A refused start: its one plain line (and the lines that belong to it) on stderr, then its exit code. */
+function refuse(refusal: StartRefusal): never {
+  console.error(refusal.line);
+  for (const d of refusal.details) console.error(d);
+  process.exit(refusal.exitCode);
+}
+
+/** Loads the config, or refuses the start: one line, then every problem as `file:path: message` (exit 2). */
 function configOrExit(dir: string) {
   const result = loadConfig(dir);
   if (result.ok) return result.config;
-  for (const p of result.problems) console.error(formatProblem(p));
-  console.error(`${result.problems.length} problem(s) in ${dir}; not starting.`);
-  process.exit(1);
+  return refuse(configRefusal(dir, result.problems));
+}
+
+/** PORT from the environment (8080 when unset); a value that is not a port refuses the start. */
+function portFromEnv(): number {
+  if (!env.PORT) return 8080;
+  const n = Number(env.PORT);
+  if (Number.isInteger(n) && n >= 0 && n <= 65535) return n;
+  return refuse({
+    line: `htr-scada: cannot start: PORT=${env.PORT} is not a port number — set PORT to 0..65535 (0: any free port), or unset it for 8080`,
+    details: [],
+    exitCode: START_EXIT_CODES.failed,
+    expected: true,
+  });
+}
+
+/**
+ * Checks the data directory and the ports before anything is built (a refused start makes nothing, not even
+ * the first admin); a failure refuses the start with its line.
+ */
+async function preflightOrExit(target: StartTarget, host: string): Promise<void> {
+  const listen = [
+    ...(target.httpPort === undefined ? [] : [{ port: target.httpPort, host }]),
+    ...target.plantPorts.map((p) => ({ port: p.port, host: "127.0.0.1" })),
+  ];
+  try {
+    await preflightStart({ dataDir: target.dataDir, listen });
+  } catch (err) {
+    refuse(startRefusal(err, target));
+  }
 }
 
 /** Runs `stop` on SIGINT / SIGTERM, then exits; a second signal or the deadline exits at once. */
@@ -72,17 +107,35 @@ program
     const logger = createLogger();
     const configDir = opts.config ? resolve(opts.config) : defaultConfigDir();
     const config = configOrExit(configDir);
+    const port = opts.port ?? portFromEnv();
+    const host = opts.host ?? env.HOST ?? "127.0.0.1";
+    const dataDir = opts.data ? resolve(opts.data) : defaultDataDir();
+    const target: StartTarget = { configDir, dataDir, httpPort: port, plantPorts: opts.sim ? plantPortsOf(config) : [] };
+    await preflightOrExit(target, host);
+    // A start that fails: one plain line (core/start-refusal.ts); the full error is logged only for a fault of ours.
+    const failed = async (err: unknown, stop?: () => Promise<void>): Promise<never> => {
+      const refusal = startRefusal(err, target);
+      if (!refusal.expected) logger.error({ err }, "could not start");
+      await stop?.();
+      return refuse(refusal);
+    };
     // Loaded here so check-config never depends on the protocol stacks.
     const { createRuntime } = await import("./runtime.js");
-    const runtime = createRuntime(config, {
-      port: opts.port ?? (env.PORT ? parsePort(env.PORT) : 8080),
-      host: opts.host ?? env.HOST ?? "127.0.0.1",
-      dataDir: opts.data ? resolve(opts.data) : defaultDataDir(),
-      sim: opts.sim,
-      simPurged: opts.purged,
-      ...(env.INFLUX_URL ? { influxUrl: env.INFLUX_URL } : {}),
-      logger,
-    });
+    (await import("./drivers/opcua/opcua-library-log.js")).routeOpcuaLibraryLog(logger);
+    let runtime: ReturnType<typeof createRuntime>;
+    try {
+      runtime = createRuntime(config, {
+        port,
+        host,
+        dataDir,
+        sim: opts.sim,
+        simPurged: opts.purged,
+        ...(env.INFLUX_URL ? { influxUrl: env.INFLUX_URL } : {}),
+        logger,
+      });
+    } catch (err) {
+      return failed(err);
+    }
     onShutdown(() => runtime.stop(), logger);
     try {
       // First run (no users): create `admin` now, so a generated password is shown even if the start fails later.
@@ -100,9 +153,7 @@ program
         logger.warn({ url, devices: down, ...history }, `HTR SCADA serving at ${url}, but not every PLC is OK yet: ${down.join("; ")} — see ${url}/readyz`);
       }
     } catch (err) {
-      logger.error({ err }, "could not start");
-      await runtime.stop();
-      process.exit(1);
+      await failed(err, () => runtime.stop());
     }
   });
 
@@ -116,9 +167,21 @@ program
   .option("--fault <name>", "start with this fault active (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
   .action(async (opts: { config?: string; data?: string; seed: number; purged: boolean; fault: string[] }) => {
     const logger = createLogger();
-    const config = configOrExit(opts.config ? resolve(opts.config) : defaultConfigDir());
+    const configDir = opts.config ? resolve(opts.config) : defaultConfigDir();
+    const config = configOrExit(configDir);
+    const dataDir = opts.data ? resolve(opts.data) : defaultDataDir();
+    const target: StartTarget = { configDir, dataDir, plantPorts: plantPortsOf(config) };
+    await preflightOrExit(target, "127.0.0.1");
     const { startVirtualPlant } = await import("./sim/virtual-plant-service.js");
-    const sim = await startVirtualPlant({ config, dataDir: opts.data ? resolve(opts.data) : defaultDataDir(), logger, seed: opts.seed, startPurged: opts.purged });
+    (await import("./drivers/opcua/opcua-library-log.js")).routeOpcuaLibraryLog(logger);
+    let sim: Awaited<ReturnType<typeof startVirtualPlant>>;
+    try {
+      sim = await startVirtualPlant({ config, dataDir, logger, seed: opts.seed, startPurged: opts.purged });
+    } catch (err) {
+      const refusal = startRefusal(err, target);
+      if (!refusal.expected) logger.error({ err }, "could not start the virtual plant");
+      return refuse(refusal);
+    }
     onShutdown(() => sim.stop(), logger);
     for (const f of opts.fault) {
       try {

@@ -15,11 +15,14 @@ import { wireAudit } from "./runtime/wire-audit.js";
 import { wireControl } from "./runtime/wire-control.js";
 import { recordHistory, wireHistorian } from "./runtime/wire-historian.js";
 import { wireHttp } from "./runtime/wire-http.js";
+import { wireQuality } from "./runtime/wire-quality.js";
 import { VirtualPlantComponent } from "./sim/virtual-plant-component.js";
 import { RecipeStore } from "./stores/recipe-store.js";
 
 /** How often tag staleness is checked. */
 const STALENESS_CHECK_MS = 50;
+/** How long the drivers' start gives each PLC link to come up before the next driver starts (see the drivers component). */
+const DRIVER_SETTLE_MS = 3000;
 
 export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Runtime {
   const logger = options.logger ?? createLogger();
@@ -39,11 +42,12 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   });
   const { tags, drivers, line, interlocks, alarms } = control;
   if (historian) recordHistory(historian, config.line.id, control);
+  const quality = wireQuality(config, { ...control, historian, dataDir, clock, logger });
   const sim = options.sim
     ? new VirtualPlantComponent({ config, dataDir, logger, startPurged: options.simPurged ?? false, ...(options.simSeed === undefined ? {} : { seed: options.simSeed }) })
     : null;
   const { app, operations, http } = wireHttp(
-    { ...control, historian, audit, auth, sim, clock, logger },
+    { ...control, ...(quality ? { rolls: quality.rolls } : {}), historian, audit, auth, sim, clock, logger },
     { port: options.port, host: options.host, ...(options.gatewayTickMs === undefined ? {} : { gatewayTickMs: options.gatewayTickMs }) },
   );
 
@@ -63,16 +67,28 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       supervisor,
       component(
         "drivers",
-        () => Promise.all(drivers.map((d) => d.start())),
+        // One after the other, in config order, each given DRIVER_SETTLE_MS to connect before the next starts:
+        // a connect is heavy work on both ends (an OPC UA client making its certificate on a first start, the
+        // session and its monitored items), and done while another PLC's data already flows, it made that
+        // PLC's values late enough to trip IL-08 at boot (the virtual plant serves both PLCs from one process).
+        async () => {
+          for (const d of drivers) {
+            await d.start();
+            await pollUntil(() => d.health().state === "OK", DRIVER_SETTLE_MS, 20);
+          }
+        },
         async () => {
           await Promise.allSettled(drivers.map((d) => d.stop()));
           // The historian, stopped after this, takes the final Bad values and flushes them.
           for (const d of config.devices) tags.markDevice(d.id, bad("SCADA stopped"));
         },
       ),
+      // Right after the drivers: the PLCs' watchdogs see this SCADA from the first connection; stopped before them.
+      control.scadaHeartbeat,
       line,
       interlocks,
       alarms,
+      ...(quality ? [quality.rollComponent] : []),
       component("staleness", () => (stalenessTimer = setInterval(() => tags.checkStaleness(), STALENESS_CHECK_MS)), () => clearInterval(stalenessTimer)),
       http,
     ],
@@ -88,6 +104,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     line,
     interlocks,
     recipes: control.recipes,
+    rolls: quality?.rollService ?? null,
     alarms,
     operations,
     auth,
@@ -99,16 +116,23 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       return { url: http.url(), generatedAdminPassword: firstRun?.created ? firstRun.generatedPassword : null };
     },
     async waitForDevices(timeoutMs: number) {
-      const deadline = Date.now() + timeoutMs;
-      while (!drivers.every((d) => d.health().state === "OK")) {
-        if (Date.now() > deadline || stopping) return false;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return true;
+      // Ready means startable: every link OK and no PLC still settling after its first data.
+      const ready = () => drivers.every((d) => d.health().state === "OK") && interlocks.waitingFor().length === 0;
+      return (await pollUntil(() => ready() || stopping !== undefined, timeoutMs, 50)) && ready();
     },
     stop() {
       stopping ??= components.stopAll();
       return stopping;
     },
   };
+}
+
+/** Polls `done` every `everyMs` until it holds (true) or `timeoutMs` has passed (false). */
+async function pollUntil(done: () => boolean, timeoutMs: number, everyMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return true;
 }

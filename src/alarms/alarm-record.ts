@@ -16,6 +16,8 @@ export interface AlarmRecord {
   pendingSince: number | null;
   activeSince: number | null;
   value: TagScalar | null;
+  /** The value when the shown state last changed (what the alarm list shows: it does not move with the tag). */
+  valueAtChange: TagScalar | null;
   /** Last Good value (deviation alarms re-evaluate with it when the targets change). */
   lastGood: TagScalar | null;
   /** Rate alarms: last Good sample (source time) and when it arrived (now). */
@@ -40,6 +42,7 @@ export function newAlarmRecord(def: AlarmDef, index: number): AlarmRecord {
     pendingSince: null,
     activeSince: null,
     value: null,
+    valueAtChange: null,
     lastGood: null,
     sample: null,
     sampleAt: null,

@@ -27,6 +27,7 @@ export interface AlarmStatus {
   readonly outOfService: { readonly by: string; readonly reason: string; readonly at: number } | null;
   /** Latched, acknowledged, condition gone: waits for an operator reset. */
   readonly awaitingReset: boolean;
+  /** The tag's value when the shown state last changed (the alarm list does not move with the tag). */
   readonly value: TagScalar | null;
   /** Time of the last change of the shown state. */
   readonly since: number | null;
@@ -60,7 +61,7 @@ export function alarmStatus(r: AlarmRecord): AlarmStatus {
     suppressed: r.suppressed,
     outOfService: r.oos,
     awaitingReset: r.def.latching && r.ack === "ack-active" && !r.active,
-    value: r.value,
+    value: r.valueAtChange,
     since: r.since,
   };
 }

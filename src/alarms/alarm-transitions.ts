@@ -86,6 +86,7 @@ export function emitTransition(
   extra: TransitionExtra = {},
 ): void {
   r.since = now;
+  r.valueAtChange = r.value;
   events.push({
     alarmId: r.def.id,
     at: now,

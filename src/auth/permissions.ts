@@ -27,6 +27,11 @@ export const PERMISSIONS = [
   "recipes:edit",
   /** Approve (never one's own), reject or withdraw recipe versions (signed). */
   "recipes:approve",
+  "rolls:read",
+  /** Begin a new roll (roll change) with its precursor lot. */
+  "rolls:new",
+  /** Enter lab results and QA dispositions of a roll's segments; split a roll by metre ranges. */
+  "rolls:qa",
   "alarms:read",
   "alarms:ack",
   "alarms:shelve",
@@ -39,8 +44,8 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const VIEW: readonly Permission[] = ["tags:read", "line:read", "interlocks:read", "recipes:read", "alarms:read", "history:read", "sim:read"];
-const OPERATE: readonly Permission[] = [...VIEW, "line:command", "line:stop", "alarms:ack", "alarms:shelve", "interlocks:reset", "recipes:load"];
+const VIEW: readonly Permission[] = ["tags:read", "line:read", "interlocks:read", "recipes:read", "rolls:read", "alarms:read", "history:read", "sim:read"];
+const OPERATE: readonly Permission[] = [...VIEW, "line:command", "line:stop", "alarms:ack", "alarms:shelve", "interlocks:reset", "recipes:load", "rolls:new"];
 
 /** The table. Read it as: a role holds exactly these permissions and no other. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
@@ -52,7 +57,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
    */
   engineer: new Set([...OPERATE, "line:mode", "interlocks:bypass", "sim:control", "audit:read", "metrics:read", "recipes:edit"]),
   /** Quality assurance / management: reads everything, including the audit trail; approves recipes; operates nothing. */
-  qa: new Set([...VIEW, "audit:read", "metrics:read", "users:read", "recipes:approve"]),
+  qa: new Set([...VIEW, "audit:read", "metrics:read", "users:read", "recipes:approve", "rolls:qa"]),
   admin: new Set(PERMISSIONS),
 };
 

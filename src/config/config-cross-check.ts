@@ -164,8 +164,33 @@ export function checkCrossReferences(
     } else if (hb.tag.device !== d.id) {
       push("devices.yaml", devicePath(i, "heartbeatTag"), `tag '${d.heartbeatTag}' belongs to device '${hb.tag.device}', not '${d.id}'`);
     }
+    checkScadaHeartbeat(d, tagByName, coverage, (field, message) => push("devices.yaml", devicePath(i, `scadaHeartbeat.${field}`), message));
   });
   return problems;
+}
+
+/** Integer tag types a heartbeat counter can count in. */
+const COUNTER_TYPES: ReadonlySet<TagType> = new Set(["uint16", "uint32", "int16", "int32"]);
+
+/** The PLC watchdog may trip on one late write when its timeout is shorter than this many heartbeat periods. */
+export const MIN_WATCHDOG_PERIODS = 3;
+
+/** A device's scadaHeartbeat: a known, writable integer tag of that device; a timeout of at least 3 periods. */
+function checkScadaHeartbeat(d: DeviceConfig, tagByName: ReadonlyMap<string, LocatedTag>, coverage: CrossCheckCoverage, report: Report): void {
+  const sh = d.scadaHeartbeat;
+  if (sh === undefined) return;
+  const lt = tagByName.get(sh.tag);
+  if (!lt) {
+    if (coverage.tags && !coverage.invalidTags?.has(sh.tag)) report("tag", `unknown tag '${sh.tag}' (no file in tags/ defines it)`);
+  } else if (lt.tag.device !== d.id) {
+    report("tag", `tag '${sh.tag}' belongs to device '${lt.tag.device}', not '${d.id}'`);
+  } else {
+    if (!lt.tag.writable) report("tag", `tag '${sh.tag}' is not writable: the SCADA writes its heartbeat to it (set writable: true)`);
+    if (!COUNTER_TYPES.has(lt.tag.type)) report("tag", `tag '${sh.tag}' is ${lt.tag.type}: the heartbeat counter needs an integer type (uint16, uint32, int16 or int32)`);
+  }
+  if (sh.timeoutMs < MIN_WATCHDOG_PERIODS * sh.periodMs) {
+    report("timeoutMs", `timeout ${sh.timeoutMs} ms is shorter than ${MIN_WATCHDOG_PERIODS} heartbeat periods (${MIN_WATCHDOG_PERIODS * sh.periodMs} ms): one late write would trip the PLC`);
+  }
 }
 
 /** Per-tag history settings that cannot be honoured: [field, message]. */

@@ -5,6 +5,7 @@ import {
   modbusRtuDeviceSchema,
   modbusTcpDeviceSchema,
   opcuaDeviceSchema,
+  scadaHeartbeatSchema,
 } from "./device-schema.js";
 import { wordOrderSchema } from "../tags/word-order.js";
 import { modbusAddressSchema, QUANTITY_UNITS, scalingSchema, tagSchema, tagsFileSchema } from "../tags/tag-schema.js";
@@ -35,6 +36,48 @@ import { alarmsFileSchema } from "../alarms/alarm-schema.js";
 /** `id` names a recursive schema's entry under `definitions` (the interlock condition). */
 type Doc = { id?: string; title?: string; description?: string };
 
+/** Attaches a title or description to one zod schema. */
+type AddDoc = (schema: z.ZodType, doc: Doc) => void;
+
+/** devices.yaml: the devices and their fields (the SCADA heartbeat included). */
+function documentDevices(add: AddDoc): void {
+  add(devicesFileSchema.shape.devices, { description: "The PLCs and I/O devices the SCADA talks to." });
+  add(opcuaDeviceSchema, { title: "OPC UA device" });
+  add(modbusTcpDeviceSchema, { title: "Modbus TCP device" });
+  add(modbusRtuDeviceSchema, { title: "Modbus RTU device" });
+  for (const device of [opcuaDeviceSchema, modbusTcpDeviceSchema, modbusRtuDeviceSchema]) {
+    const s = device.shape;
+    add(s.protocol, { description: "How the SCADA talks to the device." });
+    add(s.heartbeatTag, { description: "Tag name of the PLC's heartbeat counter (increments every 100 ms)." });
+    add(s.scadaHeartbeat, {
+      description: "The SCADA's heartbeat to the PLC's watchdog (docs/plc-watchdog.md); absent: the SCADA writes none.",
+    });
+    add(s.timeoutMs, { description: "Every request times out after this long, ms." });
+    add(s.reconnect, { description: "Reconnect backoff: the first retry after initialMs, later ones further apart, never more than maxMs." });
+  }
+  const opcua = opcuaDeviceSchema.shape;
+  add(scadaHeartbeatSchema, { title: "SCADA heartbeat" });
+  add(scadaHeartbeatSchema.shape.tag, { description: "A writable integer tag of this device: the SCADA writes an incrementing counter to it." });
+  add(scadaHeartbeatSchema.shape.periodMs, { description: "The SCADA writes the next count every periodMs, ms." });
+  add(scadaHeartbeatSchema.shape.timeoutMs, {
+    description:
+      "The PLC trips 'SCADA lost' when the counter has not changed for this long while heating or running, ms (what the PLC program is set to; at least 3 periods).",
+  });
+  add(opcua.endpoint, { description: "Server endpoint, e.g. opc.tcp://127.0.0.1:4840." });
+  add(opcua.user, { description: "Anonymous when absent; the password is read from the named environment variable." });
+  add(opcua.acceptUnknownCertificate, { description: "Accept a server certificate not yet trusted (lab use only)." });
+  add(opcua.publishingIntervalMs, { description: "Subscription publishing interval, ms." });
+  for (const device of [modbusTcpDeviceSchema, modbusRtuDeviceSchema]) {
+    add(device.shape.unitId, { description: "Modbus unit (slave) id." });
+    add(device.shape.wordOrder, { description: "Default word order of 32-bit values; a tag may override it." });
+    add(device.shape.maxGap, { description: "Largest gap of unused registers a read may span to merge two blocks." });
+  }
+  add(modbusRtuDeviceSchema.shape.path, { description: "Serial port, e.g. /dev/ttyUSB0." });
+  add(wordOrderSchema, {
+    description: "Byte order of a 32-bit value: ABCD big-endian, CDAB word-swapped, BADC byte-swapped, DCBA little-endian.",
+  });
+}
+
 /** Titles and descriptions, attached to the zod schemas the config is validated with (without changing them). */
 function documentation(): z.core.$ZodRegistry<Doc> {
   const docs = z.registry<Doc>();
@@ -55,32 +98,7 @@ function documentation(): z.core.$ZodRegistry<Doc> {
   add(equipmentSchema, { title: "Equipment" });
   add(equipmentSchema.shape.position, { description: "Metres of web path from the unwinder nip." });
 
-  // devices.yaml
-  add(devicesFileSchema.shape.devices, { description: "The PLCs and I/O devices the SCADA talks to." });
-  add(opcuaDeviceSchema, { title: "OPC UA device" });
-  add(modbusTcpDeviceSchema, { title: "Modbus TCP device" });
-  add(modbusRtuDeviceSchema, { title: "Modbus RTU device" });
-  for (const device of [opcuaDeviceSchema, modbusTcpDeviceSchema, modbusRtuDeviceSchema]) {
-    const s = device.shape;
-    add(s.protocol, { description: "How the SCADA talks to the device." });
-    add(s.heartbeatTag, { description: "Tag name of the PLC's heartbeat counter (increments every 100 ms)." });
-    add(s.timeoutMs, { description: "Every request times out after this long, ms." });
-    add(s.reconnect, { description: "Reconnect backoff: the first retry after initialMs, later ones further apart, never more than maxMs." });
-  }
-  const opcua = opcuaDeviceSchema.shape;
-  add(opcua.endpoint, { description: "Server endpoint, e.g. opc.tcp://127.0.0.1:4840." });
-  add(opcua.user, { description: "Anonymous when absent; the password is read from the named environment variable." });
-  add(opcua.acceptUnknownCertificate, { description: "Accept a server certificate not yet trusted (lab use only)." });
-  add(opcua.publishingIntervalMs, { description: "Subscription publishing interval, ms." });
-  for (const device of [modbusTcpDeviceSchema, modbusRtuDeviceSchema]) {
-    add(device.shape.unitId, { description: "Modbus unit (slave) id." });
-    add(device.shape.wordOrder, { description: "Default word order of 32-bit values; a tag may override it." });
-    add(device.shape.maxGap, { description: "Largest gap of unused registers a read may span to merge two blocks." });
-  }
-  add(modbusRtuDeviceSchema.shape.path, { description: "Serial port, e.g. /dev/ttyUSB0." });
-  add(wordOrderSchema, {
-    description: "Byte order of a 32-bit value: ABCD big-endian, CDAB word-swapped, BADC byte-swapped, DCBA little-endian.",
-  });
+  documentDevices(add);
 
   // tags/*.yaml
   const tag = tagSchema.shape;

@@ -6,6 +6,7 @@ import { type Problem, formatProblem } from "../core/problem.js";
 import { validateYamlFile } from "../core/yaml-file.js";
 import { readYamlFile } from "./yaml-file-reader.js";
 import { type LineFile, lineFileSchema } from "./line-schema.js";
+import { trackingGeometryOf } from "./tracking-config.js";
 import { type DeviceConfig, deviceSchema, devicesFileSchema } from "./device-schema.js";
 import { type TagConfig, tagSchema, tagsFileSchema } from "../tags/tag-schema.js";
 import { checkCrossReferences } from "./config-cross-check.js";
@@ -19,6 +20,10 @@ export interface ScadaConfig {
   readonly dir: string;
   readonly line: LineFile["line"];
   readonly stations: LineFile["stations"];
+  /** The per-metre quality record's segment length and measuring windows (line.yaml `tracking`, defaults applied). */
+  readonly tracking: LineFile["tracking"];
+  /** OEE design speeds and shifts (line.yaml `oee`). */
+  readonly oee: LineFile["oee"];
   readonly devices: readonly DeviceConfig[];
   readonly tags: readonly TagConfig[];
   /** interlocks.yaml: the cause → effect matrix (src/interlocks). */
@@ -114,6 +119,10 @@ export function loadConfig(dir: string): ConfigResult {
     return { ok: false, problems: [{ file: dir, path: "(root)", message: "configuration directory not found" }] };
   }
   const line = validateYamlFile(lineFileSchema, "line.yaml", FILE_SHAPES.line, readYamlFile(dir, "line.yaml", FILE_SHAPES.line, problems), problems);
+  if (line) {
+    const tracking = trackingGeometryOf(line);
+    if ("problems" in tracking) problems.push(...tracking.problems);
+  }
   const devices = parseListFile(
     devicesFileSchema,
     "devices",
@@ -203,6 +212,8 @@ export function loadConfig(dir: string): ConfigResult {
     dir,
     line: line.line,
     stations: line.stations,
+    tracking: line.tracking,
+    oee: line.oee,
     devices: deviceList,
     tags: located.map((l) => l.tag),
     interlocks,

@@ -10,6 +10,20 @@ const reconnectSchema = z
   })
   .default({ initialMs: 250, maxMs: 5000 });
 
+/**
+ * The SCADA's heartbeat to the PLC's watchdog (docs/plc-watchdog.md): the SCADA writes an incrementing
+ * counter to `tag` every `periodMs`; the PLC program trips "SCADA lost" when it has not changed for
+ * `timeoutMs` while heating or running. `timeoutMs` states what the PLC program is set to (the virtual plant
+ * takes it from here).
+ */
+export const scadaHeartbeatSchema = z.strictObject({
+  /** A writable integer tag of this device. */
+  tag: z.string().min(1),
+  periodMs: z.number().int().min(10).max(10_000).default(100),
+  timeoutMs: z.number().int().min(50).max(60_000).default(1000),
+});
+export type ScadaHeartbeatConfig = z.infer<typeof scadaHeartbeatSchema>;
+
 const common = {
   id: idSchema,
   description: z.string().default(""),
@@ -20,6 +34,8 @@ const common = {
    * heartbeat tag faster (updateMs ≤ half of it) so every count is seen and history can prove none is lost.
    */
   heartbeatPeriodMs: z.number().int().min(10).max(60_000).default(100),
+  /** The SCADA's heartbeat to the PLC's watchdog; absent: the SCADA writes none. */
+  scadaHeartbeat: scadaHeartbeatSchema.optional(),
   /** Every request times out after this long. */
   timeoutMs: z.number().int().min(10).max(60_000).default(1000),
   reconnect: reconnectSchema,

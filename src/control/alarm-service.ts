@@ -19,7 +19,7 @@ export interface AlarmServiceDeps {
   /** Interlock events (trips, resets, unconfirmed PLC trips) and the currently tripped ids. */
   readonly interlocks: { onEvent(listener: (e: InterlockEvent) => void): () => void; status(): { tripped: readonly string[]; missingPermissives: readonly string[] } };
   /** Line and station transitions (the line's PackML state drives suppression by design). */
-  readonly line: { onTransition(listener: (t: StateTransition) => void): () => void };
+  readonly line: { onTransition(listener: (t: StateTransition) => void): () => void; state?(): string };
   /** Each PLC link: up when its driver's health is OK. */
   readonly devices: () => readonly { readonly deviceId: string; readonly state: string }[];
   /** The historian's state (offline, spool filling); null when there is none to watch. */
@@ -28,6 +28,16 @@ export interface AlarmServiceDeps {
   readonly auth?: () => { readonly lockedUsers: number };
   /** The audit trail: how many faults it has now (chain broken, tail mismatch, not writable); absent: not watched. */
   readonly audit?: () => { readonly faults: number };
+  /**
+   * Which devices have delivered their first data (the quiet boot, src/tags/first-data-watch.ts): a device's
+   * tags are not judged until it delivers (while it never has, its link alarm says all there is to say), its
+   * link not until its start-up window has passed. Absent: judged at once.
+   */
+  readonly firstData?: {
+    waitingFor(tag: string): string | null;
+    isWaiting(device: string): boolean;
+    isOverdue(device: string, now: number): boolean;
+  };
   /** Deviation targets now, per tag (e.g. the recipe's peak while the HTR profile holds). */
   readonly targets: () => Readonly<Record<string, number>>;
   readonly clock: Clock;
@@ -64,7 +74,11 @@ export class AlarmService {
 
   start(): void {
     const now = this.deps.clock.now();
-    for (const e of this.deps.tags.all()) this.feed(tagInput(e.config.name, e.value), now);
+    for (const e of this.deps.tags.all()) if (this.judged(e.config.name)) this.feed(tagInput(e.config.name, e.value), now);
+    // The line's state now: suppression by design applies from the first moment (the line boots Stopped,
+    // with no transition to report it).
+    const lineState = this.deps.line.state?.();
+    if (lineState !== undefined) this.feed({ type: "line-state", state: lineState as AlarmLineState }, now);
     this.syncInterlocks(now);
     this.started = true;
     this.unsubscribe.push(
@@ -87,7 +101,14 @@ export class AlarmService {
 
   /** The tag table's listener: every change of a tag's value or quality, once started. */
   onTagChange(c: TagChange): void {
-    if (this.started) this.feed(tagInput(c.name, c.current), this.deps.clock.now());
+    if (!this.started) return;
+    const now = this.deps.clock.now();
+    if (this.judged(c.name)) this.feed(tagInput(c.name, c.current), now);
+  }
+
+  /** A tag is judged once its device has delivered its first data (no "no data yet" alarms). */
+  private judged(tag: string): boolean {
+    return (this.deps.firstData?.waitingFor(tag) ?? null) === null;
   }
 
   onEvent(listener: (e: AlarmEvent) => void): () => void {
@@ -168,8 +189,13 @@ export class AlarmService {
   private poll(): void {
     const now = this.deps.clock.now();
     this.syncInterlocks(now);
+    const fd = this.deps.firstData;
     for (const d of this.deps.devices()) {
-      const up = d.state === "OK";
+      // Still within its start-up window with no data yet: not judged (no link alarm for "not yet").
+      const starting = fd !== undefined && fd.isWaiting(d.deviceId) && !fd.isOverdue(d.deviceId, now);
+      // The link alarm is for a link down (DOWN: not connected, or no good data for 5 reference periods);
+      // a late poll (WARN) is shown in the device status, not annunciated.
+      const up = d.state !== "DOWN" || starting;
       if (this.lastDevices.get(d.deviceId) !== up) {
         this.lastDevices.set(d.deviceId, up);
         this.feed({ type: "device", id: d.deviceId, up }, now);

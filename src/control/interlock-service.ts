@@ -5,11 +5,12 @@ import type { TagScalar, TagValue } from "../core/tag-value.js";
 import type { InterlockAction, InterlockEvent, InterlockInputs, InterlockState } from "../interlocks/interlock-types.js";
 import { bypass as bypassInterlock } from "../interlocks/interlock-bypass.js";
 import { evaluate, evaluateFor } from "../interlocks/interlock-evaluator.js";
-import { tagsReadBy } from "../interlocks/interlock-readers.js";
+import { tagsReadBy, waitingInterlocks } from "../interlocks/interlock-readers.js";
 import { reset as resetInterlocks } from "../interlocks/interlock-reset.js";
 import { createInterlockState, nextDeadline } from "../interlocks/interlock-state.js";
 import { type InterlockStatus, permits, status as interlockStatus } from "../interlocks/interlock-status.js";
 import type { InterlockDefs } from "../interlocks/interlock-schema.js";
+import type { FirstDataWatch } from "../tags/first-data-watch.js";
 import type { HeartbeatMonitor } from "../tags/heartbeat-monitor.js";
 import type { TagChange } from "../tags/tag-table.js";
 
@@ -43,6 +44,11 @@ export interface InterlockServiceDeps {
   /** The loaded recipe: verified by read-back, with its parameters (peakTempK …); null when none. */
   readonly recipe: () => { verified: boolean; params: Readonly<Record<string, number>> } | null;
   readonly heartbeats: HeartbeatMonitor;
+  /**
+   * Which devices have delivered their first data (the quiet boot): the interlocks reading a device that
+   * has not are waiting — not permitted, never tripped. Absent: every device counts as delivered.
+   */
+  readonly firstData?: FirstDataWatch;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -68,6 +74,8 @@ export class InterlockService {
   private started = false;
   private line: InterlockLine = NO_LINE;
   private lastPermissives = "";
+  /** Interlock id → the devices whose first data it waits for; empty once all have delivered. */
+  private waiting: ReadonlyMap<string, string> = new Map();
   /** Trip writes issued and their outcome (for tests and benchmarks). */
   writesIssued = 0;
 
@@ -75,6 +83,7 @@ export class InterlockService {
     this.state = createInterlockState(deps.defs);
     this.readers = tagsReadBy(deps.defs);
     this.log = deps.logger.child({ module: "interlocks" });
+    this.updateWaiting();
   }
 
   /** The line this service reads and commands (see InterlockLine). */
@@ -98,9 +107,16 @@ export class InterlockService {
 
   /** The trip path: called synchronously for every tag change. */
   onTagChange(change: TagChange): void {
+    // A device's first data ends its interlocks' wait: everything is evaluated afresh with it.
+    const delivered = this.waiting.size > 0 && this.deps.firstData?.observe(change, this.deps.clock.now()) != null;
+    if (delivered) this.updateWaiting();
     if (!this.started) return;
     const now = this.deps.clock.now();
     if (this.deps.heartbeats.isHeartbeat(change.name)) this.deps.heartbeats.observe(change.name, change.current, now);
+    if (delivered) {
+      this.tick();
+      return;
+    }
     const ids = this.readers.get(change.name);
     if (ids === undefined && now < (nextDeadline(this.state) ?? Infinity)) return;
     const r = evaluateFor(this.deps.defs, this.state, ids ?? [], this.inputs(), now);
@@ -109,12 +125,18 @@ export class InterlockService {
 
   /** Full evaluation: time-based rules, line state, recipe, heartbeats. Call it periodically. */
   tick(): void {
+    if (this.waiting.size > 0 && (this.deps.firstData?.expire(this.deps.clock.now()).length ?? 0) > 0) this.updateWaiting();
     const r = evaluate(this.deps.defs, this.state, this.inputs(), this.deps.clock.now());
     this.apply(r.state, r.actions);
   }
 
-  status(): InterlockStatus & { recentEvents: readonly InterlockEvent[]; heartbeats: Record<string, { stale: boolean; reason: string }> } {
+  status(): InterlockStatus & { recentEvents: readonly InterlockEvent[]; heartbeats: Record<string, { stale: boolean; unknown?: boolean; reason: string }> } {
     return { ...interlockStatus(this.deps.defs, this.state), recentEvents: [...this.recent], heartbeats: this.heartbeatStatus() };
+  }
+
+  /** The devices whose first data the interlocks still wait for (in configuration order); empty after the boot. */
+  waitingFor(): readonly string[] {
+    return this.waiting.size === 0 ? [] : (this.deps.firstData?.pending() ?? []);
   }
 
   /** Is the start of this target permitted now (no missing permissive, no latched trip)? */
@@ -137,7 +159,12 @@ export class InterlockService {
     return { reset: r.reset, remaining: r.remaining };
   }
 
-  private heartbeatStatus(): Record<string, { stale: boolean; reason: string }> {
+  private updateWaiting(): void {
+    const fd = this.deps.firstData;
+    this.waiting = fd ? waitingInterlocks(this.deps.defs, (t) => fd.waitingFor(t), new Set(fd.pending())) : new Map();
+  }
+
+  private heartbeatStatus(): Record<string, { stale: boolean; unknown?: boolean; reason: string }> {
     return this.deps.heartbeats.status(this.deps.clock.now(), (t) => this.deps.tags.get(t)?.value.quality.status === "Good");
   }
 
@@ -147,6 +174,7 @@ export class InterlockService {
       line: this.line.lineInputs(),
       recipe: this.deps.recipe(),
       heartbeats: this.heartbeatStatus(),
+      ...(this.waiting.size > 0 ? { waiting: this.waiting } : {}),
     };
   }
 
@@ -176,10 +204,15 @@ export class InterlockService {
     if (key !== this.lastPermissives) {
       this.lastPermissives = key;
       const entries = new Map(interlockStatus(this.deps.defs, this.state).interlocks.map((e) => [e.id, e]));
-      const missing = p.blockedBy.map((id) => {
-        const e = entries.get(id);
-        return e ? `${id} ${e.title} (${e.state}${e.causeValue ? `: ${e.causeValue.text}` : ""})` : id;
-      });
+      const waitingFor = this.waitingFor();
+      const missing = [
+        ...(waitingFor.length > 0 ? [`waiting for first data from ${waitingFor.join(", ")}`] : []),
+        ...p.blockedBy.flatMap((id) => {
+          const e = entries.get(id);
+          if (e?.state === "waiting") return [];
+          return [e ? `${id} ${e.title} (${e.state}${e.causeValue ? `: ${e.causeValue.text}` : ""})` : id];
+        }),
+      ];
       this.line.send({ type: "PERMISSIVES", ok: p.ok, missing });
     }
   }

@@ -13,6 +13,7 @@ export type StopReasonCode =
   | "sequencer-error"
   | "starved"
   | "target-reached"
+  | "first-start"
   | "restart";
 
 /** PackTags-style Admin.StopReason: why the line last left production (kept until the next one). */

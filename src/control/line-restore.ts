@@ -1,5 +1,7 @@
 /**
- * Restart safety for the line (pure): after a crash or restart the line never resumes by itself.
+ * Restart safety for the line (pure): after a crash or restart the line never resumes by itself, and it
+ * comes back quietly — Stopped, with its outputs written safe (line-service.ts), never Aborted: a restart
+ * is not a fault the operator must clear, and what the line was doing is said in the stop reason.
  *
  * Mechanics: the service does NOT restore the persisted snapshot into an actor (that would also restore the
  * sequencer child mid-sequence, e.g. with the heater enabled). It passes the persisted snapshot (or
@@ -8,19 +10,21 @@
  *     const input = restoreSafely(persistedOrUndefined, clock.now());
  *     const line = createActor(createLineMachine(sequencerLogic), { input }).start();
  *
- * The fresh actor invokes a fresh sequencer (its initial, de-energised state) and starts in Stopped; when
- * the input says Aborted, Stopped's boot-only eventless transition takes it to Aborted in the same initial
- * macrostep (no snapshot in between is ever observable, no sequencer command is sent).
+ * The fresh actor invokes a fresh sequencer (its initial, de-energised state) and starts in Stopped (the
+ * machine can still come back Aborted when an input says so — Stopped's boot-only eventless transition — but
+ * restoreSafely no longer asks for it).
  *
- * | persisted state                        | comes back |
- * |----------------------------------------|------------|
- * | Stopped, Idle, Complete                | Stopped    |
- * | Aborted                                | Aborted    |
- * | anything else (running, holding, …)    | Aborted    |
- * | none (first start)                     | Stopped    |
- * | unreadable                             | Aborted    |
+ * | persisted state                        | comes back | stop reason                                      |
+ * |----------------------------------------|------------|--------------------------------------------------|
+ * | Stopped, Idle, Complete                | Stopped    | restart: line was Idle                           |
+ * | Aborted                                | Stopped    | restart: line was Aborted                        |
+ * | anything else (running, holding, …)    | Stopped    | restart: line was Execute; stopped, will not …   |
+ * | none (first start)                     | Stopped    | first-start                                      |
+ * | unreadable                             | Stopped    | restart: saved line state unreadable             |
  *
- * Always with stop reason {code: "restart"}; kept: mode, counts, time in state, the last run's params (for
+ * Trips latched before the restart are the PLC's to keep (its trip word and first-out); the SCADA's own
+ * latches start afresh and latch again for every cause still present once the first data has come.
+ * Stop reason {code: "restart"} (or "first-start"); kept: mode, counts, time in state, the last run's params (for
  * status only — a start still needs params) and the last command. Permissives start as "not evaluated"
  * until the interlock service reports them.
  */
@@ -28,12 +32,12 @@ import { zeroTimeInState, type LastCommand, type LineCounts, type LineInput, typ
 import { PACKML_COMMANDS, PACKML_STATES, UNIT_MODES, isPackmlState, type PackmlCommand, type PackmlState, type UnitMode } from "./packml-states.js";
 import type { SequenceParams } from "../recipes/sequence-params.js";
 
-/** Wait states with no run in progress: the line may come back Stopped from these. */
-const QUIET_STATES: ReadonlySet<PackmlState> = new Set(["Stopped", "Idle", "Complete"]);
+/** Wait states with no run in progress: coming back from these interrupts nothing. */
+const QUIET_STATES: ReadonlySet<PackmlState> = new Set(["Stopped", "Idle", "Complete", "Aborted"]);
 
-/** The state the line comes back in after a restart, given the state it was in. */
-export function safeStateAfterRestart(previous: PackmlState): "Stopped" | "Aborted" {
-  return QUIET_STATES.has(previous) ? "Stopped" : "Aborted";
+/** The state the line comes back in after a restart, whatever state it was in: Stopped. */
+export function safeStateAfterRestart(_previous: PackmlState): "Stopped" {
+  return "Stopped";
 }
 
 type Obj = Record<string, unknown>;
@@ -85,7 +89,7 @@ export function restoreSafely(persisted: unknown, now: number): LineInput {
       now,
       restored: {
         state: "Stopped",
-        stopReason: { code: "restart", message: "restart: no saved line state", at: now },
+        stopReason: { code: "first-start", message: "first start: no saved line state", at: now },
         mode: "Production",
         counts: { metresProcessed: 0, metresRejected: 0 },
         timeInStateMs: zeroTimeInState(),
@@ -97,13 +101,13 @@ export function restoreSafely(persisted: unknown, now: number): LineInput {
   const value = isObj(persisted) ? persisted.value : undefined;
   const context = isObj(persisted) && isObj(persisted.context) ? persisted.context : {};
   const previous = isPackmlState(value) ? value : null;
-  const state = previous === null ? "Aborted" : safeStateAfterRestart(previous);
+  const state = safeStateAfterRestart(previous ?? "Stopped");
   const message =
     previous === null
-      ? "restart: saved line state unreadable; line aborted"
-      : state === "Aborted" && previous !== "Aborted"
-        ? `restart: line was ${previous}; aborted, will not resume by itself`
-        : `restart: line was ${previous}`;
+      ? "restart: saved line state unreadable; line stopped"
+      : QUIET_STATES.has(previous)
+        ? `restart: line was ${previous}`
+        : `restart: line was ${previous}; stopped, will not resume by itself`;
   const restored: RestoredLine = {
     state,
     stopReason: { code: "restart", message, at: now },

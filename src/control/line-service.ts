@@ -52,6 +52,8 @@ export interface LineInterlocks {
   tick(): void;
   reset(by: string): unknown;
   status(): Pick<InterlockStatus, "firstOut" | "tripped" | "permissivesOk" | "missingPermissives" | "bypassed">;
+  /** The devices whose first data the interlocks still wait for (the quiet boot); empty once all delivered. */
+  waitingFor(): readonly string[];
 }
 
 export interface LineServiceDeps {
@@ -190,6 +192,8 @@ export class LineService {
       if (verdict.allowed) this.deps.interlocks.reset(cmd.by);
     }
     if (cmd.command === "start") {
+      const waiting = this.deps.interlocks.waitingFor();
+      if (waiting.length > 0) return refuse(`waiting for first data from ${waiting.join(", ")}: the interlocks cannot protect the line yet`);
       if (this.bootOutputs !== "done") return refuse("the PLCs have not yet confirmed the safe boot outputs (heater, doser, drives off)");
       // The state must allow start before a recipe is touched.
       const pre = commandVerdict(actor.getSnapshot(), "start", placeholderParams);

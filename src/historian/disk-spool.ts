@@ -179,21 +179,41 @@ export class DiskSpool {
       for (;;) {
         const e = this.entries[this.head];
         if (!e) return null;
-        if (this.reader?.seq !== e.seg) {
-          await this.reader?.fh.close();
-          this.reader = null;
-          const seg = this.segments.find((s) => s.seq === e.seg)!;
-          this.reader = { seq: e.seg, fh: await open(seg.path, "r") };
-        }
-        const buf = Buffer.allocUnsafe(e.size);
-        const { bytesRead } = await this.reader.fh.read(buf, 0, e.size, e.offset);
-        if (bytesRead === e.size && checkSpoolRecord(buf, 0) === e.size) return decodeSpoolRecord(e.id, e.points, buf);
+        const rec = await this.read(e);
+        if (rec) return rec;
         this.torn.records += 1;
         this.torn.bytes += e.size;
         this.lastError = `corrupt spool record in ${spoolSegmentName(e.seg)} at ${e.offset}: skipped`;
         await this.drop(e.id);
       }
     });
+  }
+
+  /**
+   * The pending record right after record `id` (read ahead, e.g. while `id` is being sent), or null when
+   * there is none, `id` is not pending, or it does not read back cleanly (then `peek()` deals with it once
+   * it is the oldest). Changes nothing.
+   */
+  peekNext(id: number): Promise<SpoolRecord | null> {
+    return this.serial(async () => {
+      if (this.closed) return null;
+      const at = this.entries[this.head]?.id === id ? this.head : this.entries.findIndex((x, i) => i >= this.head && x.id === id);
+      const e = at < 0 ? undefined : this.entries[at + 1];
+      return e ? this.read(e) : null;
+    });
+  }
+
+  /** Reads and checks one record; null when it is torn or corrupt. */
+  private async read(e: SpoolEntry): Promise<SpoolRecord | null> {
+    if (this.reader?.seq !== e.seg) {
+      await this.reader?.fh.close();
+      this.reader = null;
+      const seg = this.segments.find((s) => s.seq === e.seg)!;
+      this.reader = { seq: e.seg, fh: await open(seg.path, "r") };
+    }
+    const buf = Buffer.allocUnsafe(e.size);
+    const { bytesRead } = await this.reader.fh.read(buf, 0, e.size, e.offset);
+    return bytesRead === e.size && checkSpoolRecord(buf, 0) === e.size ? decodeSpoolRecord(e.id, e.points, buf) : null;
   }
 
   /** Removes the oldest pending record (`id`, when given, must be that record's id). */

@@ -7,6 +7,8 @@
  * to, value, user, reason, message). `audit`: every audit record (tags line, action, result, user, role;
  * fields sequence, hash, prevHash, target, oldValue / newValue as canonical JSON, reason, resultReason,
  * signatureName / signatureMeaning / signatureTime, clientAddress) — the journal's tail anchor.
+ * `segment`: the per-metre quality record (tags line, roll, verdict; fields index, fromM, toM, the figures,
+ * alloy, version, trial, reasons as `RULE; RULE`), at the time the segment left the rinse.
  */
 import type { StateTransition } from "../control/state-transition.js";
 import type { InterlockEvent } from "../interlocks/interlock-types.js";
@@ -15,6 +17,7 @@ import { type HistorianPoint, processPoint } from "./historian-point.js";
 import type { AlarmEvent } from "../alarms/alarm-event.js";
 import { type AuditRecord, canonicalJson } from "../audit/audit-record.js";
 import type { RecipeEvent } from "../recipes/recipe-service.js";
+import type { SegmentRecord } from "../quality/segment-record.js";
 
 /** A tag's stored value as a `process` point (historian-point.ts builds it), with the reason when not Good; Bad: no value. */
 export function tagSamplePoint(sample: TagSample, line: string): HistorianPoint {
@@ -97,4 +100,24 @@ export function auditRecordPoint(r: AuditRecord, line: string): HistorianPoint {
     fields.signatureTime = r.signature.time;
   }
   return { measurement: "audit", tags: { line, action: r.action, result: r.result, user: r.user, role: r.role }, fields, timeMs: r.serverTime };
+}
+
+/** Numeric figures of a segment record, stored as fields of the same name when known. */
+const SEGMENT_FIGURES = [
+  "peakK", "timeInBandS", "maxHeatingKps", "maxCoolingKps", "o2MaxPpm", "arMinLpm", "quenchGasMinLpm", "coolantMinLpm",
+  "exitTempK", "exitConductivityUsCm", "arealLoadingMgCm2", "pulses", "partialPulses",
+] as const;
+
+export function segmentPoint(s: SegmentRecord, line: string): HistorianPoint {
+  const fields: Record<string, string | number> = { index: s.index, fromM: s.fromM, toM: s.toM, reasons: s.reasons.map((r) => r.rule).join("; ") };
+  for (const k of SEGMENT_FIGURES) {
+    const v = s[k];
+    if (v !== null) fields[k] = v;
+  }
+  if (s.recipe) {
+    fields.alloy = s.recipe.alloy;
+    if (s.recipe.version !== null) fields.version = s.recipe.version;
+    fields.trial = s.recipe.trial ? 1 : 0;
+  }
+  return { measurement: "segment", tags: { line, roll: s.rollId, verdict: s.verdict }, fields, timeMs: s.closedAt };
 }

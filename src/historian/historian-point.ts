@@ -97,27 +97,68 @@ export function encodeFields(fields: HistorianPoint["fields"]): string {
  * write path in the benchmark).
  */
 export class SeriesTimestamper {
-  private readonly last = new Map<string, { ms: number; us: number }>();
+  private readonly last = new Map<string, SeriesStamp>();
   constructor(private readonly maxSeries = 100_000) {}
 
   stampUs(series: string, timeMs: number): number {
-    const us = Math.round(timeMs * 1000);
     const entry = this.last.get(series);
+    return entry === undefined ? this.first(series, timeMs) : bump(entry, timeMs);
+  }
+
+  /**
+   * The same as `stampUs(slot.series, timeMs)`, without looking the series up again while `slot.stamp` is
+   * still remembered (line-encoder.ts keeps one slot per series): the slot caches the series' entry.
+   */
+  stampSlot(slot: SeriesSlot, timeMs: number): number {
+    const cached = slot.stamp;
+    if (cached !== null && cached.live) return bump(cached, timeMs);
+    const entry = this.last.get(slot.series);
     if (entry === undefined) {
-      this.last.set(series, { ms: timeMs, us });
-      if (this.last.size > this.maxSeries) this.last.delete(this.last.keys().next().value!);
+      const us = this.first(slot.series, timeMs);
+      slot.stamp = this.last.get(slot.series) ?? null;
       return us;
     }
-    if (timeMs < entry.ms) return us;
-    const out = us > entry.us ? us : entry.us + 1;
-    entry.ms = timeMs;
-    entry.us = out;
-    return out;
+    slot.stamp = entry;
+    return bump(entry, timeMs);
   }
 
   get size(): number {
     return this.last.size;
   }
+
+  /** A series seen for the first time (or again after it was forgotten). */
+  private first(series: string, timeMs: number): number {
+    const us = Math.round(timeMs * 1000);
+    this.last.set(series, { ms: timeMs, us, live: true });
+    if (this.last.size > this.maxSeries) {
+      const oldest = this.last.keys().next().value!;
+      this.last.get(oldest)!.live = false;
+      this.last.delete(oldest);
+    }
+    return us;
+  }
+}
+
+/** What SeriesTimestamper remembers of a series; `live` turns false when it is forgotten (bounded memory). */
+export interface SeriesStamp {
+  ms: number;
+  us: number;
+  live: boolean;
+}
+
+/** A series key with its cached SeriesTimestamper entry (null until the first stamp). */
+export interface SeriesSlot {
+  readonly series: string;
+  stamp: SeriesStamp | null;
+}
+
+function bump(entry: SeriesStamp, timeMs: number): number {
+  const us = Math.round(timeMs * 1000);
+  if (timeMs < entry.ms) return us;
+  const out = us > entry.us ? us : entry.us + 1;
+  entry.ms = timeMs;
+  entry.us = out;
+  return out;
 }
 
 function timestamp(us: number, precision: LinePrecision): string {

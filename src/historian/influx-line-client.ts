@@ -48,10 +48,10 @@ export class InfluxLineClient {
     this.auth = target.username !== undefined ? `Basic ${Buffer.from(`${target.username}:${target.password ?? ""}`).toString("base64")}` : undefined;
   }
 
-  /** Writes line protocol whose time stamps are in microseconds. */
-  write(lines: string): Promise<WriteOutcome> {
+  /** Writes line protocol (text, or its UTF-8 bytes) whose time stamps are in microseconds. */
+  write(lines: string | Buffer): Promise<WriteOutcome> {
     if (this.closed) return Promise.resolve({ ok: false, retryable: true, error: "historian writer stopping" });
-    const body = Buffer.from(lines, "utf8");
+    const body = typeof lines === "string" ? Buffer.from(lines, "utf8") : lines;
     return new Promise((resolve) => {
       let settled = false;
       const done = (o: WriteOutcome) => {

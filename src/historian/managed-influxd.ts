@@ -3,10 +3,14 @@
  * data under one directory, the config written by us (TOOLCHAIN.md "A private config that works").
  * `start()` resolves when GET /ping answers 204; `stop()` sends SIGTERM and waits (SIGKILL after a
  * timeout); `kill()` is SIGKILL (tests). Starting again on the same directory reuses the same ports and data.
+ * influxd ends with its parent, on every way the parent ends (issue 12, item 3): on Linux it is spawned through
+ * `setpriv --pdeathsig TERM -- influxd run …` (util-linux), so the kernel sends it SIGTERM when the SCADA
+ * dies — also by SIGKILL, where no handler of ours runs. Without setpriv (not Linux, util-linux missing) a
+ * warning says so once, and an `exit` handler stops it on every exit Node sees (not a SIGKILL).
  * An influxd left running by a previous process of ours (same pidfile, its command line naming our config)
- * is killed before starting, so a crashed SCADA restarts cleanly.
+ * is killed before starting, so a crashed SCADA restarts cleanly in the fallback case too.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
@@ -31,9 +35,14 @@ export interface ManagedInfluxdOptions {
 
 /** The `influxd` on PATH, or null. */
 export function findInfluxd(pathEnv: string = process.env.PATH ?? ""): string | null {
+  return findOnPath("influxd", pathEnv);
+}
+
+/** An executable `name` on PATH, or null. */
+function findOnPath(name: string, pathEnv: string): string | null {
   for (const dir of pathEnv.split(delimiter)) {
     if (dir === "") continue;
-    const file = join(dir, "influxd");
+    const file = join(dir, name);
     try {
       accessSync(file, constants.X_OK);
       return file;
@@ -125,6 +134,40 @@ export function influxdConfig(o: { dataDir: string; httpPort: number; rpcPort: n
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+let setprivChecked: { path: string | null } | undefined;
+let fallbackWarned = false;
+
+/**
+ * util-linux `setpriv`, if it is on PATH (Linux only) and knows `--pdeathsig` (util-linux ≥ 2.33); looked
+ * up once per process.
+ */
+export function findPdeathsigSetpriv(pathEnv: string = process.env.PATH ?? ""): string | null {
+  if (setprivChecked) return setprivChecked.path;
+  let path: string | null = null;
+  if (process.platform === "linux") {
+    const found = findOnPath("setpriv", pathEnv);
+    try {
+      if (found && execFileSync(found, ["--help"], { encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "ignore"] }).includes("--pdeathsig")) path = found;
+    } catch {
+      /* an unusable setpriv: as if none */
+    }
+  }
+  setprivChecked = { path };
+  return path;
+}
+
+/**
+ * The command that runs `exe args` so that it gets SIGTERM when this process dies: `setpriv --pdeathsig TERM
+ * -- exe args` (setpriv execs, so the pid is influxd's own). The kernel sends the parent-death signal when the
+ * *thread* that forked the child exits: Node's child_process.spawn forks from the calling thread, here the
+ * main thread, which lives as long as the process (never start a ManagedInfluxd from a worker thread).
+ * Without setpriv: `exe args` as they are.
+ */
+export function endsWithParent(exe: string, args: readonly string[], setpriv: string | null): { command: string; args: string[]; pdeathsig: boolean } {
+  if (setpriv === null) return { command: exe, args: [...args], pdeathsig: false };
+  return { command: setpriv, args: ["--pdeathsig", "TERM", "--", exe, ...args], pdeathsig: true };
+}
+
 export class ManagedInfluxd {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
@@ -178,12 +221,25 @@ export class ManagedInfluxd {
     this.output = "";
     this.stopping = false;
     // Its own process group: a Ctrl-C at the terminal reaches the app only, which flushes the history into
-    // influxd and then stops it (a left-over influxd after a kill -9 of the app is found by its pidfile).
-    const child = spawn(exe, ["run", "-config", this.configFile, "-pidfile", this.pidFile], {
+    // influxd and then stops it. The parent-death signal ends it with the app however the app ends.
+    const cmd = endsWithParent(exe, ["run", "-config", this.configFile, "-pidfile", this.pidFile], findPdeathsigSetpriv());
+    if (!cmd.pdeathsig && !fallbackWarned) {
+      fallbackWarned = true;
+      this.opts.logger?.warn(
+        {},
+        "setpriv (util-linux) with --pdeathsig not found: a managed influxd outlives this process if it is killed with SIGKILL (until the next start kills it) — on Debian: apt-get install -y util-linux",
+      );
+    }
+    const child = spawn(cmd.command, cmd.args, {
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
     this.child = child;
+    // Without the parent-death signal, at least every exit Node sees (process.exit, an uncaught error) ends it.
+    const onProcessExit = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    };
+    if (!cmd.pdeathsig) process.once("exit", onProcessExit);
     const keep = (d: Buffer) => {
       this.output = (this.output + d.toString()).slice(-8000);
     };
@@ -191,6 +247,7 @@ export class ManagedInfluxd {
     child.stderr!.on("data", keep);
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
+        process.removeListener("exit", onProcessExit);
         if (this.child === child) this.child = null;
         const expected = this.stopping;
         if (expected) this.opts.logger?.info({ code, signal }, "influxd exited");
@@ -199,6 +256,7 @@ export class ManagedInfluxd {
         resolve();
       });
       child.once("error", (err) => {
+        process.removeListener("exit", onProcessExit);
         keep(Buffer.from(String(err)));
         if (this.child === child) this.child = null;
         resolve();

@@ -1,26 +1,35 @@
-import { encodePoint, SeriesTimestamper, type HistorianPoint } from "./historian-point.js";
+import type { HistorianPoint } from "./historian-point.js";
+import { LineBuffer } from "./line-buffer.js";
+import { LineEncoder } from "./line-encoder.js";
+import { PointFifo } from "./point-fifo.js";
 import type { SpoolBatch } from "./spool-record.js";
 
 /** An encoded batch with the time range of its points. */
 export interface LineBatch extends SpoolBatch {
   readonly minTimeMs: number;
   readonly maxTimeMs: number;
+  /** The UTF-8 line protocol as sent (`lines` is its text, decoded only when asked for). */
+  readonly body: Buffer;
 }
 
-/** Points encoded per event-loop turn (≈ 0.5–1 ms). */
+/** Points encoded per event-loop turn (≈ 0.5 ms). */
 const ENCODE_CHUNK = 1000;
+/** First body buffer size; later ones start at the size the last batch needed (+ 1/8). */
+const MIN_BODY_BYTES = 64 * 1024;
+const MAX_BODY_HINT = 64 * 1024 * 1024;
 
 /**
  * The historian writer's in-memory queue of points and its encoder to line protocol: `push` is O(1);
  * `encodeBatch` takes up to `batchSize` points off the front, in order, yielding to the event loop every
  * ENCODE_CHUNK points. Time stamps are microseconds; a later point of the same series in the same
- * millisecond gets +1 µs (SeriesTimestamper), so no two points merge.
+ * millisecond gets +1 µs (SeriesTimestamper), so no two points merge. Lines are encoded by LineEncoder
+ * (series keys cached) straight into the batch's body (a LineBuffer), newline-separated.
  */
 export class PointQueue {
-  private queue: HistorianPoint[] = [];
-  private head = 0;
+  private readonly queue = new PointFifo<HistorianPoint>();
   private encoding = 0;
-  private readonly stamper: SeriesTimestamper;
+  private readonly encoder: LineEncoder;
+  private bodyHint = MIN_BODY_BYTES;
 
   constructor(
     private readonly batchSize: number,
@@ -28,12 +37,12 @@ export class PointQueue {
     /** Told of points that cannot be written (no writable field, or not a point at all). */
     private readonly reject: (points: number, reason: string) => void,
   ) {
-    this.stamper = new SeriesTimestamper(maxSeries);
+    this.encoder = new LineEncoder(maxSeries);
   }
 
   /** Points queued, not yet taken by `encodeBatch`. */
   get length(): number {
-    return this.queue.length - this.head;
+    return this.queue.length;
   }
 
   /** Points taken off the queue by an `encodeBatch` still running. */
@@ -47,51 +56,54 @@ export class PointQueue {
 
   /** Takes up to batchSize points off the queue and encodes them (µs stamps assigned here, in queue order). */
   async encodeBatch(): Promise<LineBatch> {
-    let lines = "";
+    const out = new LineBuffer(this.bodyHint);
     let points = 0;
     let invalid = 0;
     let min = Infinity;
     let max = -Infinity;
     let taken = 0;
     for (;;) {
-      const end = Math.min(this.queue.length, this.head + ENCODE_CHUNK, this.head + this.batchSize - taken);
-      for (let i = this.head; i < end; i++) {
-        const p = this.queue[i]!;
-        let line: string | null = null;
+      const n = Math.min(this.queue.length, ENCODE_CHUNK, this.batchSize - taken);
+      for (let i = 0; i < n; i++) {
+        const p = this.queue.shift()!;
+        const at = out.pos;
+        let ok = false;
         try {
-          line = encodePoint(p, "u", this.stamper);
+          ok = this.encoder.encodeInto(p, out, points > 0);
         } catch {
           // not a point at all (the type system was bypassed): counted with the others below
+          out.truncate(at);
         }
-        if (line === null) {
+        if (!ok) {
           invalid += 1;
           continue;
         }
-        lines = points === 0 ? line : `${lines}\n${line}`;
         points += 1;
         if (p.timeMs < min) min = p.timeMs;
         if (p.timeMs > max) max = p.timeMs;
       }
-      taken += end - this.head;
-      this.encoding += end - this.head;
-      this.head = end;
-      this.compact();
-      if (taken >= this.batchSize || this.queue.length === this.head) break;
+      taken += n;
+      this.encoding += n;
+      if (taken >= this.batchSize || this.queue.length === 0) break;
       await new Promise<void>((r) => setImmediate(r)); // keep the event loop responsive
     }
     this.encoding -= taken;
     if (invalid > 0) this.reject(invalid, "point without a writable field (no field, only NaN/Infinity, or not a point)");
-    return { lines, points, minTimeMs: min, maxTimeMs: max };
+    if (points > 0) this.bodyHint = Math.max(MIN_BODY_BYTES, Math.min(MAX_BODY_HINT, out.pos + (out.pos >>> 3)));
+    return lineBatch(out.bytes(), points, min, max);
   }
+}
 
-  /** Drops the taken front of the array when it is all taken, or more than half of a long one. */
-  private compact(): void {
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 65_536 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-  }
+/** A LineBatch whose `lines` text is decoded from `body` on demand (the write path only needs the bytes). */
+export function lineBatch(body: Buffer, points: number, minTimeMs: number, maxTimeMs: number): LineBatch {
+  let text: string | undefined;
+  return {
+    get lines(): string {
+      return (text ??= body.toString("utf8"));
+    },
+    body,
+    points,
+    minTimeMs,
+    maxTimeMs,
+  };
 }

@@ -9,6 +9,8 @@ import { crc32 } from "node:zlib";
 export interface SpoolBatch {
   /** Line protocol, newline-separated. */
   readonly lines: string;
+  /** The UTF-8 of `lines`, when the producer has it already (then it is stored as is, not encoded again). */
+  readonly body?: Buffer;
   readonly points: number;
   /** Time range of the batch's points (epoch ms); NaN when unknown. */
   readonly minTimeMs?: number;
@@ -17,7 +19,10 @@ export interface SpoolBatch {
 
 export interface SpoolRecord {
   readonly id: number;
+  /** The line protocol text (decoded from `body` when first read). */
   readonly lines: string;
+  /** The UTF-8 line protocol as stored: what the replay sends. */
+  readonly body: Buffer;
   readonly points: number;
   readonly minTimeMs: number;
   readonly maxTimeMs: number;
@@ -27,7 +32,7 @@ const MAGIC = 0x31505348; // "HSP1" little-endian
 const HEADER = 32;
 
 export function encodeSpoolRecord(batch: SpoolBatch): Buffer {
-  const payload = Buffer.from(batch.lines, "utf8");
+  const payload = batch.body ?? Buffer.from(batch.lines, "utf8");
   const buf = Buffer.allocUnsafe(HEADER + payload.length);
   buf.writeUInt32LE(MAGIC, 0);
   buf.writeUInt32LE(payload.length, 4);
@@ -55,11 +60,16 @@ export function spoolRecordPoints(buf: Buffer, offset: number): number {
   return buf.readUInt32LE(offset + 12);
 }
 
-/** Decodes a checked record that fills `buf`. */
+/** Decodes a checked record that fills `buf` (the payload is not copied; its text is decoded on demand). */
 export function decodeSpoolRecord(id: number, points: number, buf: Buffer): SpoolRecord {
+  const body = buf.subarray(HEADER);
+  let text: string | undefined;
   return {
     id,
-    lines: buf.toString("utf8", HEADER),
+    get lines(): string {
+      return (text ??= body.toString("utf8"));
+    },
+    body,
     points,
     minTimeMs: buf.readDoubleLE(16),
     maxTimeMs: buf.readDoubleLE(24),

@@ -42,12 +42,17 @@ export interface SpoolReplayerOptions {
 }
 
 const MIN_BACKOFF_MS = 100;
+/** A /ping or write that failed because the connection was refused. */
+const REFUSED = /^ECONNREFUSED\b/;
 
 /**
- * Sends the spool to InfluxDB oldest first: waits for /ping (backoff capped at `maxBackoffMs`), writes the
- * head record, acknowledges it when it is done with (written or rejected as bad data), and repeats until the
- * spool is empty — then the writer writes directly again and `onReplayed` listeners get the time range that
- * came in late (to backfill the trends beyond the CQs' RESAMPLE window).
+ * Sends the spool to InfluxDB oldest first: waits for /ping (backoff capped at `maxBackoffMs`; while the
+ * connection is refused — InfluxDB restarting — it asks every MIN_BACKOFF_MS), writes the head record,
+ * acknowledges it when it is done with (written or rejected as bad data), and repeats until the spool is
+ * empty — then the writer writes directly again and `onReplayed` listeners get the time range that came in
+ * late (to backfill the trends beyond the CQs' RESAMPLE window). One request at a time, oldest first; while
+ * a record is on the wire the next one is read from disk (and checked), and the acknowledgement of the one
+ * before (its cursor update) completes, so the wire is not idle between records.
  */
 export class SpoolReplayer {
   private running: Promise<void> | null = null;
@@ -95,39 +100,63 @@ export class SpoolReplayer {
   private async loop(): Promise<void> {
     const { spool, client, health, appender, host } = this.o;
     let backoff = MIN_BACKOFF_MS;
-    while (!host.isStopped()) {
-      if (this.inflight) {
-        await this.settleInflight(this.inflight);
-        continue;
-      }
-      if (spool.isEmpty()) {
-        if (appender.pending > 0) {
-          await appender.settled();
+    /** The next record, read ahead while the one before it was on the wire (null: peek the spool). */
+    let rec: SpoolRecord | null = null;
+    /** The acknowledgement of the record sent before (its cursor update runs while the next one is sent). */
+    let acking: Promise<void> = Promise.resolve();
+    try {
+      while (!host.isStopped()) {
+        if (this.inflight) {
+          await acking;
+          rec = null;
+          await this.settleInflight(this.inflight);
           continue;
         }
-        host.writeDirectly();
-        this.announce();
-        health.checkStatus();
-        return;
+        if (rec === null) {
+          await acking;
+          if (spool.isEmpty()) {
+            if (appender.pending > 0) {
+              await appender.settled();
+              continue;
+            }
+            host.writeDirectly();
+            this.announce();
+            health.checkStatus();
+            return;
+          }
+          const down = health.online ? null : await client.check();
+          if (down !== null) {
+            health.setOffline(down);
+            // refused: nothing listens there (yet) — a restart, usually; asking again costs nothing, so ask
+            // at the shortest interval and start draining as soon as it is back. Other failures back off.
+            if (REFUSED.test(down)) backoff = MIN_BACKOFF_MS;
+            await this.sleep(backoff);
+            backoff = Math.min(backoff * 2, this.maxBackoffMs);
+            continue;
+          }
+          rec = await spool.peek();
+          if (!rec) continue;
+        }
+        const writing = client.write(rec.body);
+        const ahead = spool.peekNext(rec.id);
+        ahead.catch(() => undefined); // awaited below; never an unhandled rejection if the loop ends first
+        await acking;
+        const r = await writing;
+        if (health.settle(rec, r)) {
+          acking = spool.ack(rec.id);
+          acking.catch(() => undefined); // awaited before the next record is judged, or in `finally`
+          this.noteReplayed(rec);
+          backoff = MIN_BACKOFF_MS;
+          rec = await ahead;
+        } else {
+          await ahead;
+          rec = null;
+          await this.sleep(backoff);
+          backoff = Math.min(backoff * 2, this.maxBackoffMs);
+        }
       }
-      const down = health.online ? null : await client.check();
-      if (down !== null) {
-        health.setOffline(down);
-        await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, this.maxBackoffMs);
-        continue;
-      }
-      const rec = await spool.peek();
-      if (!rec) continue;
-      const r = await client.write(rec.lines);
-      if (health.settle(rec, r)) {
-        await spool.ack(rec.id);
-        this.noteReplayed(rec);
-        backoff = MIN_BACKOFF_MS;
-      } else {
-        await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, this.maxBackoffMs);
-      }
+    } finally {
+      await acking;
     }
   }
 

@@ -126,9 +126,10 @@ function describeNotGood(c: NotGoodCondition, d: Describing): Described {
 function describeContext(c: HeartbeatStaleCondition | RecipeNotVerifiedCondition | LineCondition, inputs: InterlockInputs): Described {
   if ("heartbeatStale" in c) {
     const stale = c.heartbeatStale.filter((dev) => inputs.heartbeats[dev]?.stale !== false);
-    return stale.length > 0
-      ? { tri: T, text: stale.map((dev) => `heartbeat of ${dev} stale`).join(", ") }
-      : { tri: F, text: "heartbeats fresh" };
+    if (stale.length === 0) return { tri: F, text: "heartbeats fresh" };
+    const known = stale.some((dev) => inputs.heartbeats[dev]?.unknown !== true);
+    const text = stale.map((dev) => `heartbeat of ${dev} ${inputs.heartbeats[dev]?.unknown === true ? "not Good" : "stale"}`).join(", ");
+    return { tri: known ? T : U, text };
   }
   if ("recipeNotVerified" in c) {
     if (inputs.recipe === null) return { tri: T, text: "no recipe loaded" };

@@ -116,7 +116,18 @@ function compileCondition(c: Condition): Compiled {
   }
   if ("heartbeatStale" in c) {
     const devices = c.heartbeatStale;
-    return (ctx) => (devices.some((d) => ctx.inputs.heartbeats[d]?.stale !== false) ? T : F);
+    // A frozen (or missing) heartbeat is stale: true. One that is not Good says nothing either way: unknown,
+    // which trips after the not-Good grace like any other value that is not Good.
+    return (ctx) => {
+      let r: Tri = F;
+      for (const d of devices) {
+        const hb = ctx.inputs.heartbeats[d];
+        if (hb?.stale === false) continue;
+        if (hb?.unknown !== true) return T;
+        r = U;
+      }
+      return r;
+    };
   }
   if ("recipeNotVerified" in c) return (ctx) => (ctx.inputs.recipe?.verified === true ? F : T);
   const which = c.line;

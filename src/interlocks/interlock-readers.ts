@@ -32,3 +32,39 @@ export function contextReadBy(defs: InterlockDefs): { recipe: string[]; line: st
   }
   return out;
 }
+
+/**
+ * The interlocks that must wait for first data (the quiet boot): interlock id → the devices it waits for
+ * ("htr-plc, line-plc"), for those that read a tag of a waiting device or its heartbeat. Computed when the
+ * set of waiting devices changes (a few times at start), not per tag change.
+ */
+export function waitingInterlocks(defs: InterlockDefs, deviceWaitingFor: (tag: string) => string | null, waitingDevices: ReadonlySet<string>): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  if (waitingDevices.size === 0) return out;
+  const devices = new Map<string, Set<string>>();
+  const add = (id: string, device: string) => {
+    const set = devices.get(id) ?? new Set<string>();
+    set.add(device);
+    devices.set(id, set);
+  };
+  for (const [tag, ids] of tagsReadBy(defs)) {
+    const device = deviceWaitingFor(tag);
+    if (device !== null) for (const id of ids) add(id, device);
+  }
+  for (const def of defs.interlocks) {
+    const visit = (c: Condition): void => {
+      if ("heartbeatStale" in c) for (const d of c.heartbeatStale) if (waitingDevices.has(d)) add(def.id, d);
+      if ("all" in c) c.all.forEach(visit);
+      else if ("any" in c) c.any.forEach(visit);
+      else if ("not" in c) visit(c.not);
+    };
+    visit(def.cause);
+    if (def.while) visit(def.while);
+    if (def.plcTrip?.cause) visit(def.plcTrip.cause);
+  }
+  for (const def of defs.interlocks) {
+    const set = devices.get(def.id);
+    if (set) out.set(def.id, [...set].sort().join(", "));
+  }
+  return out;
+}

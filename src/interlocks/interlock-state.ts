@@ -24,6 +24,7 @@ export function createInterlockState(defs: InterlockDefs): InterlockState {
       hard: false,
       plcBit: false,
       confirmSince: null,
+      waitingFor: null,
       dueAt: 0,
     });
   }

@@ -6,7 +6,7 @@ import type { BypassInfo, CauseSnapshot, CauseState, InterlockRecord, InterlockS
  * /api/interlocks), the first-out and the trips since the last full reset, and whether a start is permitted.
  */
 
-export type InterlockDisplayState = "healthy" | "tripped" | "latched" | "bypassed" | "permissive-missing";
+export type InterlockDisplayState = "healthy" | "tripped" | "latched" | "bypassed" | "permissive-missing" | "waiting";
 
 export interface InterlockStatusEntry {
   readonly id: string;
@@ -28,6 +28,8 @@ export interface InterlockStatusEntry {
   readonly effects: { readonly writes: readonly { readonly tag: string; readonly value: unknown }[]; readonly line: string };
   /** Waiting for the PLC's trip bit since this time. */
   readonly awaitingPlcTripSince: number | null;
+  /** The devices whose first data it waits for (the quiet boot), e.g. "htr-plc"; null once they delivered. */
+  readonly waitingFor: string | null;
 }
 
 export interface InterlockStatus {
@@ -42,10 +44,13 @@ export interface InterlockStatus {
   /** Permissives missing (bypassed ones excluded). */
   readonly missingPermissives: readonly string[];
   readonly bypassed: readonly string[];
+  /** Interlocks waiting for a device's first data (not permitted, never tripped), bypassed ones excluded. */
+  readonly waiting: readonly string[];
 }
 
 function displayState(def: InterlockDef, rec: InterlockRecord): InterlockDisplayState {
   if (rec.bypass) return "bypassed";
+  if (rec.waitingFor !== null) return "waiting";
   if (rec.latched) return rec.cause === "absent" ? "latched" : "tripped";
   if (isPermissiveKind(def.kind) && rec.missing) return "permissive-missing";
   return "healthy";
@@ -72,6 +77,7 @@ export function status(defs: InterlockDefs, state: InterlockState): InterlockSta
       blocksStart: def.effects.blocksStart,
       effects: { writes: def.effects.writes, line: def.effects.line },
       awaitingPlcTripSince: rec.confirmSince,
+      waitingFor: rec.waitingFor,
     });
   }
   const missingPermissives = entries.filter((e) => isPermissiveKind(e.kind) && !e.bypass && state.records.get(e.id)?.missing).map((e) => e.id);
@@ -83,12 +89,14 @@ export function status(defs: InterlockDefs, state: InterlockState): InterlockSta
     permissivesOk: missingPermissives.length === 0,
     missingPermissives,
     bypassed: entries.filter((e) => e.bypass).map((e) => e.id),
+    waiting: entries.filter((e) => e.state === "waiting").map((e) => e.id),
   };
 }
 
 /**
  * May the line (or the heater) start? Not while a permissive that blocks it is missing, nor while any trip
- * is latched (it must be reset first). Bypassed interlocks block nothing.
+ * is latched (it must be reset first), nor while an interlock waits for a device's first data (it cannot
+ * yet protect anything). Bypassed interlocks block nothing.
  */
 export function permits(state: InterlockState, target: StartTarget): { ok: boolean; blockedBy: string[] } {
   const blockedBy: string[] = [];
@@ -96,7 +104,7 @@ export function permits(state: InterlockState, target: StartTarget): { ok: boole
     const rec = state.records.get(def.id);
     if (!rec || rec.bypass) continue;
     const blocksTarget = def.effects.blocksStart.includes(target);
-    if (rec.latched || (blocksTarget && isPermissiveKind(def.kind) && rec.missing)) blockedBy.push(def.id);
+    if (rec.latched || rec.waitingFor !== null || (blocksTarget && isPermissiveKind(def.kind) && rec.missing)) blockedBy.push(def.id);
   }
   return { ok: blockedBy.length === 0, blockedBy };
 }

@@ -48,6 +48,8 @@ export function stepInterlock(ci: CompiledInterlock, rec: InterlockRecord, run: 
   const { def } = ci;
   const now = ctx.now;
   ctx.due = Infinity;
+  const waitingFor = ctx.inputs.waiting?.get(def.id);
+  if (waitingFor !== undefined) return waitingRecord(rec, waitingFor);
   const raw = ci.cause(ctx);
   const d = (run.d ??= { ...rec });
   d.cause = CAUSE_STATE_OF_TRI[raw];
@@ -61,6 +63,7 @@ export function stepInterlock(ci: CompiledInterlock, rec: InterlockRecord, run: 
   d.hard = rec.hard;
   d.plcBit = rec.plcBit;
   d.confirmSince = rec.confirmSince;
+  d.waitingFor = null;
 
   expireBypass(def, d, run);
   d.dueAt = d.bypass ? Math.min(ctx.due, d.bypass.until) : ctx.due;
@@ -82,6 +85,17 @@ export function stepInterlock(ci: CompiledInterlock, rec: InterlockRecord, run: 
   if (ci.permissive) stepPermissive(def, raw, d, run);
   if (plc && ci.hardCause) confirmPlcTrip(ci, ci.hardCause, plc, raw, word, d, run);
   return recordOf(rec, d);
+}
+
+/**
+ * An interlock whose devices have not delivered their first data (the quiet boot): its cause is not looked
+ * at — no value has arrived to judge, so nothing trips and no not-Good time runs — and it is not permitted
+ * (interlock-status.ts). Its timers start afresh with the first data.
+ */
+function waitingRecord(rec: InterlockRecord, waitingFor: string): InterlockRecord {
+  if (rec.waitingFor === waitingFor && rec.cause === "unknown" && !rec.missing && rec.dueAt === Infinity) return rec;
+  // Not "missing" either: a waiting interlock is shown as waiting (no permissive alarm for "no data yet").
+  return { ...rec, cause: "unknown", trueSince: null, unsafeSince: null, missing: false, hard: false, confirmSince: null, waitingFor, dueAt: Infinity };
 }
 
 /** The interlock's bit in the PLC's trip word is set (a word that is not Good sets no bit). */
@@ -189,8 +203,9 @@ function notConfirmed(def: InterlockDef, plc: PlcTrip, causeSince: number, word:
 
 /** `rec` when the step changed nothing (the caller keeps the state object), else the new record. */
 function recordOf(rec: InterlockRecord, d: RecordDraft): InterlockRecord {
-  const { cause, trueSince, unsafeSince, latched, missing, since, snapshot, bypass, hard, confirmSince, plcBit, dueAt } = d;
+  const { cause, trueSince, unsafeSince, latched, missing, since, snapshot, bypass, hard, confirmSince, plcBit, waitingFor, dueAt } = d;
   if (
+    waitingFor === rec.waitingFor &&
     cause === rec.cause &&
     trueSince === rec.trueSince &&
     unsafeSince === rec.unsafeSince &&
@@ -206,5 +221,5 @@ function recordOf(rec: InterlockRecord, d: RecordDraft): InterlockRecord {
   ) {
     return rec;
   }
-  return { id: rec.id, cause, trueSince, unsafeSince, latched, missing, since, snapshot, bypass, hard, confirmSince, plcBit, dueAt };
+  return { id: rec.id, cause, trueSince, unsafeSince, latched, missing, since, snapshot, bypass, hard, confirmSince, plcBit, waitingFor, dueAt };
 }

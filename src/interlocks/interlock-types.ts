@@ -17,8 +17,17 @@ export interface InterlockInputs {
   readonly line: { readonly running: boolean; readonly heating?: boolean };
   /** The loaded recipe: verified by read-back, and its parameters (INTERLOCK_RECIPE_PARAMETERS names). */
   readonly recipe: { readonly verified: boolean; readonly params: Readonly<Record<string, number>> } | null;
-  /** Per device id; a device that is missing counts as stale. */
-  readonly heartbeats: Readonly<Record<string, { readonly stale: boolean }>>;
+  /**
+   * Per device id; a device that is missing counts as stale. `unknown`: stale because the heartbeat value is
+   * not Good (a late poll, a link lost) — the PLC may be alive; a frozen counter is stale and known.
+   */
+  readonly heartbeats: Readonly<Record<string, { readonly stale: boolean; readonly unknown?: boolean }>>;
+  /**
+   * Interlocks waiting for the first data of a device they read (interlock id → the devices, e.g.
+   * "htr-plc, line-plc"), during the quiet boot: such an interlock is not evaluated — it neither trips nor
+   * is permitted — until the devices have delivered. Absent or empty once every device has delivered.
+   */
+  readonly waiting?: ReadonlyMap<string, string>;
 }
 
 // ── State, actions and events ───────────────────────────────────────────────────────────────────────────
@@ -82,6 +91,8 @@ export interface InterlockRecord {
   readonly plcBit: boolean;
   /** Waiting since then for the PLC's trip bit. */
   readonly confirmSince: number | null;
+  /** Waiting for the first data of these devices (the quiet boot): not evaluated, not permitted. */
+  readonly waitingFor: string | null;
   /** Earliest time the verdict may change with no input changing (0 before the first evaluation). */
   readonly dueAt: number;
 }

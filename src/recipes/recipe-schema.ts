@@ -75,6 +75,9 @@ const rinseSchema = z
     waterFlowLpm: positive("DI-water flow of the NaCl rinse, L/min."),
     minWaterFlowLpm: positive("Rinse flow below which the rinse counts as not flowing, L/min."),
     conductivityEndpointUsCm: positive("Rinse is done when effluent conductivity is below this, µS/cm."),
+    maxEffluentConductivityUsCm: positive(
+      "Highest rinse effluent conductivity accepted while product is rinsed (the per-metre record's RINSE-CONDUCTIVITY-HIGH), µS/cm. Absent: recorded, not judged (conductivityEndpointUsCm is the stop flush's endpoint).",
+    ).optional(),
     dryerTempK: positive("Dryer air temperature, K."),
   })
   .describe("NaCl rinse and dryer.");

@@ -200,6 +200,11 @@ export class RecipeService {
     return "message" in geometry ? undefined : sequenceParamsOf(this.loaded, geometry);
   }
 
+  /** The recipe downloaded and verified in the PLC now (undefined: none, or not verified). */
+  loadedRecipe(): Recipe | undefined {
+    return this.isVerified() ? this.loaded : undefined;
+  }
+
   /** The loaded recipe's values the interlocks refer to (e.g. peakTempK for IL-02); empty when none. */
   interlockParams(): Partial<Record<InterlockRecipeParameter, number>> {
     return this.loaded ? interlockParamsOf(this.loaded) : {};

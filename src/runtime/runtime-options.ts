@@ -11,6 +11,7 @@ import type { Logger } from "../core/logger.js";
 import type { DeviceDriver } from "../drivers/driver-port.js";
 import type { ResampleOptions } from "../historian/historian-schema.js";
 import type { HistorianService } from "../historian/historian-service.js";
+import type { RollService } from "../control/roll-service.js";
 import type { RecipeService } from "../recipes/recipe-service.js";
 import type { OperationRunner } from "../server/operation-port.js";
 import type { VirtualPlantService } from "../sim/virtual-plant-service.js";
@@ -68,6 +69,8 @@ export interface Runtime {
   readonly line: LineService;
   readonly interlocks: InterlockService;
   readonly recipes: RecipeService;
+  /** The roll record: rolls begun and ended with the line, the per-metre segment records (null: the line's config has no place for it). */
+  readonly rolls: RollService | null;
   readonly alarms: AlarmService;
   /** Operators' actions, for REST and the socket gateway alike. */
   readonly operations: OperationRunner;
@@ -84,7 +87,7 @@ export interface Runtime {
    * adminPassword, the generated admin password (print it once; it is stored only as a hash).
    */
   start(): Promise<{ url: string; generatedAdminPassword: string | null }>;
-  /** Resolves true once every device is OK, false if `timeoutMs` passes first. */
+  /** Resolves true once every device is OK and none is still settling after its first data (the line may start), false if `timeoutMs` passes first. */
   waitForDevices(timeoutMs: number): Promise<boolean>;
   /** Stops everything; idempotent. */
   stop(): Promise<void>;

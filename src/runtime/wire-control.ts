@@ -19,6 +19,8 @@ import { createDriver } from "../drivers/create-driver.js";
 import type { DeviceDriver } from "../drivers/driver-port.js";
 import { stalenessReferenceByDevice } from "../drivers/staleness-reference.js";
 import { TagRouter } from "../drivers/tag-router.js";
+import { scadaHeartbeatTargets } from "../control/scada-heartbeat-count.js";
+import { ScadaHeartbeatWriter } from "../control/scada-heartbeat-writer.js";
 import { RecipeCatalog } from "../recipes/recipe-catalog.js";
 import { il02LimitRefOf } from "../recipes/recipe-preview.js";
 import { RecipeService } from "../recipes/recipe-service.js";
@@ -26,6 +28,7 @@ import { createMetrics } from "../server/metrics.js";
 import { LineSnapshotStore } from "../stores/line-snapshot-store.js";
 import type { RecipeStore } from "../stores/recipe-store.js";
 import { SqliteRecipeVersionStore } from "../stores/recipe-version-store.js";
+import { FirstDataWatch } from "../tags/first-data-watch.js";
 import { HeartbeatMonitor } from "../tags/heartbeat-monitor.js";
 import { TagTable } from "../tags/tag-table.js";
 
@@ -45,6 +48,8 @@ export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeS
   const listenerFlood = new FloodGate(LISTENER_ERROR_LOG_MS, () => clock.now());
   const tags = new TagTable(config.tags, clock, {
     deviceReferenceMs: stalenessReferenceByDevice(config.devices, config.tags),
+    // The staleness check runs every 50 ms: a gap of 250 ms is the SCADA stalled, not the PLCs.
+    observerStallMs: 250,
     onListenerError: (listener, err, change) => {
       const suppressed = listenerFlood.pass(listener);
       if (suppressed >= 0) listenerLog.error({ err, listener, tag: change.name, suppressed }, `tag listener '${listener}' threw`);
@@ -58,6 +63,8 @@ export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeS
   }
   // One router of reads and writes, tag → device → driver: recipes, the line's machines and the trip path.
   const router = new TagRouter(drivers, config.tags);
+  // The SCADA's heartbeat to each PLC's watchdog (devices.yaml scadaHeartbeat; docs/plc-watchdog.md).
+  const scadaHeartbeat = new ScadaHeartbeatWriter({ targets: scadaHeartbeatTargets(config.devices, config.tags), writer: router, clock, logger });
   // Recipe versions (review, signed approval) in <data>/scada.db; the shipped files seed v1 on first start.
   const versionStore = SqliteRecipeVersionStore.open(ctx.dataDir);
   const catalog = new RecipeCatalog({ files: ctx.recipeStore, versions: versionStore, line: config, preview: { il02Limit: il02LimitRefOf(config.interlocks) }, clock });
@@ -68,12 +75,18 @@ export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeS
     // The line tick looks every 50 ms: a gap of 250 ms is the SCADA stalled, not the PLC.
     { observerStallMs: 250 },
   );
+  // The quiet boot: until a device delivers its first data, its interlocks wait and its alarms are not judged.
+  const firstData = new FirstDataWatch(
+    config.devices.map((d) => ({ id: d.id, heartbeatTag: d.heartbeatTag, tags: config.tags.filter((t) => t.device === d.id).map((t) => t.name) })),
+    clock.now(),
+  );
   const interlocks = new InterlockService({
     defs: config.interlocks,
     tags,
     writer: router,
     recipe: () => (recipes.status().alloy === null ? null : { verified: recipes.isVerified(), params: recipes.interlockParams() }),
     heartbeats,
+    firstData,
     clock,
     logger,
   });
@@ -96,6 +109,7 @@ export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeS
     interlocks,
     line,
     devices: () => drivers.map((d) => d.health()),
+    firstData,
     ...ctx.watch,
     targets: () => deviationTargets(recipes.interlockParams().peakTempK, (name) => tags.get(name)?.value),
     clock,
@@ -105,5 +119,5 @@ export function wireControl(config: ScadaConfig, ctx: { dataDir: string; recipeS
   // and the socket gateway subscribes last, when the HTTP component starts.
   tags.onChange((c) => interlocks.onTagChange(c), "interlocks");
   tags.onChange((c) => alarms.onTagChange(c), "alarms");
-  return { tags, drivers, metrics, recipes, catalog, recipeVersions, interlocks, line, alarms, alarmDefs };
+  return { tags, drivers, metrics, recipes, catalog, recipeVersions, scadaHeartbeat, interlocks, line, alarms, alarmDefs };
 }

@@ -20,6 +20,7 @@ import type { AlarmDefs } from "../alarms/alarm-schema.js";
 import type { RecipeCatalog } from "../recipes/recipe-catalog.js";
 import type { RecipeService } from "../recipes/recipe-service.js";
 import { sessionAccessPolicy } from "../server/access-policy.js";
+import type { RollControl } from "../server/roll-routes.js";
 import { createApp } from "../server/app.js";
 import type { ScadaMetrics } from "../server/metrics.js";
 import { createOperationRunner } from "../server/operations.js";
@@ -35,6 +36,7 @@ export interface HttpWiring {
   readonly interlocks: InterlockService;
   readonly recipes: RecipeService;
   readonly catalog: RecipeCatalog;
+  readonly rolls?: RollControl;
   readonly alarms: AlarmService;
   readonly alarmDefs: AlarmDefs;
   readonly historian: HistorianService | null;
@@ -55,6 +57,7 @@ export function wireHttp(w: HttpWiring, listen: { port: number; host: string; ga
     alarms: w.alarms,
     recipes: w.recipes,
     recipeVersions: w.catalog,
+    ...(w.rolls ? { rolls: w.rolls } : {}),
     ...(sim ? { sim } : {}),
     sessions: w.auth,
     audit: w.audit,
@@ -69,6 +72,7 @@ export function wireHttp(w: HttpWiring, listen: { port: number; host: string; ga
     interlocks: w.interlocks,
     recipes: w.recipes,
     recipeVersions: w.catalog,
+    ...(w.rolls ? { rolls: w.rolls } : {}),
     alarms: w.alarms,
     alarmHistory: queries,
     ...(historian ? { history: queries } : {}),

@@ -10,6 +10,7 @@ import { requirePermission } from "./require-permission.js";
 import { type InterlockControl, interlockRoutes } from "./interlock-routes.js";
 import { type LineControl, lineRoutes } from "./line-routes.js";
 import { type RecipeControl, type RecipeVersionControl, recipeRoutes } from "./recipe-routes.js";
+import { type RollControl, rollRoutes } from "./roll-routes.js";
 import { type SimControl, simRoutes } from "./sim-routes.js";
 import { type CurrentTagValues, tagRoutes } from "./tag-routes.js";
 import { type AlarmControl, type AlarmHistoryControl, alarmRoutes } from "./alarm-routes.js";
@@ -39,6 +40,8 @@ export interface AppDeps {
   readonly recipes?: RecipeControl;
   /** Recipe versions, review and approval, diff and preview (the recipe catalog). */
   readonly recipeVersions?: RecipeVersionControl;
+  /** Rolls, the per-metre record, lab results, the roll report, OEE. */
+  readonly rolls?: RollControl;
   readonly alarms?: AlarmControl;
   /** Alarm history and KPIs (they answer 503 without a historian); with `alarms`. */
   readonly alarmHistory?: AlarmHistoryControl;
@@ -84,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.line) app.use(lineRoutes(deps.line, deps.policy, deps.operations));
   if (deps.interlocks) app.use(interlockRoutes(deps.interlocks, deps.policy, deps.operations));
   if (deps.recipes) app.use(recipeRoutes(deps.recipes, deps.policy, deps.operations, deps.recipeVersions));
+  if (deps.rolls) app.use(rollRoutes(deps.rolls, deps.policy, deps.operations));
   if (deps.alarms && deps.alarmHistory) app.use(alarmRoutes(deps.alarms, deps.alarmHistory, deps.policy, () => deps.health.now(), deps.operations));
   if (deps.history) app.use(historyRoutes(deps.history, (name) => deps.tags.get(name) !== undefined, deps.policy, () => deps.health.now()));
   if (deps.audit) app.use(auditRoutes(deps.audit, deps.policy, () => deps.health.now()));

@@ -13,6 +13,7 @@ import type { AlarmControl } from "./alarm-routes.js";
 import type { InterlockControl } from "./interlock-routes.js";
 import type { LineControl } from "./line-routes.js";
 import type { RecipeControl, RecipeVersionControl } from "./recipe-routes.js";
+import type { RollControl } from "./roll-routes.js";
 import type { SimControl } from "./sim-routes.js";
 
 /** Where operation records go (the audit trail). Throws when it cannot record. */
@@ -28,6 +29,7 @@ export interface OperationDeps {
   readonly alarms?: AlarmControl;
   readonly recipes?: RecipeControl;
   readonly recipeVersions?: RecipeVersionControl;
+  readonly rolls?: RollControl;
   readonly sim?: SimControl;
   readonly sessions: Pick<SessionPort, "verifyPassword">;
   readonly audit: AuditSink;

@@ -12,6 +12,7 @@ import type { LineControl } from "./line-routes.js";
 import type { OperationChannel, OperationRunner } from "./operation-port.js";
 import { type OperationDef, type OperationDeps, type Outcome, empty, id, need, op, reasonText, signature, withoutInput } from "./operation-def.js";
 import { RECIPE_VERSION_OPERATIONS } from "./recipe-operations.js";
+import { ROLL_OPERATIONS, lotNumber } from "./roll-operations.js";
 import type { Ack, OperationName } from "./socket-contract.js";
 
 const STOP_COMMANDS: readonly string[] = ["stop", "abort"];
@@ -61,6 +62,7 @@ function interlockSummary(interlocks: InterlockControl): { tripped: readonly str
  */
 export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } = {
   ...RECIPE_VERSION_OPERATIONS,
+  ...ROLL_OPERATIONS,
   "line.mode": op({
     action: "line.mode",
     permission: "line:mode",
@@ -81,17 +83,30 @@ export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } 
     input: z.strictObject({
       command: z.enum(PACKML_COMMANDS),
       recipe: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "must be a recipe name such as BiSb").optional(),
+      lot: lotNumber.optional(),
     }),
     target: () => "line",
     neverBlocked: (i) => STOP_COMMANDS.includes(i.command),
     run: async (deps, i, actor) => {
       const line = need(deps.line, "line control");
       const before = lineState(line);
+      if (i.lot !== undefined && i.command !== "start") throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "a lot goes with the start command only");
+      // The roll a start begins takes its lot (checked against the recipe's pattern before anything moves).
+      if (i.lot !== undefined && !deps.rolls) throw new ScadaError("SCADA_ERR_HTTP_BAD_REQUEST", "this line keeps no roll record (line.yaml has no place for it): a lot has nowhere to go");
+      const rolls = i.command === "start" ? deps.rolls : undefined;
+      const prepared = rolls?.prepareStart(i.lot, i.recipe, actorName(actor));
+      if (prepared && !prepared.ok) throw new ScadaError(prepared.code, prepared.message);
       const outcome = await line.command({ command: i.command, ...(i.recipe ? { recipe: i.recipe } : {}), by: actorName(actor) });
       if (!outcome.accepted) {
+        rolls?.cancelStart();
         throw new ScadaError("SCADA_ERR_LINE_COMMAND_REFUSED", `${i.command} refused: ${outcome.reason ?? "not allowed"}`, { state: outcome.state });
       }
-      return { result: outcome, oldValue: before, newValue: { command: i.command, ...(i.recipe ? { recipe: i.recipe } : {}), state: outcome.state } };
+      const roll = rolls?.currentId() ?? null;
+      return {
+        result: { ...outcome, ...(roll ? { roll } : {}) },
+        oldValue: before,
+        newValue: { command: i.command, ...(i.recipe ? { recipe: i.recipe } : {}), ...(i.lot ? { lot: i.lot } : {}), ...(roll ? { roll } : {}), state: outcome.state },
+      };
     },
   }),
   "alarm.ack": op(alarmOp("alarm.ack", "alarms:ack")),

@@ -12,6 +12,8 @@
  *
  * Self-contained on purpose (no imports from the server's modules), so the browser bundle stays small.
  */
+import type { LabResultInput } from "./roll-contract.js";
+export type { CurrentRollJson, LabResultInput, LabResultJson, RollJson, SegmentJson, SegmentVerdictJson } from "./roll-contract.js";
 
 export type RoleName = "viewer" | "operator" | "engineer" | "qa" | "admin";
 export type Quality = "Good" | "Uncertain" | "Bad";
@@ -65,7 +67,14 @@ export interface RecipeTransitionInput {
 export interface OperationInputs {
   /** The unit mode, in a wait state (Stopped, Idle, Complete, Aborted): Maintenance runs recipe trials. */
   "line.mode": { mode: "Production" | "Maintenance" | "Manual" };
-  "line.command": { command: "reset" | "start" | "stop" | "hold" | "unhold" | "suspend" | "unsuspend" | "abort" | "clear"; recipe?: string };
+  /** `lot`: the precursor lot of the roll a start begins (checked against the recipe's lotIdPattern). */
+  "line.command": { command: "reset" | "start" | "stop" | "hold" | "unhold" | "suspend" | "unsuspend" | "abort" | "clear"; recipe?: string; lot?: string };
+  /** Ends the open roll and begins a new one (a roll change), with its precursor lot. */
+  "roll.new": { lot?: string };
+  /** A lab result for a sample cut at `atM` of a roll, with QA's disposition of the stretch it stands for. */
+  "roll.lab-result": LabResultInput;
+  /** Splits an ended roll into children at these metres (segment boundaries). */
+  "roll.split": { rollId: string; atM: number[] };
   "alarm.ack": { id: string };
   "alarm.shelve": { id: string; minutes: number; reason: string };
   "alarm.unshelve": { id: string };
@@ -167,8 +176,10 @@ export interface InterlockJson {
   readonly title: string;
   readonly kind: string;
   readonly severity: string;
-  readonly state: "healthy" | "tripped" | "latched" | "bypassed" | "permissive-missing";
+  readonly state: "healthy" | "tripped" | "latched" | "bypassed" | "permissive-missing" | "waiting";
   readonly cause: string;
+  /** The devices whose first data it waits for after a (re)start, e.g. "htr-plc"; null once they delivered. */
+  readonly waitingFor?: string | null;
   readonly firstOut: boolean;
   readonly since: number | null;
   /** The cause at the last change (trip, clear, permissive lost). */

@@ -28,23 +28,40 @@ export interface SocketTagPushDeps {
   readonly scheduler: SocketScheduler;
   /** Batch time stamps (`TagBatch.t`, epoch ms). */
   readonly clock: Clock;
-  /** At most one batch per subscription group per tick (ms). */
+  /** The longest spacing between batches (ms): the spacing a loaded gateway settles at. */
   readonly tickMs: number;
+  /**
+   * The shortest spacing between batches (ms), while pushing is cheap; unset: always `tickMs`. Between the two
+   * the spacing follows what a flush costs: cost / PUSH_DUTY, so pushing never takes more than that share of
+   * the event loop, and batches grow only under load.
+   */
+  readonly minGapMs?: number;
   readonly metrics: Pick<SocketMetrics, "emitted" | "delivered">;
 }
 
 /**
  * Tag deltas to the subscribed sockets. A change marks the tag (only if someone subscribes to it); a flush
- * sends at most one batch per tick per subscription group, as soon as the tick allows: an isolated change
- * goes out at once (after the I/O callbacks already queued, so a burst read together is one batch), a
- * stream of changes once per tick. Cost per flush: that of `TagDeltaBatcher.drain` plus one emit per group
- * touched and per socket that has just subscribed.
+ * sends at most one batch per subscription group, as soon as the spacing allows: an isolated change goes out
+ * at once (after the I/O callbacks already queued, so a burst read together is one batch), a stream of
+ * changes once per spacing. The spacing adapts to load: a flush that cost c ms is followed by at least
+ * c / PUSH_DUTY ms (an exponentially weighted mean of the last flushes), never less than `minGapMs` nor more
+ * than `tickMs` — at the line's normal change rate a change reaches the sockets within a few ms; with many
+ * clients or a flood of changes the batches grow, and throughput with them. Cost per flush: that of
+ * `TagDeltaBatcher.drain` plus one emit per group touched and per socket that has just subscribed, plus two
+ * clock reads.
  */
+/** The share of the event loop the tag push may take: a flush costing c ms is spaced c / PUSH_DUTY from the next. */
+export const PUSH_DUTY = 0.1;
+/** Weight of the newest flush in the mean flush cost. */
+const COST_WEIGHT = 0.2;
+
 export class SocketTagPush {
   private readonly batcher: TagDeltaBatcher;
   private readonly offChange: () => void;
   private pending: Cancel | undefined;
   private lastFlush = -Infinity;
+  /** Mean cost of a flush, ms (EWMA). */
+  private flushCostMs = 0;
   private closed = false;
 
   constructor(private readonly deps: SocketTagPushDeps) {
@@ -90,15 +107,31 @@ export class SocketTagPush {
   private schedule(): void {
     if (this.pending || this.closed) return;
     const { scheduler } = this.deps;
-    const wait = this.lastFlush + this.deps.tickMs - scheduler.now();
+    const wait = this.lastFlush + this.gapMs() - scheduler.now();
     this.pending = wait <= 0 ? scheduler.soon(this.flush) : scheduler.after(wait, this.flush);
+  }
+
+  /** The spacing now: the fixed tick, or (with minGapMs) what the flushes cost, within [minGapMs, tickMs]. */
+  private gapMs(): number {
+    const { minGapMs, tickMs } = this.deps;
+    if (minGapMs === undefined || minGapMs >= tickMs) return tickMs;
+    return Math.min(tickMs, Math.max(minGapMs, this.flushCostMs / PUSH_DUTY));
   }
 
   private readonly flush = (): void => {
     this.pending = undefined;
     if (this.closed) return;
-    const { outlet, metrics } = this.deps;
-    this.lastFlush = this.deps.scheduler.now();
+    const { outlet, metrics, scheduler } = this.deps;
+    const started = scheduler.now();
+    this.lastFlush = started;
+    try {
+      this.send(outlet, metrics);
+    } finally {
+      this.flushCostMs += COST_WEIGHT * (scheduler.now() - started - this.flushCostMs);
+    }
+  };
+
+  private send(outlet: TagPushOutlet, metrics: SocketTagPushDeps["metrics"]): void {
     const out = this.batcher.drain(this.deps.clock.now());
     let delivered = 0;
     for (const g of out.groups) {
@@ -111,5 +144,5 @@ export class SocketTagPush {
       delivered++;
     }
     metrics.delivered(delivered);
-  };
+  }
 }

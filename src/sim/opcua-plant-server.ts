@@ -168,7 +168,9 @@ class PlantServer implements OpcuaPlantServer {
                 username === user.username && password === (process.env[user.passwordEnv] ?? ""),
             },
           }),
-      serverCapabilities: { minSupportedSampleRate: PLC_SCAN_MS },
+      // 0: an exception-based item (the trip path's tags) gets every change, at most one per PLC scan, with
+      // no coalescing window; periodic items are sampled no faster than the scan (the variables' minimum).
+      serverCapabilities: { minSupportedSampleRate: 0 },
       buildInfo: { productName: `HTR virtual plant ${device.id}`, manufacturerName: "htr-scada sim" },
       serverInfo: { applicationUri: `urn:htr-scada:sim:${device.id}`, productUri: "urn:htr-scada:sim" },
     });
@@ -227,7 +229,7 @@ class PlantServer implements OpcuaPlantServer {
       throw new Error(`tag ${s.tag.name}: NodeId ${s.tag.nodeId} is not in namespace ${namespace.index}`);
     }
     const access = s.tag.writable ? "CurrentRead | CurrentWrite" : "CurrentRead";
-    return namespace.addVariable({
+    const variable = namespace.addVariable({
       organizedBy: folder,
       nodeId,
       browseName: String(nodeId.value),
@@ -235,13 +237,21 @@ class PlantServer implements OpcuaPlantServer {
       dataType: s.dataType,
       accessLevel: access,
       userAccessLevel: access,
-      // the PLC's value changes once per scan: nothing is gained by sampling it faster
-      minimumSamplingInterval: PLC_SCAN_MS,
-      value: {
+      // The PLC's value changes once per scan: nothing is gained by sampling it faster. The trip path's tags
+      // (sampling: exception) are served exception-based: each scan's change is notified as it is made.
+      minimumSamplingInterval: s.tag.sampling === "exception" ? 0 : PLC_SCAN_MS,
+    });
+    // Bound after creation: node-opcua warns (W31) about a getter on a variable sampled at 0 ms, because a bare
+    // getter never reports a change by itself; this one does — publishScan pushes every change with
+    // setValueFromSource, which is what an exception-sampled item is notified of.
+    variable.bindVariable(
+      {
         timestamped_get: () => s.dataValue,
         timestamped_set: (dataValue: DataValue) => Promise.resolve(this.writeFromClient(s, dataValue)),
       },
-    });
+      true,
+    );
+    return variable;
   }
 
   /** A client write: hand it to the plant; the variable then shows what the plant holds (refused or not). */

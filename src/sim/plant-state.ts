@@ -6,6 +6,7 @@
 import { HTR_ZONE } from "../process/htr-zone.js";
 import { MODE, PHASE, type ProfileMemory, type ProfileOutputs } from "../process/profile-controller.js";
 import { type FaultFlags, noFaults } from "./plant-faults.js";
+import { type ScadaWatchdogMemory, initialScadaWatchdog } from "./scada-watchdog.js";
 
 // ─── Plant-wide facts (PROCESS.md and plc-config/line.yaml) ────────────────────────────────────────────
 
@@ -37,10 +38,19 @@ export const PLANT = {
 // htr.profile_phase and htr.mode: PHASE and MODE of src/process/profile-controller.ts.
 
 /** htr.trip_word bits. */
-export const TRIP_BIT = { overTemp: 1 << 0, door: 1 << 1, estop: 1 << 2, o2: 1 << 3, overCurrent: 1 << 4 } as const;
+export const TRIP_BIT = { overTemp: 1 << 0, door: 1 << 1, estop: 1 << 2, o2: 1 << 3, overCurrent: 1 << 4, scadaLost: 1 << 5 } as const;
 
 /** htr.first_out codes. */
-export const FIRST_OUT = { none: 0, overTemp: 1, door: 2, estop: 3, o2: 4, overCurrent: 5 } as const;
+export const FIRST_OUT = { none: 0, overTemp: 1, door: 2, estop: 3, o2: 4, overCurrent: 5, scadaLost: 6 } as const;
+
+/** line-plc.trip_word bits. */
+export const LINE_TRIP_BIT = { scadaLost: 1 << 0 } as const;
+
+/** line-plc.first_out codes. */
+export const LINE_FIRST_OUT = { none: 0, scadaLost: 1 } as const;
+
+/** The PLCs' SCADA watchdog timeout unless the plant is told otherwise (devices.yaml scadaHeartbeat.timeoutMs), ms. */
+export const SCADA_WATCHDOG_TIMEOUT_MS = 1000;
 
 // ─── Default setpoints (PROCESS.md: the paper's BiSb profile and the line's design values) ─────────────
 
@@ -133,13 +143,18 @@ export interface HtrPlcMemory extends ProfileMemory, ProfileOutputs {
   readonly quenchGasOn: boolean;
   readonly quenchGasFlowSpLpm: number;
   readonly coolantOn: boolean;
+  /** The SCADA's heartbeat counter (htr-plc.scada_heartbeat): the watchdog watches it change. */
+  readonly scadaHeartbeat: number;
   // status
   readonly tripWord: number;
   readonly firstOut: number;
   readonly heartbeat: number;
+  /** The watchdog sees the SCADA heartbeat (armed, changed within the timeout): htr-plc.scada_heartbeat_ok. */
+  readonly scadaOk: boolean;
   // internal
   /** Plant ms accumulated towards the next heartbeat increment. */
   readonly heartbeatAccMs: number;
+  readonly scadaWatchdog: ScadaWatchdogMemory;
   /** Output to the gas knife valve (SCADA request, or the PLC's own quench in the cool phase). */
   readonly knifeOpen: boolean;
 }
@@ -159,6 +174,10 @@ export interface LinePlcMemory {
   readonly dryerOn: boolean;
   readonly waterFlowSpLpm: number;
   readonly dryerTempSpK: number;
+  /** The SCADA's heartbeat counter (line-plc.scada_heartbeat): the watchdog watches it change. */
+  readonly scadaHeartbeat: number;
+  /** Reset the latched trips (line-plc.trip_reset; the PLC clears it). */
+  readonly tripReset: boolean;
   // status
   readonly drivesRunning: boolean;
   readonly indexing: boolean;
@@ -166,8 +185,14 @@ export interface LinePlcMemory {
   readonly pumpRunning: boolean;
   readonly dryerRunning: boolean;
   readonly heartbeat: number;
+  /** Latched trips (line-plc.trip_word, LINE_TRIP_BIT) and the first of them (line-plc.first_out, LINE_FIRST_OUT). */
+  readonly tripWord: number;
+  readonly firstOut: number;
+  /** The watchdog sees the SCADA heartbeat (armed, changed within the timeout): line-plc.scada_heartbeat_ok. */
+  readonly scadaOk: boolean;
   // internal
   readonly heartbeatAccMs: number;
+  readonly scadaWatchdog: ScadaWatchdogMemory;
   /** Encoder position the running index move ends at, m. */
   readonly indexTargetM: number;
 }
@@ -259,10 +284,13 @@ export function initialPlantState(seed: number): PlantState {
       heaterOn: false,
       phase: PHASE.off,
       pulseCount: 0,
+      scadaHeartbeat: 0,
       tripWord: 0,
       firstOut: FIRST_OUT.none,
       heartbeat: 0,
+      scadaOk: false,
       heartbeatAccMs: 0,
+      scadaWatchdog: initialScadaWatchdog(SCADA_WATCHDOG_TIMEOUT_MS),
       activeMode: DEFAULTS.mode,
       phaseElapsedMs: 0,
       rampStartK: PLANT.ambientK,
@@ -285,13 +313,19 @@ export function initialPlantState(seed: number): PlantState {
       dryerOn: false,
       waterFlowSpLpm: DEFAULTS.waterFlowSpLpm,
       dryerTempSpK: DEFAULTS.dryerTempSpK,
+      scadaHeartbeat: 0,
+      tripReset: false,
       drivesRunning: false,
       indexing: false,
       doserRunning: false,
       pumpRunning: false,
       dryerRunning: false,
       heartbeat: 0,
+      tripWord: 0,
+      firstOut: LINE_FIRST_OUT.none,
+      scadaOk: false,
       heartbeatAccMs: 0,
+      scadaWatchdog: initialScadaWatchdog(SCADA_WATCHDOG_TIMEOUT_MS),
       indexTargetM: 0,
     },
   };
@@ -310,5 +344,20 @@ export function purgedPlantState(seed: number): PlantState {
     ...s,
     physics: { ...s.physics, o2Ppm: PURGED_O2_PPM, arFlowLpm: DEFAULTS.arFlowSpLpm },
     sensors: { ...s.sensors, o2Ppm: PURGED_O2_PPM, arFlowLpm: DEFAULTS.arFlowSpLpm },
+  };
+}
+
+/** The SCADA watchdog timeouts of both PLCs, ms (a PLC parameter; default SCADA_WATCHDOG_TIMEOUT_MS). */
+export interface ScadaWatchdogTimeouts {
+  readonly htr?: number;
+  readonly line?: number;
+}
+
+/** The state with the PLCs' SCADA watchdog timeouts set (the plant at start, before any scan). */
+export function withScadaWatchdogTimeouts(s: PlantState, timeouts: ScadaWatchdogTimeouts): PlantState {
+  return {
+    ...s,
+    htr: timeouts.htr === undefined ? s.htr : { ...s.htr, scadaWatchdog: initialScadaWatchdog(timeouts.htr, s.htr.scadaHeartbeat) },
+    line: timeouts.line === undefined ? s.line : { ...s.line, scadaWatchdog: initialScadaWatchdog(timeouts.line, s.line.scadaHeartbeat) },
   };
 }

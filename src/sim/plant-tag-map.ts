@@ -65,6 +65,11 @@ const BINDINGS: Readonly<Record<string, TagBinding>> = {
   "feed.drives_running": bool((s) => s.line.drivesRunning),
   "feed.indexing": bool((s) => s.line.indexing),
   "line-plc.heartbeat": num((s) => s.line.heartbeat),
+  "line-plc.scada_heartbeat": lineNumber("scadaHeartbeat"),
+  "line-plc.scada_heartbeat_ok": bool((s) => s.line.scadaOk),
+  "line-plc.trip_word": num((s) => s.line.tripWord),
+  "line-plc.first_out": num((s) => s.line.firstOut),
+  "line-plc.trip_reset": lineBool("tripReset"),
 
   // ── htr (HTR PLC)
   "htr.web_temp": {
@@ -97,6 +102,8 @@ const BINDINGS: Readonly<Record<string, TagBinding>> = {
   "htr.first_out": num((s) => s.htr.firstOut),
   "htr.trip_reset": htrBool("tripReset"),
   "htr-plc.heartbeat": num((s) => s.htr.heartbeat),
+  "htr-plc.scada_heartbeat": htrNumber("scadaHeartbeat"),
+  "htr-plc.scada_heartbeat_ok": bool((s) => s.htr.scadaOk),
 
   // ── quench (HTR PLC)
   "quench.gas_on": htrBool("quenchGasOn"),
@@ -124,3 +131,9 @@ const BINDINGS: Readonly<Record<string, TagBinding>> = {
 
 /** Every PLC variable of the virtual plant, by tag name. */
 export const PLANT_TAG_MAP: ReadonlyMap<string, TagBinding> = new Map(Object.entries(BINDINGS));
+
+/** The SCADA heartbeat inputs of the PLCs' watchdogs: tag → the PLC memory that holds it. */
+export const SCADA_HEARTBEAT_INPUTS: ReadonlyMap<string, "htr" | "line"> = new Map([
+  ["htr-plc.scada_heartbeat", "htr"],
+  ["line-plc.scada_heartbeat", "line"],
+]);

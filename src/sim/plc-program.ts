@@ -18,12 +18,31 @@
  *     heater_enable, the door, the e-stop or the pyrometer, or a trip aborts a running profile into the cool
  *     phase; the gas knife opens on the SCADA's request or in the cool phase; htr.heater_on is the power
  *     stage's state.
+ *  With step 2, the SCADA watchdog (src/sim/scada-watchdog.ts, docs/plc-watchdog.md): once the SCADA
+ *  heartbeat (htr-plc.scada_heartbeat) has changed at least once, it must change within the timeout while
+ *  heating (heater enabled, heater on, or a profile ramping / holding / at temperature); else trip bit 5
+ *  "SCADA lost" latches like the hard trips (first-out 6) and cuts the heater. While it is latched the PLC
+ *  holds the SCADA's heater enable off, so heating needs the reset and a fresh enable; the reset clears it
+ *  only while the heartbeat runs again. htr-plc.scada_heartbeat_ok: armed and not expired.
  * Line PLC: heartbeat (uint16); drives run on feed.drives_run, index moves on feed.index_cmd (only with the
  * drives not running continuously; consumed by the PLC); the doser runs only while the drives run (or index);
- * rinse pump and dryer on their commands; the e-stop chain stops every motor and aborts an index.
+ * rinse pump and dryer on their commands; the e-stop chain stops every motor and aborts an index. SCADA
+ * watchdog as the HTR PLC's, while running (drives commanded or running, indexing, doser commanded or running):
+ * line-plc.trip_word bit 0 "SCADA lost" latches (first-out 1), stops drives and doser and ends an index (the
+ * web stands); while latched the PLC holds drives_run and doser_on off; line-plc.trip_reset (cleared by the
+ * PLC) clears it while the heartbeat runs again. Rinse pump and dryer keep their commands.
  */
 import { PHASE, type ProfilePermits, overTempTripped, scanProfile } from "../process/profile-controller.js";
-import { FIRST_OUT, type HtrPlcMemory, type LinePlcMemory, type PlantState, TRIP_BIT } from "./plant-state.js";
+import {
+  FIRST_OUT,
+  type HtrPlcMemory,
+  LINE_FIRST_OUT,
+  LINE_TRIP_BIT,
+  type LinePlcMemory,
+  type PlantState,
+  TRIP_BIT,
+} from "./plant-state.js";
+import { type ScadaWatchdogScan, scanScadaWatchdog } from "./scada-watchdog.js";
 
 const UINT32_WRAP = 2 ** 32;
 const UINT16_WRAP = 2 ** 16;
@@ -65,13 +84,22 @@ function firstOutOf(bits: number): number {
     [TRIP_BIT.estop, FIRST_OUT.estop],
     [TRIP_BIT.o2, FIRST_OUT.o2],
     [TRIP_BIT.overCurrent, FIRST_OUT.overCurrent],
+    [TRIP_BIT.scadaLost, FIRST_OUT.scadaLost],
   ];
   for (const [bit, code] of order) if ((bits & bit) !== 0) return code;
   return FIRST_OUT.none;
 }
 
-/** Hard trips: latch their bits, the first one latches first-out; htr.trip_reset clears the bits whose cause is gone. */
-function latchTrips(state: PlantState, pyrometerGood: boolean): { tripWord: number; firstOut: number; newTrip: boolean } {
+/** The HTR PLC is heating, for its SCADA watchdog: heater enabled or on, or a profile ramping, holding or at temperature. */
+function htrHeating(h: HtrPlcMemory): boolean {
+  return h.heaterEnable || h.heaterOn || h.phase === PHASE.ramp || h.phase === PHASE.hold || h.phase === PHASE.atTemperature;
+}
+
+/**
+ * Hard trips (and SCADA lost): latch their bits, the first one latches first-out; htr.trip_reset clears the
+ * bits whose cause is gone — for SCADA lost, once the heartbeat runs again (not merely because heating stopped).
+ */
+function latchTrips(state: PlantState, pyrometerGood: boolean, scada: ScadaWatchdogScan): { tripWord: number; firstOut: number; newTrip: boolean } {
   const h = state.htr;
   const { sensors, physics } = state;
   let causes = 0;
@@ -80,12 +108,13 @@ function latchTrips(state: PlantState, pyrometerGood: boolean): { tripWord: numb
   if (!physics.estopOk) causes |= TRIP_BIT.estop;
   if (h.heaterOn && sensors.o2Ppm > PLC.o2TripPpm) causes |= TRIP_BIT.o2;
   if (physics.supplyCurrentA > PLC.overCurrentTripA) causes |= TRIP_BIT.overCurrent;
+  if (scada.expired && htrHeating(h)) causes |= TRIP_BIT.scadaLost;
   let tripWord = h.tripWord | causes;
   let firstOut = h.firstOut;
   if (h.tripWord === 0 && causes !== 0) firstOut = firstOutOf(causes);
   const newTrip = (causes & ~h.tripWord) !== 0;
   if (h.tripReset) {
-    tripWord &= causes;
+    tripWord &= causes | (scada.running ? 0 : TRIP_BIT.scadaLost);
     if (tripWord === 0) firstOut = FIRST_OUT.none;
   }
   return { tripWord, firstOut, newTrip };
@@ -101,10 +130,12 @@ function scanHtr(state: PlantState, dtS: number): HtrPlcMemory {
   const pyrometerGood = sensors.webTempBad === undefined;
   const webTempK = sensors.webTempK;
 
-  // ── Hard trips, then the permissives.
-  const { tripWord, firstOut, newTrip } = latchTrips(state, pyrometerGood);
+  // ── Hard trips and the SCADA watchdog, then the permissives.
+  const scada = scanScadaWatchdog(h.scadaWatchdog, h.scadaHeartbeat, state.timeMs);
+  const { tripWord, firstOut, newTrip } = latchTrips(state, pyrometerGood, scada);
   const tripped = tripWord !== 0;
-  const heaterEnable = h.heaterEnable && !newTrip;
+  const scadaLost = (tripWord & TRIP_BIT.scadaLost) !== 0;
+  const heaterEnable = h.heaterEnable && !newTrip && !scadaLost;
   const mayKeepHeating = heaterEnable && !tripped && physics.doorClosed && physics.estopOk && pyrometerGood;
   const permits: ProfilePermits = {
     mayKeepHeating,
@@ -125,6 +156,8 @@ function scanHtr(state: PlantState, dtS: number): HtrPlcMemory {
     firstOut,
     heartbeat: hb.count,
     heartbeatAccMs: hb.accMs,
+    scadaOk: scada.running,
+    scadaWatchdog: scada.memory,
     knifeOpen: h.quenchGasOn || profile.phase === PHASE.cool,
   };
 }
@@ -132,34 +165,64 @@ function scanHtr(state: PlantState, dtS: number): HtrPlcMemory {
 /** An index move is done within this of its target, m. */
 const INDEX_DONE_TOLERANCE_M = 1e-9;
 
+/** The line PLC is running, for its SCADA watchdog: drives or doser commanded or running, or an index moving. */
+function lineRunning(l: LinePlcMemory): boolean {
+  return l.drivesRun || l.doserOn || l.drivesRunning || l.doserRunning || l.indexing;
+}
+
+/** The line PLC's SCADA-lost latch: set while running with the heartbeat lost; line-plc.trip_reset clears it once the heartbeat runs. */
+function latchLineTrips(l: LinePlcMemory, scada: ScadaWatchdogScan): { tripWord: number; firstOut: number } {
+  const causes = scada.expired && lineRunning(l) ? LINE_TRIP_BIT.scadaLost : 0;
+  let tripWord = l.tripWord | causes;
+  let firstOut = l.tripWord === 0 && causes !== 0 ? LINE_FIRST_OUT.scadaLost : l.firstOut;
+  if (l.tripReset) {
+    tripWord &= scada.running ? 0 : LINE_TRIP_BIT.scadaLost;
+    if (tripWord === 0) firstOut = LINE_FIRST_OUT.none;
+  }
+  return { tripWord, firstOut };
+}
+
 function scanLine(state: PlantState, dtS: number): LinePlcMemory {
   const l = state.line;
   const { physics } = state;
   const hb = nextHeartbeat(l.heartbeat, l.heartbeatAccMs, Math.round(dtS * 1000), UINT16_WRAP);
   const estopOk = physics.estopOk;
+  const scada = scanScadaWatchdog(l.scadaWatchdog, l.scadaHeartbeat, state.timeMs);
+  const { tripWord, firstOut } = latchLineTrips(l, scada);
+  // SCADA lost holds the web: drives, doser and index stop, and the SCADA's commands are held off.
+  const scadaLost = (tripWord & LINE_TRIP_BIT.scadaLost) !== 0;
+  const drivesRun = l.drivesRun && !scadaLost;
+  const doserOn = l.doserOn && !scadaLost;
 
   let indexing = l.indexing;
   let indexTargetM = l.indexTargetM;
   if (indexing) {
     const arrived = physics.encoderPosM >= indexTargetM - INDEX_DONE_TOLERANCE_M && physics.webSpeedMpm === 0;
-    if (!estopOk || arrived) indexing = false;
-  } else if (l.indexCmd && estopOk && !l.drivesRun) {
+    if (!estopOk || scadaLost || arrived) indexing = false;
+  } else if (l.indexCmd && estopOk && !scadaLost && !drivesRun) {
     indexing = true;
     indexTargetM = physics.encoderPosM + l.indexLengthSpM;
   }
-  const drivesRunning = estopOk && (l.drivesRun || indexing);
+  const drivesRunning = estopOk && (drivesRun || indexing);
 
   return {
     ...l,
+    drivesRun,
+    doserOn,
     indexCmd: false,
+    tripReset: false,
     drivesRunning,
     indexing,
     indexTargetM,
-    doserRunning: estopOk && l.doserOn && drivesRunning,
+    doserRunning: estopOk && doserOn && drivesRunning,
     pumpRunning: estopOk && l.pumpOn,
     dryerRunning: estopOk && l.dryerOn,
     heartbeat: hb.count,
     heartbeatAccMs: hb.accMs,
+    tripWord,
+    firstOut,
+    scadaOk: scada.running,
+    scadaWatchdog: scada.memory,
   };
 }
 

@@ -5,7 +5,9 @@ import type { Logger } from "../core/logger.js";
 import { createModbusPlantServer } from "./modbus-plant-server.js";
 import { createOpcuaPlantServer } from "./opcua-plant-server.js";
 import { PlantRunner } from "./plant-runner.js";
-import { purgedPlantState } from "./plant-state.js";
+import type { DeviceConfig } from "../config/device-schema.js";
+import { type ScadaWatchdogTimeouts, initialPlantState, purgedPlantState, withScadaWatchdogTimeouts } from "./plant-state.js";
+import { SCADA_HEARTBEAT_INPUTS } from "./plant-tag-map.js";
 import { VirtualPlant } from "./virtual-plant.js";
 
 interface PlantServer {
@@ -47,11 +49,22 @@ function portOf(endpoint: string): number {
   return m ? Number(m[1]) : 4840;
 }
 
+/** The virtual PLCs' watchdog timeouts as devices.yaml states them (scadaHeartbeat.timeoutMs of the device whose heartbeat tag the PLC holds). */
+export function scadaWatchdogTimeouts(devices: readonly DeviceConfig[]): ScadaWatchdogTimeouts {
+  const out: { htr?: number; line?: number } = {};
+  for (const d of devices) {
+    const memory = d.scadaHeartbeat === undefined ? undefined : SCADA_HEARTBEAT_INPUTS.get(d.scadaHeartbeat.tag);
+    if (memory !== undefined && d.scadaHeartbeat !== undefined) out[memory] = d.scadaHeartbeat.timeoutMs;
+  }
+  return out;
+}
+
 export async function startVirtualPlant(opts: VirtualPlantOptions): Promise<VirtualPlantService> {
   const log = opts.logger.child({ module: "sim" });
   const host = opts.host ?? "127.0.0.1";
   const seed = opts.seed ?? 1;
-  const plant = new VirtualPlant(opts.config.tags, seed, opts.startPurged ? purgedPlantState(seed) : undefined);
+  const atRest = opts.startPurged ? purgedPlantState(seed) : initialPlantState(seed);
+  const plant = new VirtualPlant(opts.config.tags, seed, withScadaWatchdogTimeouts(atRest, scadaWatchdogTimeouts(opts.config.devices)));
   const runner = new PlantRunner(plant);
   const servers: PlantServer[] = [];
   const endpoints: Record<string, string> = {};

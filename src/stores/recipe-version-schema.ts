@@ -20,6 +20,7 @@
  *
  * Also here: the rows as SQLite hands them out, and how they become the port's records.
  */
+import { appendOnlyTriggers, sqlList } from "./scada-db.js";
 import type Database from "better-sqlite3";
 import type { UnitMode } from "../control/packml-states.js";
 import { RECIPE_STATE_EDGES, RECIPE_VERSION_STATES, type RecipeVersionState, isRecipeVersionState } from "../recipes/recipe-lifecycle.js";
@@ -36,15 +37,9 @@ import {
 export const RECIPE_SCHEMA_AREA = "recipes";
 export const RECIPE_SCHEMA_VERSION = 1;
 
-const list = (values: readonly string[]): string => values.map((v) => `'${v}'`).join(", ");
-const STATES = list(RECIPE_VERSION_STATES);
+const STATES = sqlList(RECIPE_VERSION_STATES);
 const EDGES = RECIPE_STATE_EDGES.map((e) => `(OLD.state = '${e.from}' AND NEW.state = '${e.to}')`).join(" OR ");
 
-const appendOnly = (table: string): string => `
-CREATE TRIGGER IF NOT EXISTS ${table}_no_update BEFORE UPDATE ON ${table}
-BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS ${table}_no_delete BEFORE DELETE ON ${table}
-BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS recipes (
@@ -112,17 +107,17 @@ CREATE TABLE IF NOT EXISTS recipe_loads (
   by TEXT NOT NULL,
   mode TEXT NOT NULL,
   line_state TEXT NOT NULL,
-  verdict TEXT NOT NULL CHECK (verdict IN (${list(RECIPE_LOAD_VERDICTS)})),
+  verdict TEXT NOT NULL CHECK (verdict IN (${sqlList(RECIPE_LOAD_VERDICTS)})),
   trial INTEGER NOT NULL CHECK (trial IN (0, 1)),
   detail TEXT,
   FOREIGN KEY (alloy, version) REFERENCES recipe_versions (alloy, version)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS recipe_loads_version ON recipe_loads (alloy, version);
 
-${appendOnly("recipes")}
-${appendOnly("recipe_history")}
-${appendOnly("recipe_draft_edits")}
-${appendOnly("recipe_loads")}
+${appendOnlyTriggers("recipes")}
+${appendOnlyTriggers("recipe_history")}
+${appendOnlyTriggers("recipe_draft_edits")}
+${appendOnlyTriggers("recipe_loads")}
 
 CREATE TRIGGER IF NOT EXISTS recipe_versions_no_delete BEFORE DELETE ON recipe_versions
 BEGIN SELECT RAISE(ABORT, 'recipe versions are never deleted'); END;

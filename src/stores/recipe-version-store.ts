@@ -8,10 +8,11 @@
  * given (recipe-lifecycle's decideTransition, taken by the caller) except for the state: the version's
  * state is read again inside the transaction, so two reviewers acting at once cannot both succeed.
  */
+import { openScadaDb } from "./scada-db.js";
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { canonicalJson } from "../audit/audit-record.js";
 import { type RecipeVersionState, SUPERSEDED_MEANING, isStateEdge } from "../recipes/recipe-lifecycle.js";
 import type { Recipe } from "../recipes/recipe-schema.js";
@@ -113,11 +114,8 @@ export class SqliteRecipeVersionStore implements RecipeVersionStorePort {
   }
 
   constructor(file: string) {
-    this.db = new Database(file, { timeout: 5000 });
+    this.db = openScadaDb(file);
     try {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = FULL");
-      this.db.pragma("foreign_keys = ON");
       migrateRecipeTables(this.db, file);
       this.stmt = prepare(this.db);
     } catch (err) {

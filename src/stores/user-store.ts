@@ -13,9 +13,10 @@
  *
  * Times are epoch ms. `synchronous = FULL`: a user change the CLI reported done survives a power cut.
  */
+import { openScadaDb } from "./scada-db.js";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { AuditEntry } from "../audit/audit-record.js";
 import { isRole } from "../auth/permissions.js";
 import type { SessionRecord, UserPatch, UserRecord, UserStorePort } from "../auth/user-store-port.js";
@@ -143,10 +144,7 @@ export class SqliteUserStore implements UserStorePort {
   }
 
   constructor(file: string) {
-    this.db = new Database(file, { timeout: 5000 });
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("foreign_keys = ON");
+    this.db = openScadaDb(file);
     const version = this.db.pragma("user_version", { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       this.db.close();

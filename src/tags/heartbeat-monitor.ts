@@ -1,7 +1,13 @@
 import type { TagValue } from "../core/tag-value.js";
 
-/** A heartbeat counter that has not changed for this many of its periods is stale. */
+/** A heartbeat counter that has not changed for this many of its periods is stale… */
 export const HEARTBEAT_STALE_PERIODS = 5;
+/**
+ * …and never sooner than this, ms: the same floor as a value's (STALENESS_FLOOR_MS 250 ms: late after 500 ms,
+ * IL-08 after its 250 ms grace). A 100 ms heartbeat polled by a busy SCADA — the virtual plant in its process,
+ * Modbus polls 200–500 ms late under an HTTP burst — looked frozen after 500 ms and tripped IL-08 at rest.
+ */
+export const HEARTBEAT_STALE_MIN_MS = 750;
 
 interface Beat {
   readonly device: string;
@@ -57,20 +63,20 @@ export class HeartbeatMonitor {
   }
 
   /** Per device: stale or not, with the reason. `good(tag)` tells whether the tag is Good now. */
-  status(now: number, good: (tag: string) => boolean): Record<string, { stale: boolean; reason: string }> {
+  status(now: number, good: (tag: string) => boolean): Record<string, { stale: boolean; unknown?: boolean; reason: string }> {
     const stallMs = this.options.observerStallMs;
     if (stallMs !== undefined && this.lastLookAt !== null && now - this.lastLookAt > stallMs) {
       const credit = now - this.lastLookAt;
       for (const b of this.beats.values()) if (b.lastChangeAt !== null) b.lastChangeAt = Math.min(now, b.lastChangeAt + credit);
     }
     this.lastLookAt = Math.max(this.lastLookAt ?? now, now);
-    const out: Record<string, { stale: boolean; reason: string }> = {};
+    const out: Record<string, { stale: boolean; unknown?: boolean; reason: string }> = {};
     for (const b of this.beats.values()) {
-      if (!good(b.tag)) out[b.device] = { stale: true, reason: `${b.tag} not Good` };
+      if (!good(b.tag)) out[b.device] = { stale: true, unknown: true, reason: `${b.tag} not Good` };
       else if (b.lastChangeAt === null) out[b.device] = { stale: true, reason: `${b.tag} not seen counting yet` };
       else {
         const age = now - b.lastChangeAt;
-        const limit = HEARTBEAT_STALE_PERIODS * b.periodMs;
+        const limit = Math.max(HEARTBEAT_STALE_PERIODS * b.periodMs, HEARTBEAT_STALE_MIN_MS);
         out[b.device] = age > limit ? { stale: true, reason: `${b.tag} frozen for ${age} ms` } : { stale: false, reason: "" };
       }
     }

@@ -64,6 +64,13 @@ export const tagSchema = z.strictObject({
   range: z.strictObject({ min: z.number(), max: z.number() }).optional(),
   /** Expected update period in ms: OPC UA sampling interval, Modbus poll period, staleness reference. */
   updateMs: z.number().int().min(10).max(3_600_000),
+  /**
+   * OPC UA monitoring of this tag: `periodic` (default) samples it every updateMs; `exception` asks the server
+   * for exception-based monitoring (sampling interval 0: a notification for every change the server makes,
+   * with no sampling delay) where the server supports it — for the trip path's tags. updateMs stays the
+   * staleness reference. Ignored for Modbus tags (they are polled).
+   */
+  sampling: z.enum(["periodic", "exception"]).optional(),
   /** Changes smaller than this (engineering units) are not reported. */
   deadband: z.number().min(0).optional(),
   writable: z.boolean().default(false),

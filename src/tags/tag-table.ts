@@ -47,6 +47,13 @@ export interface TagTableOptions {
   readonly deviceReferenceMs?: ReadonlyMap<string, number>;
   /** Told of every listener that throws; the table itself goes on with the next listener either way. */
   readonly onListenerError?: ListenerErrorHook;
+  /**
+   * When checkStaleness is called periodically: a gap between two checks longer than this means the SCADA
+   * itself was stalled (GC, a CPU-bound start-up step, an overloaded host), not the PLCs — the values that
+   * arrived meanwhile are still queued. The stalled time does not count towards a value's age (as in the
+   * heartbeat monitor). Unset: no credit (tests that jump time).
+   */
+  readonly observerStallMs?: number;
 }
 
 /**
@@ -63,6 +70,8 @@ export class TagTable implements TagSink {
   private readonly onListenerError: ListenerErrorHook | undefined;
   private updateCount = 0;
   private changeCount = 0;
+  private readonly observerStallMs: number | undefined;
+  private lastCheckAt: number | null = null;
 
   constructor(
     tags: readonly TagConfig[],
@@ -70,6 +79,7 @@ export class TagTable implements TagSink {
     options: TagTableOptions = {},
   ) {
     this.onListenerError = options.onListenerError;
+    this.observerStallMs = options.observerStallMs;
     const now = clock.now();
     for (const config of tags) {
       const deviceRef = options.deviceReferenceMs?.get(config.device) ?? 0;
@@ -156,6 +166,9 @@ export class TagTable implements TagSink {
 
   /** Degrades the quality of values older than their expected update; call it periodically. */
   checkStaleness(now = this.clock.now()): void {
+    const stall = this.lastCheckAt === null || this.observerStallMs === undefined ? 0 : now - this.lastCheckAt;
+    this.lastCheckAt = Math.max(this.lastCheckAt ?? now, now);
+    if (stall > this.observerStallMs!) for (const slot of this.slots.values()) slot.freshAt = Math.min(now, slot.freshAt + stall);
     for (const slot of this.slots.values()) {
       if (slot.reported.value === null) continue;
       const stale = stalenessQuality(now - slot.freshAt, slot.referenceMs);

@@ -5,6 +5,7 @@ import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.j
 import { testRuntime, waitForTagsGood } from "../helpers/test-runtime.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { type ApiClient, adminClient, newUserClient, setSimFault } from "../helpers/api-client.js";
+import { campaignSeed, seededUniform, shuffled } from "../helpers/seeded-order.js";
 
 interface LineJson {
   state: string;
@@ -26,7 +27,13 @@ interface TagJson {
 
 /** What a fault must lead to, derived from plc-config/interlocks.yaml and the PackML table. */
 interface FaultCase {
+  /** The fault (its name in the plant's catalogue), or the name of a combination. */
   readonly fault: string;
+  /**
+   * Two at once: the first is injected and its end state reached, then the others while it holds; the end
+   * state, first-out and heater are those of the first, and nothing the others do may change them.
+   */
+  readonly faults?: readonly string[];
   /** Wait until a pulse is heating (htr.heater_on) before injecting. */
   readonly heating: boolean;
   readonly state: "Aborted" | "Held" | "Suspended";
@@ -91,7 +98,51 @@ const CASES: readonly FaultCase[] = [
   { fault: "hopper-empty", heating: false, state: "Suspended", firstOut: null, heaterOff: true, latched: [], refusedBecause: /still starved/ },
   { fault: "argon-loss", heating: true, state: "Held", firstOut: "IL-05", heaterOff: true, latched: ["IL-05"], refusedBecause: /permissive missing: .*IL-05/ },
   { fault: "door-open", heating: true, state: "Held", firstOut: "IL-07", heaterOff: true, latched: ["IL-07"], refusedBecause: /permissive missing: .*IL-07/ },
+  // The line PLC silent: its heartbeat goes stale (IL-08, fail safe) and the web tension IL-06 reads is not Good
+  // while running (abort, via not Good); the HTR PLC still takes the heater-off write.
+  {
+    fault: "line-plc-comm-loss",
+    heating: true,
+    state: "Aborted",
+    firstOut: "IL-08",
+    heaterOff: true,
+    latched: ["IL-08"],
+    refusedBecause: /start is not allowed in state Aborted/,
+    noClearWhileActive: true,
+  },
 ];
+
+/** Two faults at once (issue 12): the second arrives while the first holds the line. */
+const COMBINATIONS: readonly FaultCase[] = [
+  {
+    fault: "argon-loss during door-open",
+    faults: ["door-open", "argon-loss"],
+    heating: true,
+    state: "Held",
+    firstOut: "IL-07",
+    heaterOff: true,
+    latched: ["IL-07"],
+    refusedBecause: /permissive missing: .*IL-07/,
+  },
+  {
+    fault: "line-plc-comm-loss during web-break",
+    faults: ["web-break", "line-plc-comm-loss"],
+    heating: true,
+    state: "Aborted",
+    firstOut: "IL-06",
+    heaterOff: true,
+    latched: ["IL-06"],
+    refusedBecause: /start is not allowed in state Aborted/,
+    noClearWhileActive: true,
+  },
+];
+
+/** The steps of the start and stop sequences (sequencer-status.ts labels), one per station's order. */
+const STARTING_STEPS = [/: rinse water$/, /: quench gas and coolant$/, /: argon purge/, /: drives ready|: web to/, /: heater enable/] as const;
+const STOPPING_STEPS = [/: doser off$/, /: heater off, web cooling/, /: quench off$/, /: rinse flush/, /: drives stop$/] as const;
+
+/** FAULT_SEED repeats a run's order (printed at its start). */
+const SEED = campaignSeed("FAULT_SEED");
 
 /** Bounded waits (ms). */
 const TO_EXECUTE_MS = 90_000;
@@ -100,12 +151,23 @@ const TO_END_STATE_MS = 20_000;
 const TO_RECOVER_MS = 60_000;
 
 /**
- * Every fault of PROCESS.md injected while the line runs BiSb on the virtual plant, through the REST API: the
+ * The fault campaign (issue 12, item 5). Every fault of PROCESS.md injected while the line runs BiSb on the
+ * virtual plant, through the REST API, in a random order printed as FAULT_SEED (set it to repeat a run): the
  * right PackML state, the right first-out, the heater off, no restart while the fault is active, and back to
- * production once it is cleared and reset. One runtime for all cases (the chamber starts purged).
+ * production once it is cleared and reset. Then two at once (argon loss during a door open, the line PLC's
+ * link lost during a web break), and an e-stop during every station's step of the stop sequence and of the
+ * start sequence (pressed by the plant's scan at that step, in-process). The SCADA
+ * stopped (SIGSTOP) while heating is e2e/restart-safety.test.ts. One runtime for all cases (the chamber
+ * starts purged), so each case also starts from what the ones before left behind.
  */
-describe("e2e: faults injected while running", function () {
+describe(`e2e: faults injected while running, in a random order (FAULT_SEED=${SEED})`, function () {
   this.timeout(180_000);
+  const random = seededUniform(SEED);
+  const order = shuffled(CASES, random);
+  // Every station's step of both sequences, paired in a seeded order (five runs, each one stop and one start step).
+  const starts = shuffled(STARTING_STEPS, random);
+  const stepPicks = shuffled(STOPPING_STEPS, random).map((stop, i) => ({ stop, start: starts[i]! }));
+  console.log(`      fault campaign: FAULT_SEED=${SEED} — order ${order.map((c) => c.fault).join(", ")}; e-stop during ${stepPicks.map((p) => `${p.stop.source} / ${p.start.source}`).join("; ")}`);
   let tc: TestConfig;
   let runtime: Runtime;
   let url: string;
@@ -211,8 +273,79 @@ describe("e2e: faults injected while running", function () {
     rmSync(tc.dir, { recursive: true, force: true });
   });
 
-  for (const c of CASES) {
-    it(`${c.fault} → ${c.state}, first-out ${c.firstOut ?? "none"}${c.heaterOff ? ", heater off" : ""}; no restart until cleared and reset`, async () => {
+  for (const c of [...order, ...COMBINATIONS]) {
+    it(`${c.fault} → ${c.state}, first-out ${c.firstOut ?? "none"}${c.heaterOff ? ", heater off" : ""}; no restart until cleared and reset`, () => runCase(c));
+  }
+
+  for (const pick of stepPicks) {
+    it(`e-stop during the stop sequence (${pick.stop.source}) and during the start sequence (${pick.start.source}) → Aborted, IL-01 first-out, heater off; restarts only after clear and reset`, async function () {
+      this.timeout(600_000);
+      await recover("Execute");
+      // ── Stopping: the e-stop at the picked step (the plant's scan looks at the step, in-process, every 50 ms).
+      let hit = await estopDuring("Stopping", pick.stop, () => command("stop"));
+      await endsSafeWithEstop(hit);
+      // ── Starting: cleared, reset, started again — the e-stop at the picked step of the start sequence.
+      hit = await estopDuring("Starting", pick.start, (pressed) => startUntil(pressed));
+      await endsSafeWithEstop(hit);
+      await recover("Execute");
+    });
+  }
+
+  /**
+   * Arms an e-stop for the first plant scan that sees the line in `state` at a step matching `step`; runs `go`
+   * (told whether the e-stop is pressed yet); resolves with the step hit.
+   */
+  async function estopDuring(state: string, step: RegExp, go: (pressed: () => boolean) => Promise<unknown>): Promise<string> {
+    let hit = "";
+    const look = () => {
+      if (hit !== "") return;
+      const st = runtime.line.status();
+      if (st.state === state && step.test(st.stations?.step ?? "")) {
+        hit = st.stations!.step;
+        runtime.sim()!.setFault("estop", true);
+      }
+    };
+    // Every plant scan (10 ms), and every state change of the line or a station: a step whose station
+    // answers at once (the drives already stopped) may begin and end between two scans.
+    const offs = [runtime.sim()!.plant.onScan(look), runtime.line.onTransition(look)];
+    try {
+      await go(() => hit !== "");
+      // a stop step after the rinse flush waits for the flush, minutes after many pulses (NaCl in the tank)
+      await waitFor(`the ${state} step ${step.source}`, 300_000, () => hit !== "", 20);
+    } finally {
+      for (const off of offs) off?.();
+    }
+    return hit;
+  }
+
+  /** After an e-stop: Aborted, IL-01 first-out, the heater off; start refused; then the e-stop released and reset. */
+  async function endsSafeWithEstop(step: string): Promise<void> {
+    await waitFor(`Aborted after the e-stop at ${step}`, TO_END_STATE_MS, async () => (await line()).state === "Aborted", 20);
+    assert.equal((await interlocks()).firstOut?.interlock, "IL-01", `first-out after the e-stop at ${step}`);
+    await waitFor("heater off in the plant", 5000, () => !plantHeaterOn(), 20);
+    const start = await command("start", "BiSb");
+    assert.equal(start.status, 409, "no start while Aborted");
+    const reset = (await post("/api/interlocks/reset", {})).body as { remaining: { id: string }[] };
+    assert.ok(reset.remaining.some((r) => r.id === "IL-01"), `IL-01 stays latched while the e-stop is pressed: ${JSON.stringify(reset)}`);
+    report.push(`${`estop @ ${step}`.slice(0, 60).padEnd(60)} → Aborted IL-01, heater off`);
+    await setFault("estop", false);
+    await waitFor("trips reset once the e-stop is released", TO_RECOVER_MS, async () => ((await post("/api/interlocks/reset", {})).body as { remaining: unknown[] }).remaining.length === 0, 250);
+  }
+
+  /** Clear → reset → start until `done` (the e-stop pressed during the start sequence). */
+  async function startUntil(done: () => boolean): Promise<void> {
+    await waitFor("the start sequence reached", TO_RECOVER_MS + TO_EXECUTE_MS, async () => {
+      if (done()) return true;
+      const l = await line();
+      if (l.state === "Aborted") await command("clear");
+      else if (l.state === "Stopped") await command("reset");
+      else if (l.state === "Idle") await command("start", "BiSb");
+      return false;
+    }, 100);
+  }
+
+  async function runCase(c: FaultCase): Promise<void> {
+    {
       // ── Running: Execute (and a pulse heating where the fault needs it).
       await recover("Execute");
       if (c.heating) {
@@ -232,7 +365,8 @@ describe("e2e: faults injected while running", function () {
       const t0 = Date.now();
       plantHeaterOffAt = 0;
       scadaHeaterOffAt = 0;
-      await setFault(c.fault, true);
+      const faults = c.faults ?? [c.fault];
+      await setFault(faults[0]!, true);
       let stateAt = 0;
       let l: LineJson | undefined;
       try {
@@ -242,6 +376,12 @@ describe("e2e: faults injected while running", function () {
         throw new Error(
           `${(err as Error).message}: line ${l?.state} (step ${l?.stations?.step}, stop reason ${l?.stopReason?.message}), first-out ${il.firstOut?.interlock}, trips ${il.trips.map((t) => t.interlock).join(",")}`,
         );
+      }
+      if (faults.length > 1) {
+        for (const f of faults.slice(1)) await setFault(f, true);
+        // the second fault while the first holds: nothing it does may move the line out of the first's end state
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal((await line()).state, c.state, `still ${c.state} with ${faults.join(" + ")}`);
       }
       if (c.heaterOff) await waitFor("heater off in the plant", c.commLoss ? 15_000 : 5000, () => !plantHeaterOn(), 20);
       const plantOffMs = c.heating && plantHeaterOffAt > 0 ? plantHeaterOffAt - t0 : NaN;
@@ -293,14 +433,14 @@ describe("e2e: faults injected while running", function () {
         `${c.fault.padEnd(19)} → ${c.state.padEnd(10)} ${(il.firstOut?.interlock ?? "—").padEnd(10)} ${(c.heaterOff ? "off" : "—").padEnd(8)} ${String(stateAt - t0).padStart(6)} ms   ${Number.isNaN(plantOffMs) ? "—" : `${plantOffMs} ms`} / ${Number.isNaN(scadaOffMs) ? "—" : `${scadaOffMs} ms`}`,
       );
 
-      // ── Clear the fault, reset, recover.
-      await setFault(c.fault, false);
+      // ── Clear the fault(s), reset, recover.
+      for (const f of faults) await setFault(f, false);
       await waitFor("trips reset once the cause is gone", TO_RECOVER_MS, async () => {
         const r = (await post("/api/interlocks/reset", {})).body as { remaining: unknown[] };
         return r.remaining.length === 0;
       }, 250);
       assert.equal((await interlocks()).firstOut, null, "first-out cleared by the reset");
       await recover(c.recoverTo ?? "Execute");
-    });
+    }
   }
 });

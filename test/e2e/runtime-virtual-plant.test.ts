@@ -137,7 +137,7 @@ describe("e2e: runtime on the virtual plant", function () {
 
   it("the tag listeners run in the composition root's order, interlocks first; one that throws is counted in /metrics and the others still run", async () => {
     const order = runtime.tags.listeners().map((l) => l.name);
-    assert.deepEqual(order, ["interlocks", "alarms", "historian", "socket gateway"], `listener order: ${order.join(", ")}`);
+    assert.deepEqual(order, ["interlocks", "alarms", "historian", "rolls", "socket gateway"], `listener order: ${order.join(", ")}`);
     let throws = 0;
     const off = runtime.tags.onChange((c) => {
       if (c.name === "htr.door_closed") {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Child, spawnScada } from "../helpers/child-process.js";
 import { freePort } from "../helpers/free-port.js";
+import { influxdPidsUsing, killInfluxdsUsing } from "../helpers/influxd-processes.js";
 import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { type ApiClient, apiClient } from "../helpers/api-client.js";
@@ -33,6 +34,7 @@ describe("e2e: the start command", function () {
 
   after(async () => {
     await child?.kill("SIGTERM"); // (a test that failed midway): SIGTERM, so it stops its managed influxd too
+    killInfluxdsUsing(dataDir); // and whatever went wrong, no influxd of this test outlives it
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(tc.dir, { recursive: true, force: true });
   });
@@ -70,5 +72,6 @@ describe("e2e: the start command", function () {
     assert.equal(code, 0, out.slice(-2000));
     console.log(`      stopped in ${Date.now() - tStop} ms`);
     for (const p of [port, tc.opcuaPort, tc.modbusPort]) assert.equal(await portOpen(p), false, `port ${p} released`);
+    assert.deepEqual(influxdPidsUsing(dataDir), [], "its managed influxd stopped with it");
   });
 });

@@ -41,3 +41,14 @@ export function editRecipe(tc: TestConfig, alloy: string, edit: (recipe: Record<
   for (const [k, v] of Object.entries(obj)) doc.set(k, v);
   writeFileSync(file, doc.toString());
 }
+
+/** Rewrites line.yaml of a test config copy (e.g. a shorter rinse window for the roll record) and reloads the config. */
+export function editLine(tc: TestConfig, edit: (line: Record<string, unknown>) => void): TestConfig {
+  const file = join(tc.dir, "line.yaml");
+  const doc = parseDocument(readFileSync(file, "utf8"));
+  const obj = doc.toJS() as Record<string, unknown>;
+  edit(obj);
+  for (const [k, v] of Object.entries(obj)) doc.set(k, v);
+  writeFileSync(file, doc.toString());
+  return { ...tc, config: loadConfigOrThrow(tc.dir) };
+}

@@ -310,7 +310,7 @@ describe("modbus driver ↔ modbus plant server (plc-config line-plc)", function
       await expectException(c.readCoils(0, 2001), 3);
       await expectException(c.readDiscreteInputs(0, 2001), 3);
       await expectException(c.readHoldingRegisters(100, 2), 2); // no tag there
-      await expectException(c.readInputRegisters(29, 3), 2); // runs past the last input register (30)
+      await expectException(c.readInputRegisters(31, 3), 2); // runs past the last input register (32)
       await expectException(c.writeRegister(40, 1), 2);
       await expectException(c.writeCoil(9, true), 2);
       // valid requests on the same connection still work
@@ -471,14 +471,15 @@ describe("modbus driver: one transaction in flight, overruns counted", function 
 
 describe("modbus driver: 16-bit write (FC6)", function () {
   this.timeout(20_000);
-  // line-plc has no writable 16-bit tag, so its map gets one extra holding register for this case.
+  // line-plc's only writable 16-bit tag is the unscaled SCADA heartbeat (holding 14), so its map gets one extra
+  // scaled int16 holding register for this case.
   const { device: configDevice, tags: lineTags } = lineConfig();
   const word: TagConfig = {
     name: "feed.test_word",
     description: "test-only writable int16",
     device: configDevice.id,
     type: "int16",
-    modbus: { table: "holding", address: 14 },
+    modbus: { table: "holding", address: 15 },
     scaling: { rawMin: -1000, rawMax: 1000, engMin: -10, engMax: 10 },
     quantity: "count",
     units: "",
@@ -495,7 +496,8 @@ describe("modbus driver: 16-bit write (FC6)", function () {
   });
 
   it("writes a scaled int16 with FC6 and reads it back", async () => {
-    assert.ok(!lineTags.some((t) => t.writable && t.modbus?.table === "holding" && ["int16", "uint16"].includes(t.type)));
+    assert.ok(!lineTags.some((t) => t.writable && t.modbus?.table === "holding" && ["int16", "uint16"].includes(t.type) && t.scaling !== undefined));
+    assert.ok(!lineTags.some((t) => t.modbus?.table === "holding" && t.modbus.address === 15), "holding 15 is free");
     const plant = new MemoryPlant(tags);
     const port = await freePort();
     const device = { ...configDevice, port };
@@ -509,7 +511,7 @@ describe("modbus driver: 16-bit write (FC6)", function () {
     assert.ok(Math.abs(Number(plant.read(word.name)?.value) - -3.21) < 1e-9, String(plant.read(word.name)?.value));
     const c = await rawClient(port, device.unitId);
     try {
-      assert.deepEqual((await c.readHoldingRegisters(14, 1)).data, [0x10000 - 321]);
+      assert.deepEqual((await c.readHoldingRegisters(15, 1)).data, [0x10000 - 321]);
     } finally {
       c.close(() => undefined);
     }

@@ -79,7 +79,7 @@ describe("OpcuaDriver against the virtual HTR PLC (real plc-config)", function (
   });
 
   it("brings every htr-plc tag Good with the plant's value within 10 s", async () => {
-    assert.equal(tags.length, 31, "htr.yaml + quench.yaml define 31 htr-plc tags");
+    assert.equal(tags.length, 33, "htr.yaml + quench.yaml define 33 htr-plc tags");
     await waitFor("all tags Good with plant values", 10_000, () => allTags(goodWithPlantValue), { observe: describeTags });
     const u = sink.latest.get("htr.web_temp")!;
     assert.ok(Math.abs(u.serverTs - Date.now()) < 10_000 && Math.abs(u.sourceTs - Date.now()) < 10_000, "time stamps are now-ish");

@@ -153,6 +153,41 @@ describe("OPC UA plant server, seen by an independent node-opcua client", functi
     await waitFor("recovery", 2000, () => seen.at(-1)?.statusCode.name === "Good" && seen.at(-1)?.value.value === 1301);
   });
 
+  it("serves the trip path's tags exception-based (sampling 0 revised to 0: every change, no sampling delay); the others sampled", async () => {
+    assert.ok(subscription, "the subscription of the previous case");
+    assert.equal(tag("htr.estop_ok").sampling, "exception", "plc-config asks for it");
+    const exception = ClientMonitoredItem.create(
+      subscription,
+      { nodeId: tag("htr.estop_ok").nodeId!, attributeId: AttributeIds.Value },
+      { samplingInterval: 0, queueSize: 10, discardOldest: true },
+      TimestampsToReturn.Both,
+    );
+    const sampled = ClientMonitoredItem.create(
+      subscription,
+      { nodeId: tag("htr.o2").nodeId!, attributeId: AttributeIds.Value },
+      { samplingInterval: 0, queueSize: 10, discardOldest: true },
+      TimestampsToReturn.Both,
+    );
+    const seen: boolean[] = [];
+    exception.on("changed", (dv: DataValue) => seen.push(dv.value.value as boolean));
+    await waitFor("both items created", 3000, () => exception.monitoringParameters.samplingInterval !== undefined && seen.length > 0);
+    await waitFor("the revised parameters", 3000, () => sampled.statusCode?.name === "Good" && exception.statusCode?.name === "Good");
+    assert.equal(exception.monitoringParameters.samplingInterval, 0, "exception-based: revised to 0");
+    assert.ok(sampled.monitoringParameters.samplingInterval >= 10, `a periodic tag is sampled: revised to ${sampled.monitoringParameters.samplingInterval}`);
+    // Changes on consecutive PLC scans are each delivered, in order (no coalescing window).
+    const from = seen.length;
+    const now = seen.at(-1)!;
+    const sequence = [!now, now, !now, now];
+    for (const v of sequence) {
+      plant.set("htr.estop_ok", v);
+      const n = seen.length;
+      await waitFor(`estop_ok ${v} delivered`, 2000, () => seen.length > n && seen.at(-1) === v, 1);
+    }
+    assert.deepEqual(seen.slice(from), sequence);
+    await exception.terminate();
+    await sampled.terminate();
+  });
+
   it("hands a write to the plant, and refuses read-only and out-of-range writes", async () => {
     const peak = tag("htr.peak_sp");
     const ok = await session!.write({

@@ -151,7 +151,7 @@ describe("socket gateway (socket.io over loopback)", function () {
   const put = (name: string, value: number | boolean, quality = GOOD) =>
     table.onUpdates([{ name, value, quality, sourceTs: Date.now() - 3, serverTs: Date.now() }]);
 
-  async function start(opts: { tickMs?: number; sessionCheckMs?: number } = {}): Promise<void> {
+  async function start(opts: { tickMs?: number; minGapMs?: number; sessionCheckMs?: number } = {}): Promise<void> {
     http = createServer((_req, res) => res.writeHead(404).end());
     sessions = new FakeSessions();
     runner = new RecordingRunner();
@@ -166,6 +166,7 @@ describe("socket gateway (socket.io over loopback)", function () {
       logger: silentLogger(),
       registry,
       tickMs: opts.tickMs ?? 50,
+      ...(opts.minGapMs === undefined ? {} : { minGapMs: opts.minGapMs }),
       sessionCheckMs: opts.sessionCheckMs ?? 50,
     });
     await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
@@ -268,7 +269,9 @@ describe("socket gateway (socket.io over loopback)", function () {
   });
 
   describe("tags", () => {
-    beforeEach(() => start({ tickMs: 50 }));
+    // A fixed 50 ms tick (minGapMs = tickMs): the batching rules at a known spacing. The adaptive spacing of
+    // the default gateway is tested below and in test/unit/server/socket-tag-push.test.ts.
+    beforeEach(() => start({ tickMs: 50, minGapMs: 50 }));
 
     it("subscribe gets the current values, then only deltas of subscribed tags, many changes in a tick → one batch", async () => {
       sessions.add("good", "ann", "viewer");
@@ -395,6 +398,27 @@ describe("socket gateway (socket.io over loopback)", function () {
       put("htr.web_temp", 777);
       await waitFor("delta after refusals", WAIT_MS, () => got.tags.some((b) => b.changes.some((x) => x.value === 777)));
       assert.ok(gateway.stats().refusedEvents >= cases.length);
+    });
+  });
+
+  describe("tags, adaptive spacing (the default gateway)", () => {
+    beforeEach(() => start({ tickMs: 50 }));
+
+    it("a stream of cheap batches goes out far more often than the 50 ms tick, the latest value last", async () => {
+      sessions.add("good", "ann", "viewer");
+      put("htr.web_temp", 300);
+      const { c, got } = await connected("good");
+      await subscribe(c, ["htr.web_temp"]);
+      await waitFor("initial values", WAIT_MS, () => got.tags.length === 1);
+      const t0 = Date.now();
+      for (let i = 0; i < 50; i++) {
+        put("htr.web_temp", 2000 + i);
+        await sleep(5); // paces the stream (not a wait for anything)
+      }
+      const elapsed = Date.now() - t0;
+      await waitFor("the latest value", WAIT_MS, () => got.tags.at(-1)?.changes.at(-1)?.value === 2049);
+      const batches = got.tags.length - 1;
+      assert.ok(batches > Math.ceil(elapsed / 50) + 2, `${batches} batches in ${elapsed} ms: spaced by what a flush costs, not by the tick`);
     });
   });
 

@@ -23,6 +23,7 @@ const NAV: readonly NavItem[] = [
   { hash: "#/trends", label: "Trends", permission: "history:read" },
   { hash: "#/interlocks", label: "Interlocks" },
   { hash: "#/recipes", label: "Recipes", permission: "recipes:read" },
+  { hash: "#/rolls", label: "Rolls", permission: "rolls:read" },
   { hash: "#/audit", label: "Audit", permission: "audit:read" },
   { hash: "#/users", label: "Users", permission: "users:read" },
 ];

@@ -9,6 +9,7 @@ import { auditPage } from "../pages/audit-page.js";
 import { interlocksPage } from "../pages/interlocks-page.js";
 import { overviewPage } from "../pages/overview-page.js";
 import { recipesPage } from "../pages/recipes-page.js";
+import { rollsPage } from "../pages/rolls-page.js";
 import { stationPage } from "../pages/station-page.js";
 import { trendsPage } from "../pages/trends-page.js";
 import { usersPage } from "../pages/users-page.js";
@@ -36,6 +37,8 @@ export function createPage(hash: string, ctx: PageContext): Page {
       return interlocksPage(ctx);
     case "recipes":
       return session.can("recipes:read") ? recipesPage(ctx, parts.slice(1)) : notAllowed("Recipes", "recipes:read");
+    case "rolls":
+      return session.can("rolls:read") ? rollsPage(ctx, parts.slice(1)) : notAllowed("Rolls", "rolls:read");
     case "audit":
       return session.can("audit:read") ? auditPage() : notAllowed("Audit trail", "audit:read");
     case "users":

@@ -1,5 +1,8 @@
 import type { AlarmsJson, InterlocksJson, LineJson, Quality, TagBatch } from "../../../src/server/socket-contract.js";
 
+/** One display frame at 60 Hz, ms: a render less than this after the last one waits for the next frame. */
+const FRAME_MS = 16;
+
 /** A tag's configuration as `GET /api/tags` gives it. */
 export interface TagMeta {
   readonly name: string;
@@ -64,6 +67,8 @@ export class PlantState {
   private readonly batchListeners = new Set<(b: TagBatch) => void>();
   private pending = new Set<ChangeKind>();
   private scheduled = false;
+  /** When the listeners last ran (performance.now()). */
+  private lastFlushAt = -Infinity;
 
   onChange(l: Listener): () => void {
     this.listeners.add(l);
@@ -82,13 +87,18 @@ export class PlantState {
     this.scheduled = true;
     const flush = () => {
       this.scheduled = false;
+      this.lastFlushAt = performance.now();
       const kinds = this.pending;
       this.pending = new Set();
       for (const l of this.listeners) l(kinds);
     };
     // rAF pauses in hidden tabs; a timer keeps the state current there (a cheap, coalesced flush).
-    if (typeof requestAnimationFrame === "function" && document.visibilityState === "visible") requestAnimationFrame(flush);
-    else setTimeout(flush, 100);
+    if (typeof requestAnimationFrame !== "function" || document.visibilityState !== "visible") setTimeout(flush, 100);
+    // The first change after a quiet frame is rendered at once (right after the message that brought it, so
+    // the whole batch is in); changes that follow within the frame are coalesced into the next animation
+    // frame. At most about two renders a frame, whatever the rate of batches.
+    else if (performance.now() - this.lastFlushAt >= FRAME_MS) queueMicrotask(flush);
+    else requestAnimationFrame(flush);
   }
 
   applyBatch(batch: TagBatch): void {

@@ -8,7 +8,8 @@ export interface StationDef {
 }
 
 export const PHASE_LABELS: Readonly<Record<number, string>> = { 0: "OFF", 1: "RAMP", 2: "HOLD", 3: "COOL", 4: "AT TEMP" };
-export const FIRST_OUT_LABELS: Readonly<Record<number, string>> = { 0: "none", 1: "over-temp", 2: "door", 3: "e-stop", 4: "O₂", 5: "over-current" };
+export const FIRST_OUT_LABELS: Readonly<Record<number, string>> = { 0: "none", 1: "over-temp", 2: "door", 3: "e-stop", 4: "O₂", 5: "over-current", 6: "SCADA lost" };
+export const LINE_FIRST_OUT_LABELS: Readonly<Record<number, string>> = { 0: "none", 1: "SCADA lost" };
 
 export const STATIONS: readonly StationDef[] = [
   {
@@ -27,6 +28,7 @@ export const STATIONS: readonly StationDef[] = [
       { tag: "feed.indexing", label: "Indexing", onOff: ["YES", "NO"] },
       { tag: "feed.encoder_pos", label: "Encoder position" },
       { tag: "feed.lot_id", label: "Precursor lot" },
+      { tag: "line-plc.first_out", label: "Line PLC first-out", labels: LINE_FIRST_OUT_LABELS },
     ],
     setpoints: [
       { tag: "feed.web_speed_sp", label: "Web speed SP" },

@@ -162,7 +162,7 @@ export function alarmSummaryPage(ctx: PageContext): Page {
     canAck ? ackPageForm : null,
     shelveForm,
     result,
-    h("table", { class: "grid" }, h("thead", {}, h("tr", {}, ...["Priority", "Alarm", "Message", "Station", "State", "Value", "Since", ""].map((x) => h("th", {}, x)))), tbody),
+    h("table", { class: "grid" }, h("thead", {}, h("tr", {}, ...["Priority", "Alarm", "Message", "Station", "State", "Value", "Since", ""].map((x) => h("th", x === "Value" ? { title: "the value when the state last changed (at Since)" } : {}, x)))), tbody),
   );
   return {
     el,

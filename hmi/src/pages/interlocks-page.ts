@@ -91,7 +91,7 @@ export function interlocksPage(ctx: PageContext): Page {
         h("td", {}, il.firstOut ? h("span", { class: "fo-badge", "data-testid": "il-first-out" }, "1st OUT") : ""),
         h("td", {}, h("strong", {}, il.id), " ", il.title),
         h("td", {}, il.kind),
-        h("td", { "data-testid": `il-state-${il.id}` }, il.state.toUpperCase() + (bp ? ` — BYPASSED by ${bp.by} until ${formatTime(bp.until)}: ${bp.reason}` : "")),
+        h("td", { "data-testid": `il-state-${il.id}` }, il.state.toUpperCase() + (bp ? ` — BYPASSED by ${bp.by} until ${formatTime(bp.until)}: ${bp.reason}` : "") + (il.waitingFor ? ` — for first data from ${il.waitingFor}` : "")),
         h("td", {}, il.cause),
         h("td", { class: "cause-cell" }, causeText(il.causeValue)),
         h("td", { class: "nowrap" }, formatTime(il.since)),
@@ -102,7 +102,8 @@ export function interlocksPage(ctx: PageContext): Page {
     host.replaceChildren(h("table", { class: "grid matrix", "data-testid": "il-matrix" }, h("thead", {}, header), h("tbody", {}, ...rows)));
     host.classList.toggle("stale", !state.connected);
     const il = state.interlocks;
-    setText(summary, il ? `Tripped: ${il.tripped.join(", ") || "none"} · missing permissives: ${il.missingPermissives.join(", ") || "none"} · bypassed: ${il.bypassed.join(", ") || "none"}` : "Interlocks not loaded");
+    const waiting = il?.interlocks.filter((x) => x.state === "waiting").map((x) => x.id) ?? [];
+    setText(summary, il ? `Tripped: ${il.tripped.join(", ") || "none"} · missing permissives: ${il.missingPermissives.join(", ") || "none"} · bypassed: ${il.bypassed.join(", ") || "none"}${waiting.length > 0 ? ` · waiting for first data: ${waiting.join(", ")}` : ""}` : "Interlocks not loaded");
   };
   const el = h(
     "div",

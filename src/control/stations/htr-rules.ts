@@ -25,9 +25,9 @@ export const HTR_TAGS = {
 export const HTR_PHASE = { off: 0, ramp: 1, hold: 2, cool: 3, atTemperature: 4 } as const;
 const PHASE_NAMES = ["off", "ramp", "hold", "cool", "at temperature"] as const;
 /** htr.trip_word bits, in order (plc-config/tags/htr.yaml). */
-const TRIP_BIT_NAMES = ["over-temperature", "door", "e-stop", "O₂", "over-current"] as const;
-/** htr.first_out codes 1…5 (0 none). */
-const FIRST_OUT_NAMES = ["none", "over-temperature", "door", "e-stop", "O₂", "over-current"] as const;
+const TRIP_BIT_NAMES = ["over-temperature", "door", "e-stop", "O₂", "over-current", "SCADA lost"] as const;
+/** htr.first_out codes 1…6 (0 none). */
+const FIRST_OUT_NAMES = ["none", "over-temperature", "door", "e-stop", "O₂", "over-current", "SCADA lost"] as const;
 
 export interface HtrContext extends StationContext {
   readonly arFlowSp: number;

@@ -32,6 +32,9 @@ import { planReads, tagWidth, type PollGroup } from "./modbus-read-planner.js";
 
 export type ModbusDriverOptions = DriverOptions<ModbusDeviceConfig>;
 
+/** After a connect, every group polls at once: overruns within this long of it are counted but not logged. */
+export const CONNECT_BURST_MS = 1000;
+
 interface GroupState {
   readonly group: PollGroup;
   timer: NodeJS.Timeout | undefined;
@@ -59,6 +62,8 @@ export class ModbusDriver implements DeviceDriver {
   private stopped = false;
   private lastGoodTs: number | null = null;
   private counters = { overruns: 0, updates: 0 };
+  /** When the link last came up (clock time; −∞ before the first connect). */
+  private connectedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: ModbusDriverOptions) {
     this.device = options.device;
@@ -85,6 +90,7 @@ export class ModbusDriver implements DeviceDriver {
       handlers: {
         // Poll everything at once rather than waiting up to a full period for fresh values.
         onConnected: () => {
+          this.connectedAt = this.clock.now();
           for (const g of this.groups) this.tick(g);
         },
         onOutage: (reason) => this.deliver(this.tags.map((t) => this.badUpdate(t.name, reason))),
@@ -205,7 +211,10 @@ export class ModbusDriver implements DeviceDriver {
       // so its next poll starts as soon as the running one ends, instead of idling up to a period.
       g.late = true;
       this.counters.overruns += 1;
-      const n = this.flood.pass(`overrun:${g.group.updateMs}`);
+      // Right after a connect every group polls at once (and at boot the whole process is still starting):
+      // overruns then are counted (metrics) but are not news for the log.
+      const burst = this.clock.now() - this.connectedAt < CONNECT_BURST_MS;
+      const n = burst ? -1 : this.flood.pass(`overrun:${g.group.updateMs}`);
       if (n >= 0) {
         this.logger.warn({ updateMs: g.group.updateMs, suppressed: n }, "modbus poll overrun: previous poll still running, skipped");
       }

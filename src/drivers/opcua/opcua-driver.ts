@@ -10,8 +10,8 @@ import { DRIVER_LOG_INTERVAL_MS, type DriverOptions } from "../driver-options.js
 import type { DeviceDriver, DeviceHealth, DriverObserver, DriverStats } from "../driver-port.js";
 import type { ReadResult, WriteResult } from "../../core/tag-io.js";
 import type { TagSink } from "../../core/tag-sink.js";
-import { createClientCertificateManager } from "./opcua-client-certificates.js";
-import { openOpcuaLink, type LinkValue, type OpcuaLink } from "./opcua-link.js";
+import { createClientCertificateManager, ensureClientCertificate } from "./opcua-client-certificates.js";
+import { clientApplicationName, openOpcuaLink, type LinkValue, type OpcuaLink } from "./opcua-link.js";
 import { decodeValue, encodeWrite, qualityOfStatus } from "./opcua-tag-codec.js";
 
 export interface OpcuaDriverOptions extends DriverOptions<OpcuaDeviceConfig> {
@@ -84,13 +84,16 @@ export class OpcuaDriver implements DeviceDriver {
     this.watchdogMs = Math.max(options.device.timeoutMs, 3 * this.maxKeepAliveCount * publishing);
   }
 
-  start(): Promise<void> {
-    if (this.running) return Promise.resolve();
+  /** Resolves once the client's certificate exists (made now on a first start: see ensureClientCertificate), connecting in the background. */
+  async start(): Promise<void> {
+    if (this.running) return;
     this.running = true;
     this.linkReason = "connecting";
     this.certificateManager ??= createClientCertificateManager(this.dataDir, this.device.acceptUnknownCertificate);
-    this.connectNow();
-    return Promise.resolve();
+    await ensureClientCertificate(this.certificateManager, clientApplicationName(this.device.id)).catch((err: unknown) =>
+      this.log.warn({ err: messageOf(err) }, "making the client certificate ahead of the connect failed (the connect will try again)"),
+    );
+    if (this.running) this.connectNow();
   }
 
   async stop(): Promise<void> {
@@ -216,6 +219,7 @@ export class OpcuaDriver implements DeviceDriver {
 
   private async openLink(generation: number, signal: AbortSignal): Promise<void> {
     const current = (): boolean => this.running && generation === this.generation;
+    const early: (readonly LinkValue[])[] = [];
     try {
       const cm = this.certificateManager;
       if (!cm) throw new Error("stopped");
@@ -233,7 +237,11 @@ export class OpcuaDriver implements DeviceDriver {
         },
         {
           onValues: (batch) => {
-            if (generation === this.generation) this.deliver(batch);
+            if (generation !== this.generation) return;
+            // The subscription's first values arrive while the link is still being opened: held until the
+            // driver is connected, so nothing downstream (an interlock's trip write) meets "not connected".
+            if (this.connected) this.deliver(batch);
+            else early.push(batch);
           },
           onPublish: () => {
             if (generation === this.generation) this.confirm();
@@ -255,6 +263,7 @@ export class OpcuaDriver implements DeviceDriver {
       this.floodGate.reset("connect-failed");
       this.floodGate.reset("connection-lost");
       this.log.info({ endpoint: this.device.endpoint }, "OPC UA connected");
+      for (const batch of early.splice(0)) this.deliver(batch);
       if (link.refused.length > 0) this.markRefused(link);
     } catch (err) {
       if (!current()) return;

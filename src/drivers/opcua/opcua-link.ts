@@ -8,6 +8,7 @@ import {
   OPCUAClient,
   SecurityPolicy,
   TimestampsToReturn,
+  VariableIds,
   resolveNodeId,
   type ClientSession,
   type ClientSubscription,
@@ -78,17 +79,50 @@ export async function openOpcuaLink(options: OpcuaLinkOptions, handlers: OpcuaLi
   }
 }
 
-/** Tags that share monitoring parameters go into one CreateMonitoredItems call. */
+/** The application name the driver's OPC UA client presents for a device (its certificate is made for it). */
+export function clientApplicationName(deviceId: string): string {
+  return `htr-scada ${deviceId}`;
+}
+
+/** OPC UA Part 4 §5.12.1.2: a sampling interval of 0 asks for exception-based monitoring (the fastest the server supports). */
+const EXCEPTION_BASED_SAMPLING = 0;
+
+/**
+ * Items per CreateMonitoredItems call when the server does not state its OperationLimits.MaxMonitoredItemsPerCall
+ * (the node is missing or unreadable, or it reads 0 = "no limit stated"; OPC UA Part 5 §6.3.11). Servers refuse
+ * a larger call as a whole with BadTooManyOperations; 1000 is within what PLC servers accept and what
+ * node-opcua's own client assumes in that case.
+ */
+export const FALLBACK_MONITORED_ITEMS_PER_CALL = 1000;
+
+/**
+ * How many monitored items one CreateMonitoredItems call may carry, from the value read at
+ * Server.ServerCapabilities.OperationLimits.MaxMonitoredItemsPerCall (undefined: not readable).
+ */
+export function monitoredItemsPerCall(limit: unknown): number {
+  return typeof limit === "number" && Number.isInteger(limit) && limit > 0 ? limit : FALLBACK_MONITORED_ITEMS_PER_CALL;
+}
+
+/** Splits `items` into runs of at most `size`, in order. */
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Tags that share monitoring parameters go into the same CreateMonitoredItems calls. */
 function groupByParameters(tags: readonly TagConfig[], publishingIntervalMs: number): Map<string, { params: MonitoringParametersOptions; indices: number[] }> {
   const groups = new Map<string, { params: MonitoringParametersOptions; indices: number[] }>();
   tags.forEach((tag, index) => {
     const deadband = rawDeadband(tag);
     // keep every sample taken between two publish responses, with room for a late one
     const queueSize = Math.min(100, Math.max(4, 2 * Math.ceil(publishingIntervalMs / tag.updateMs)));
-    const key = `${tag.updateMs}|${deadband ?? "-"}|${queueSize}`;
+    // Exception-based (interval 0): the server notifies every change it makes, no sampling delay.
+    const samplingInterval = tag.sampling === "exception" ? EXCEPTION_BASED_SAMPLING : tag.updateMs;
+    const key = `${samplingInterval}|${tag.updateMs}|${deadband ?? "-"}|${queueSize}`;
     let group = groups.get(key);
     if (!group) {
-      const params: MonitoringParametersOptions = { samplingInterval: tag.updateMs, queueSize, discardOldest: true };
+      const params: MonitoringParametersOptions = { samplingInterval, queueSize, discardOldest: true };
       if (deadband !== undefined) {
         params.filter = new DataChangeFilter({
           trigger: DataChangeTrigger.StatusValue,
@@ -137,7 +171,7 @@ class Link implements OpcuaLink {
     this.openAborted.catch(() => undefined);
     const { device } = options;
     this.client = OPCUAClient.create({
-      applicationName: `htr-scada ${device.id}`,
+      applicationName: clientApplicationName(device.id),
       clientName: `htr-scada-${device.id}`,
       endpointMustExist: false,
       securityMode: MessageSecurityMode[device.securityMode],
@@ -188,21 +222,11 @@ class Link implements OpcuaLink {
     subscription.on("status_changed", (sc: StatusCode) => this.lost(`subscription status ${sc.name}`));
     subscription.on("internal_error", (err: Error) => this.lost(`subscription error: ${err.message}`));
 
-    for (const { params, indices } of groupByParameters(tags, publishingInterval).values()) {
-      const items = indices.map((i) => ({ nodeId: resolveNodeId(tags[i]!.nodeId ?? ""), attributeId: AttributeIds.Value }));
-      const group = ClientMonitoredItemGroup.create(subscription, items, params, TimestampsToReturn.Both);
-      group.on("changed", (_item, dataValue: DataValue, i: number) => this.received(indices[i]!, dataValue));
-      await step(
-        "create monitored items",
-        new Promise<void>((resolve, reject) => {
-          group.once("initialized", () => resolve());
-          group.once("err", (message: string) => reject(new Error(`monitored items refused: ${message}`)));
-        }),
-      );
-      group.monitoredItems.forEach((item, i) => {
-        const status = (item as unknown as { statusCode?: StatusCode }).statusCode;
-        if (status && status.isNotGood()) this.refused.push({ index: indices[i]!, status });
-      });
+    // The server refuses a CreateMonitoredItems call above its MaxMonitoredItemsPerCall as a whole
+    // (BadTooManyOperations): split each parameter group into calls within it.
+    const perCall = tags.length === 0 ? FALLBACK_MONITORED_ITEMS_PER_CALL : await this.readMonitoredItemsPerCall(step);
+    for (const group of groupByParameters(tags, publishingInterval).values()) {
+      for (const indices of chunked(group.indices, perCall)) await this.monitor(step, indices, group.params);
     }
 
     this.opened = true;
@@ -212,6 +236,35 @@ class Link implements OpcuaLink {
       const silent = Date.now() - this.lastPublishAt;
       if (silent > this.options.watchdogMs) this.lost(`no publish response for ${silent} ms`);
     }, every);
+  }
+
+  /** The server's OperationLimits.MaxMonitoredItemsPerCall (a Bad read or 0 → the fallback). */
+  private async readMonitoredItemsPerCall(step: <T>(what: string, p: Promise<T>) => Promise<T>): Promise<number> {
+    const session = this.session!;
+    const dataValue = await step(
+      "read operation limits",
+      session.read({ nodeId: resolveNodeId(VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall), attributeId: AttributeIds.Value }),
+    );
+    return monitoredItemsPerCall(dataValue.statusCode.isGood() ? dataValue.value.value : undefined);
+  }
+
+  /** One CreateMonitoredItems call: the tags at `indices` (of the link's tags), with the same parameters. */
+  private async monitor(step: <T>(what: string, p: Promise<T>) => Promise<T>, indices: readonly number[], params: MonitoringParametersOptions): Promise<void> {
+    const tags = this.options.tags;
+    const items = indices.map((i) => ({ nodeId: resolveNodeId(tags[i]!.nodeId ?? ""), attributeId: AttributeIds.Value }));
+    const group = ClientMonitoredItemGroup.create(this.subscription!, items, params, TimestampsToReturn.Both);
+    group.on("changed", (_item, dataValue: DataValue, i: number) => this.received(indices[i]!, dataValue));
+    await step(
+      "create monitored items",
+      new Promise<void>((resolve, reject) => {
+        group.once("initialized", () => resolve());
+        group.once("err", (message: string) => reject(new Error(`monitored items refused: ${message}`)));
+      }),
+    );
+    group.monitoredItems.forEach((item, i) => {
+      const status = (item as unknown as { statusCode?: StatusCode }).statusCode;
+      if (status && status.isNotGood()) this.refused.push({ index: indices[i]!, status });
+    });
   }
 
   async write(nodeId: string, variant: Variant): Promise<StatusCode> {

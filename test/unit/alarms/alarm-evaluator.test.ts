@@ -123,8 +123,9 @@ describe("alarm evaluator", () => {
       feed(ev, 3 * S, 1500);
       assert.deepEqual(feed(ev, 4 * S, 1000, "Bad"), []);
       assert.equal(ev.get("T-H")?.state, "unack-active");
-      assert.equal(ev.get("T-H")?.value, 1000, "the list still shows the latest value");
+      assert.equal(ev.get("T-H")?.value, 1500, "the list shows the value when the state last changed (at the activation), not each new reading");
       assert.deepEqual(brief(feed(ev, 5 * S, 1000)), ["T-H clear unack-active→rtn-unack"]);
+      assert.equal(ev.get("T-H")?.value, 1000, "and the value at the clear once it clears");
     });
 
     it("accepts a TagValue's Quality object as well as a status", () => {

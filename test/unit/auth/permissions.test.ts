@@ -20,6 +20,9 @@ const EXPECTED = `
   recipes:load      . x x . x
   recipes:edit      . . x . x
   recipes:approve   . . . x x
+  rolls:read        x x x x x
+  rolls:new         . x x . x
+  rolls:qa          . . . x x
   alarms:read       x x x x x
   alarms:ack        . x x . x
   alarms:shelve     . x x . x

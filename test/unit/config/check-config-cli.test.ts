@@ -36,7 +36,7 @@ describe("htr-scada check-config (CLI)", function () {
     const dir = join(root, "plc-config");
     const r = checkConfig([dir]);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^config OK: \\d+ tags, 2 devices, 4 stations, 11 interlocks, 48 alarms, 8 recipes \\(${dir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\)$`, "m"));
+    assert.match(r.stdout, new RegExp(`^config OK: \\d+ tags, 2 devices, 4 stations, 13 interlocks, 52 alarms, 8 recipes \\(${dir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\)$`, "m"));
     assert.equal(r.stderr, "");
   });
 

@@ -22,7 +22,7 @@ describe("check-config: recipes", () => {
   it("counts the interlocks and recipes of the real config", () => {
     const r = run();
     assert.equal(r.code, 0, r.err.join("\n"));
-    assert.match(r.out[0]!, /60 tags, 2 devices, 4 stations, 11 interlocks, 48 alarms, 8 recipes/);
+    assert.match(r.out[0]!, /67 tags, 2 devices, 4 stations, 13 interlocks, 52 alarms, 8 recipes/);
   });
 
   it("a recipe whose setpoint exceeds an equipment limit fails with file, field and limit", () => {

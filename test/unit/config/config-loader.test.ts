@@ -81,7 +81,7 @@ describe("config loader", () => {
       assert.equal(runCheckConfig(plcConfig, out), 0);
       assert.deepEqual(errors, []);
       assert.deepEqual(logs, [
-        `config OK: ${config.tags.length} tags, 2 devices, ${config.stations.length} stations, 11 interlocks, ${config.alarms?.alarms.length} alarms, 8 recipes (${plcConfig})`,
+        `config OK: ${config.tags.length} tags, 2 devices, ${config.stations.length} stations, 13 interlocks, ${config.alarms?.alarms.length} alarms, 8 recipes (${plcConfig})`,
       ]);
     });
   });
@@ -125,7 +125,7 @@ describe("config loader", () => {
         "yaml-syntax", "unknown-key", "duplicate-tag", "unknown-device", "unknown-station", "modbus-overlap",
         "modbus-out-of-range", "scaling-zero-span", "units-mismatch", "32-bit-on-16-bit", "32-bit-on-coil",
         "missing-required-field", "missing-nodeid", "word-order-16-bit", "heartbeat-unknown", "read-only-writable",
-        "duplicate-device", "dir-missing", "several-problems",
+        "duplicate-device", "dir-missing", "several-problems", "scada-heartbeat-problems", "scada-heartbeat-unknown",
       ];
       for (const name of required) assert.ok(cases.includes(name), `missing fixture ${name}`);
     });

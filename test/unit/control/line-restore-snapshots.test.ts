@@ -16,10 +16,10 @@ const dir = resolve(dirname(fileURLToPath(import.meta.url)), "../../fixtures/lin
 const FIXTURES: Readonly<Record<string, { readonly was: string; readonly comesBack: "Stopped" | "Aborted"; readonly mode: string }>> = {
   "stopped-first-start": { was: "Stopped", comesBack: "Stopped", mode: "Maintenance" },
   idle: { was: "Idle", comesBack: "Stopped", mode: "Maintenance" },
-  "execute-mid-run": { was: "Execute", comesBack: "Aborted", mode: "Maintenance" },
-  held: { was: "Held", comesBack: "Aborted", mode: "Maintenance" },
+  "execute-mid-run": { was: "Execute", comesBack: "Stopped", mode: "Maintenance" },
+  held: { was: "Held", comesBack: "Stopped", mode: "Maintenance" },
   complete: { was: "Complete", comesBack: "Stopped", mode: "Maintenance" },
-  "aborted-trip": { was: "Aborted", comesBack: "Aborted", mode: "Manual" },
+  "aborted-trip": { was: "Aborted", comesBack: "Stopped", mode: "Manual" },
 };
 
 interface PersistedLine {

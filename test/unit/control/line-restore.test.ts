@@ -48,23 +48,19 @@ function inState(state: PackmlState): LineSnap {
 /** What the service stores: the persisted snapshot, through JSON (disk). */
 const persistedIn = (state: PackmlState): unknown => JSON.parse(JSON.stringify(line.getPersistedSnapshot(inState(state))));
 
-const EXPECTED: Record<PackmlState, "Stopped" | "Aborted"> = {
-  Stopped: "Stopped", Idle: "Stopped", Complete: "Stopped", Aborted: "Aborted",
-  Resetting: "Aborted", Starting: "Aborted", Execute: "Aborted", Completing: "Aborted", Holding: "Aborted", Held: "Aborted",
-  Unholding: "Aborted", Suspending: "Aborted", Suspended: "Aborted", Unsuspending: "Aborted", Stopping: "Aborted",
-  Aborting: "Aborted", Clearing: "Aborted",
-};
+/** The quiet boot: whatever the line was doing, it comes back Stopped (the stop reason says what it was doing). */
+const QUIET: ReadonlySet<PackmlState> = new Set(["Stopped", "Idle", "Complete", "Aborted"]);
 
 describe("line restore after a crash or restart", () => {
-  it("every state comes back Stopped or Aborted with stop reason restart — never running", () => {
+  it("every state comes back Stopped with stop reason restart — never running, never Aborted", () => {
     for (const state of PACKML_STATES) {
       const input = restoreSafely(persistedIn(state), 50_000);
       const [snap, actions] = initialTransition(line, input);
-      assert.equal(snap.value, EXPECTED[state], state);
-      assert.equal(safeStateAfterRestart(state), EXPECTED[state]);
+      assert.equal(snap.value, "Stopped", state);
+      assert.equal(safeStateAfterRestart(state), "Stopped");
       assert.equal(snap.context.stopReason?.code, "restart", state);
       assert.equal(snap.context.stopReason?.at, 50_000);
-      assert.match(snap.context.stopReason?.message ?? "", new RegExp(`^restart: line was ${state}`));
+      assert.match(snap.context.stopReason?.message ?? "", new RegExp(`^restart: line was ${state}${QUIET.has(state) ? "$" : "; stopped, will not resume by itself$"}`));
       assert.equal(snap.context.bootInto, null, "the boot choice is consumed at once");
       // Nothing but the fresh sequencer's start: no SequencerCommand is sent by a restored line.
       assert.deepEqual(actions.map((a) => a.type), ["xstate.spawnChild"], state);
@@ -77,39 +73,39 @@ describe("line restore after a crash or restart", () => {
     assert.equal(s.value, "Held");
     const input = restoreSafely(JSON.parse(JSON.stringify(line.getPersistedSnapshot(s))), 9_000);
     const [restored] = initialTransition(line, input);
-    assert.equal(restored.value, "Aborted");
+    assert.equal(restored.value, "Stopped");
     assert.deepEqual(restored.context.counts, { metresProcessed: 7.5, metresRejected: 0.5 });
     assert.deepEqual(restored.context.timeInStateMs, s.context.timeInStateMs);
     assert.equal(restored.context.mode, "Maintenance");
     assert.equal(restored.context.params?.recipe, "BiSb");
     assert.equal(restored.context.permissives.ok, false);
-    assert.equal(restored.context.stopReason?.message, "restart: line was Held; aborted, will not resume by itself");
+    assert.equal(restored.context.stopReason?.message, "restart: line was Held; stopped, will not resume by itself");
   });
 
-  it("the restored line needs clear / reset and permissives before it can run again", () => {
-    const [aborted] = initialTransition(line, restoreSafely(persistedIn("Execute"), 1));
-    assert.equal(transition(line, aborted, cmd("start"))[0].value, "Aborted");
-    assert.equal(transition(line, aborted, cmd("reset"))[0].value, "Aborted");
-    let s = aborted;
-    for (const e of [cmd("clear"), done("SEQ.CLEAR"), cmd("reset"), done("SEQ.RESET"), cmd("start")]) [s] = transition(line, s, e);
+  it("the restored line needs reset and permissives before it can run again", () => {
+    const [stopped] = initialTransition(line, restoreSafely(persistedIn("Execute"), 1));
+    assert.equal(transition(line, stopped, cmd("start"))[0].value, "Stopped", "no start from Stopped");
+    let s = stopped;
+    for (const e of [cmd("reset"), done("SEQ.RESET"), cmd("start")]) [s] = transition(line, s, e);
     assert.equal(s.value, "Idle", "start refused until the permissives are reported");
   });
 
-  it("with no saved state the line starts Stopped, stop reason restart", () => {
+  it("with no saved state the line starts Stopped, stop reason first-start", () => {
     const [snap] = initialTransition(line, restoreSafely(undefined, 5));
     assert.equal(snap.value, "Stopped");
-    assert.deepEqual(snap.context.stopReason, { code: "restart", message: "restart: no saved line state", at: 5 });
+    assert.deepEqual(snap.context.stopReason, { code: "first-start", message: "first start: no saved line state", at: 5 });
   });
 
-  it("an unreadable saved state comes back Aborted", () => {
+  it("an unreadable saved state comes back Stopped, stop reason restart", () => {
     for (const junk of [{}, { value: "Running" }, { value: { nested: "Execute" } }, "Execute", 42, []]) {
       const [snap] = initialTransition(line, restoreSafely(junk, 5));
-      assert.equal(snap.value, "Aborted", JSON.stringify(junk));
+      assert.equal(snap.value, "Stopped", JSON.stringify(junk));
       assert.equal(snap.context.stopReason?.code, "restart");
+      assert.match(snap.context.stopReason?.message ?? "", /unreadable/);
     }
     // A readable state with a damaged context still restores safely, with defaults.
     const [snap] = initialTransition(line, restoreSafely({ value: "Execute", context: { counts: { metresProcessed: -1 }, mode: "Turbo" } }, 5));
-    assert.equal(snap.value, "Aborted");
+    assert.equal(snap.value, "Stopped");
     assert.deepEqual(snap.context.counts, { metresProcessed: 0, metresRejected: 0 });
     assert.equal(snap.context.mode, "Production");
   });
@@ -121,12 +117,12 @@ describe("line restore after a crash or restart", () => {
     actor.subscribe({ error: (e) => errors.push(e) });
     actor.start();
     try {
-      assert.equal(actor.getSnapshot().value, "Aborted");
+      assert.equal(actor.getSnapshot().value, "Stopped");
       const child = actor.getSnapshot().children.sequencer;
       assert.deepEqual(child?.getSnapshot().context, { got: [] });
-      actor.send({ type: "CMD", command: "clear" });
-      assert.equal(actor.getSnapshot().value, "Clearing");
-      assert.deepEqual(child?.getSnapshot().context, { got: ["SEQ.CLEAR"] });
+      actor.send({ type: "CMD", command: "reset" });
+      assert.equal(actor.getSnapshot().value, "Resetting");
+      assert.deepEqual(child?.getSnapshot().context, { got: ["SEQ.RESET"] });
       assert.deepEqual(errors, []);
     } finally {
       actor.stop();

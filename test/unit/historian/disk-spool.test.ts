@@ -110,6 +110,39 @@ describe("disk spool", function () {
     await spool.close();
   });
 
+  it("peekNext reads the record after one ahead (across segments), changes nothing, and leaves a corrupt one to peek", async () => {
+    const spool = await DiskSpool.open({ dir, maxBytes: 1_000_000, segmentBytes: 64 * 1024 });
+    for (let i = 0; i < 400; i++) await spool.append(batch(i, 300));
+    const ids: number[] = [];
+    const seen: number[] = [];
+    for (let r = await spool.peek(); r; ) {
+      seen.push(Number(/n=(\d+)/.exec(r.lines)![1]));
+      ids.push(r.id);
+      const next = await spool.peekNext(r.id);
+      assert.equal(spool.size(), 400 - ids.length + 1, "read ahead acknowledges nothing");
+      await spool.ack(r.id);
+      if (next) assert.equal(next.id, (await spool.peek())!.id, "the record read ahead is the next oldest");
+      assert.equal(next?.lines, (await spool.peek())?.lines);
+      r = next;
+    }
+    assert.deepEqual(seen, Array.from({ length: 400 }, (_, i) => i));
+    assert.equal(spool.isEmpty(), true);
+    assert.equal(await spool.peekNext(ids.at(-1)!), null, "no record after the last");
+
+    for (let i = 0; i < 3; i++) await spool.append(batch(i, 200));
+    const seg = join(dir, readdirSync(dir).find((n) => n.endsWith(".seg"))!);
+    const buf = readFileSync(seg);
+    buf.writeUInt8(buf.readUInt8(232 + 40) ^ 0xff, 232 + 40); // inside the second record's payload
+    writeFileSync(seg, buf);
+    const first = (await spool.peek())!;
+    assert.equal(await spool.peekNext(first.id), null, "a corrupt record is not read ahead");
+    assert.equal(spool.status().tornRecords, 0, "nor counted or skipped by reading ahead");
+    await spool.ack(first.id);
+    assert.deepEqual(await drain(spool), [2], "peek skips it once it is the oldest");
+    assert.equal(spool.status().tornRecords, 1);
+    await spool.close();
+  });
+
   it("survives kill -9 of the appending process: reopens, keeps every acknowledged append, in order", async () => {
     const script = join(dir, "appender.ts");
     const spoolDir = join(dir, "spool");

@@ -23,6 +23,8 @@ class FakeInflux {
   readonly accepted: number[] = [];
   readonly bodies: string[] = [];
   requests = 0;
+  /** Answer 500 to the write request with this number (counting from 1), once, whatever the mode. */
+  failRequest: number | null = null;
   private server: Server | null = null;
   private hung: { res: ServerResponse; body: string }[] = [];
   constructor(readonly port: number) {}
@@ -34,6 +36,7 @@ class FakeInflux {
       req.on("end", () => {
         if (req.url === "/ping") return void res.writeHead(204).end(); // influxd answers /ping even when writes fail
         this.requests++;
+        if (this.requests === this.failRequest) return void res.writeHead(500).end('{"error":"timeout"}');
         if (this.mode === "500") return void res.writeHead(500).end('{"error":"engine: cache full"}');
         if (this.mode === "400") {
           const n = body.split("\n").length;
@@ -183,6 +186,23 @@ describe("historian writer (fake InfluxDB)", function () {
     influx.mode = "up";
     await waitFor("replayed", 10_000, () => influx.accepted.length === 150 && w.status().spoolBytes === 0);
     assert.deepEqual(influx.accepted, Array.from({ length: 150 }, (_, i) => i));
+  });
+
+  it("a replay that fails part-way (5xx) drops its read-ahead and resumes from the failed record: in order, each once", async () => {
+    const w = await makeWriter();
+    influx.mode = "500";
+    for (let i = 0; i < 2000; i++) w.write(point(i));
+    await w.flush();
+    await waitFor("all spooled", 10_000, () => w.status().spoolPoints === 2000 && w.status().queuedPoints === 0);
+    const spooledRecords = spool.size();
+    assert.ok(spooledRecords >= 10, `${spooledRecords} records`);
+    // up again; the 5th replayed record's request fails (its successor was read ahead by then), then up for good
+    influx.failRequest = influx.requests + 5;
+    influx.mode = "up";
+    await waitFor("replayed", 10_000, () => influx.accepted.length === 2000 && w.status().spoolBytes === 0 && w.status().online);
+    assert.deepEqual(influx.accepted, Array.from({ length: 2000 }, (_, i) => i), "every point once, in write order");
+    assert.equal(w.status().writtenPoints, 2000);
+    assert.ok(influx.requests >= influx.failRequest!, "the failing request was made");
   });
 
   it("does not retry bad data (400 partial write): counts rejected points with the reason", async () => {

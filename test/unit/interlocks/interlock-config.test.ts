@@ -82,7 +82,7 @@ describe("interlocks.yaml", () => {
       config = loadOk(plcConfig);
     });
 
-    it("loads IL-01 … IL-11 with the kinds of PROCESS.md", () => {
+    it("loads IL-01 … IL-11 with the kinds of PROCESS.md, and the PLC watchdogs' IL-12 and IL-13", () => {
       const kinds = Object.fromEntries(config.interlocks.interlocks.map((il) => [il.id, il.kind]));
       assert.deepEqual(kinds, {
         "IL-01": "trip",
@@ -96,6 +96,8 @@ describe("interlocks.yaml", () => {
         "IL-09": "trip",
         "IL-10": "trip",
         "IL-11": "permissive",
+        "IL-12": "trip",
+        "IL-13": "trip",
       });
       assert.equal(config.interlocks.settings.notGoodTripAfterMs, 250);
       assert.ok(Object.isFrozen(config.interlocks.interlocks[0]), "frozen with the rest of the config");
@@ -106,9 +108,17 @@ describe("interlocks.yaml", () => {
       assert.deepEqual(bypassable, ["IL-05", "IL-06", "IL-10"]);
     });
 
-    it("mirrors the PLC's hard trips with their trip-word bits (0 over-temp, 1 door, 2 e-stop, 3 O₂, 4 over-current)", () => {
+    it("mirrors the PLC's hard trips with their trip-word bits (0 over-temp, 1 door, 2 e-stop, 3 O₂, 4 over-current, 5 SCADA lost; line PLC 0 SCADA lost)", () => {
       const bits = config.interlocks.interlocks.flatMap((il) => (il.plcTrip ? [`${il.id}:${il.plcTrip.tag}.${il.plcTrip.bit}`] : []));
-      assert.deepEqual(bits, ["IL-01:htr.trip_word.2", "IL-02:htr.trip_word.0", "IL-03:htr.trip_word.3", "IL-07:htr.trip_word.1", "IL-09:htr.trip_word.4"]);
+      assert.deepEqual(bits, [
+        "IL-01:htr.trip_word.2",
+        "IL-02:htr.trip_word.0",
+        "IL-03:htr.trip_word.3",
+        "IL-07:htr.trip_word.1",
+        "IL-09:htr.trip_word.4",
+        "IL-12:htr.trip_word.5",
+        "IL-13:line-plc.trip_word.0",
+      ]);
     });
 
     it("IL-08 watches every tag another interlock decides on", () => {

@@ -39,6 +39,9 @@ const HEALTHY: Record<string, TagScalar> = {
   "feed.web_tension": 50,
   "rinse.rewind_tension": 51,
   "rinse.tank_level": 55,
+  "htr-plc.scada_heartbeat_ok": true,
+  "line-plc.scada_heartbeat_ok": true,
+  "line-plc.trip_word": 0,
 };
 
 /** Fake time and a fake tag table around the pure evaluator; records every action. */
@@ -127,7 +130,7 @@ describe("interlock evaluator", () => {
       assert.deepEqual(s.tripped, []);
       assert.equal(s.permissivesOk, true);
       assert.equal(s.firstOut, null);
-      assert.deepEqual(s.interlocks.map((e) => e.state), Array(11).fill("healthy"));
+      assert.deepEqual(s.interlocks.map((e) => e.state), Array(13).fill("healthy"));
       assert.deepEqual(permits(rig.state, "line"), { ok: true, blockedBy: [] });
       assert.deepEqual(permits(rig.state, "heater"), { ok: true, blockedBy: [] });
     });
@@ -135,11 +138,12 @@ describe("interlock evaluator", () => {
     it("indexes every tag to the interlocks that read it", () => {
       const idx = tagsReadBy(defs);
       assert.deepEqual(idx.get("htr.o2"), ["IL-03", "IL-04", "IL-08"]);
-      assert.deepEqual(idx.get("htr.heater_enable"), ["IL-03", "IL-05", "IL-08"]);
-      assert.deepEqual(idx.get("htr.trip_word"), ["IL-01", "IL-02", "IL-03", "IL-07", "IL-09"]);
+      assert.deepEqual(idx.get("htr.heater_enable"), ["IL-03", "IL-05", "IL-08", "IL-12"]);
+      assert.deepEqual(idx.get("htr.trip_word"), ["IL-01", "IL-02", "IL-03", "IL-07", "IL-09", "IL-12"]);
+      assert.deepEqual(idx.get("line-plc.trip_word"), ["IL-13"]);
       assert.deepEqual(idx.get("htr.heater_on"), ["IL-03"]);
       assert.equal(idx.get("feed.web_speed"), undefined);
-      assert.deepEqual(contextReadBy(defs), { recipe: ["IL-02", "IL-11"], line: ["IL-06"], heartbeats: ["IL-08"] });
+      assert.deepEqual(contextReadBy(defs), { recipe: ["IL-02", "IL-11"], line: ["IL-06", "IL-13"], heartbeats: ["IL-08"] });
     });
   });
 
@@ -399,7 +403,7 @@ describe("interlock evaluator", () => {
       const ev = rig.events("reset-refused")[0];
       assert.ok(ev?.type === "reset-refused");
       assert.equal(ev.by, "anna");
-      assert.deepEqual(writes(refused.actions), ["htr.trip_reset=true (reset)"], "the PLC's trip reset is written on every reset");
+      assert.deepEqual(writes(refused.actions), ["htr.trip_reset=true (reset)", "line-plc.trip_reset=true (reset)"], "the PLCs' trip resets are written on every reset");
 
       const cleared = rig.set("htr.door_closed", true);
       assert.deepEqual(cleared.map((a) => (a.kind === "event" ? a.event.type : a.kind)), ["clear"]);

@@ -112,6 +112,41 @@ describe("SocketTagPush (manual scheduler and clock)", () => {
     assert.equal(batches.at(-1)!.changes.at(-1)!.value, 1049);
   });
 
+  it("adaptive spacing: a cheap push sends a stream every minGapMs; as flushes get costly the spacing grows to cost / PUSH_DUTY, never past the tick", () => {
+    push.close();
+    let costMs = 0;
+    const costly: TagPushOutlet = {
+      toGroup: (g, e, b) => (scheduler.spend(costMs), outlet.toGroup(g, e, b)),
+      toSubscriber: (s, b) => (scheduler.spend(costMs), outlet.toSubscriber(s, b)),
+      move: (s, m) => outlet.move(s, m),
+    };
+    const metrics = { emitted: () => undefined, delivered: () => undefined };
+    push = new SocketTagPush({ tags: table, outlet: costly, scheduler, clock, tickMs: TICK, minGapMs: 4, metrics });
+    push.subscribe("s1", ["a"]);
+    scheduler.advance(0);
+    /** Changes every ms for `ms`; returns the spacing of the batches sent meanwhile. */
+    const stream = (ms: number): number[] => {
+      const at: number[] = [];
+      for (let i = 0; i < ms; i++) {
+        const n = outlet.batches("s1").length;
+        put("a", 5000 + i);
+        scheduler.advance(1);
+        if (outlet.batches("s1").length > n) at.push(scheduler.now());
+      }
+      return at.slice(1).map((t, i) => t - at[i]!);
+    };
+    assert.ok(stream(100).every((gap) => gap === 4), "cheap: a batch every 4 ms");
+    costMs = 2; // 2 ms a flush: spaced 2 / 0.1 = 20 ms once the mean has caught up
+    const loaded = stream(600).slice(-10);
+    assert.ok(loaded.every((gap) => gap >= 19 && gap <= 23), JSON.stringify(loaded));
+    costMs = 20; // beyond the tick's worth: capped at the tick
+    const flooded = stream(2000).slice(-5);
+    assert.ok(flooded.every((gap) => gap >= TICK && gap <= TICK + costMs + 1), JSON.stringify(flooded));
+    costMs = 0;
+    stream(2000);
+    assert.ok(stream(100).every((gap) => gap === 4), "back to cheap: back to 4 ms");
+  });
+
   it("subscribers with the same tags share one group emit; a newcomer gets its initial values alone", () => {
     push.subscribe("s1", ["a", "b"]);
     push.subscribe("s2", ["b", "a"]);

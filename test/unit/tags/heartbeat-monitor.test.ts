@@ -16,14 +16,18 @@ describe("HeartbeatMonitor", () => {
     assert.deepEqual(m.status(300, allGood).plc, { stale: false, reason: "" });
   });
 
-  it("a counter frozen for more than 5 periods is stale even while Good", () => {
+  it("a counter frozen for more than 5 periods (at least 750 ms) is stale even while Good", () => {
     const m = mon();
     m.observe("plc.hb", v(7), 1000);
-    for (let t = 1100; t <= 1600; t += 100) m.observe("plc.hb", v(7), t);
-    assert.equal(m.status(1500, allGood).plc!.stale, false);
-    const s = m.status(1501, allGood).plc!;
+    for (let t = 1100; t <= 1800; t += 100) m.observe("plc.hb", v(7), t);
+    assert.equal(m.status(1750, allGood).plc!.stale, false, "5 periods of 100 ms are floored at 750 ms");
+    const s = m.status(1751, allGood).plc!;
     assert.equal(s.stale, true);
-    assert.match(s.reason, /frozen for 501 ms/);
+    assert.match(s.reason, /frozen for 751 ms/);
+    const slow = new HeartbeatMonitor([{ id: "plc", heartbeatTag: "plc.hb", periodMs: 500 }]);
+    slow.observe("plc.hb", v(1), 0);
+    assert.equal(slow.status(2500, allGood).plc!.stale, false);
+    assert.equal(slow.status(2501, allGood).plc!.stale, true, "a slow heartbeat: 5 of its periods");
   });
 
   it("a heartbeat that is not Good is stale at once; Bad values do not count as beats", () => {
@@ -45,8 +49,8 @@ describe("HeartbeatMonitor", () => {
     assert.equal(m.status(1300, allGood).plc!.stale, false, "1 s stall: not the PLC's fault");
     m.observe("plc.hb", v(2), 1310);
     assert.equal(m.status(1350, allGood).plc!.stale, false);
-    // A PLC that really froze is still found: 5 periods of observed time after its last beat.
-    for (let t = 1400; t <= 1800; t += 50) assert.equal(m.status(t, allGood).plc!.stale, false, `at ${t}`);
-    assert.equal(m.status(1850, allGood).plc!.stale, true);
+    // A PLC that really froze is still found: 750 ms (5 periods, floored) of observed time after its last beat.
+    for (let t = 1400; t <= 2050; t += 50) assert.equal(m.status(t, allGood).plc!.stale, false, `at ${t}`);
+    assert.equal(m.status(2100, allGood).plc!.stale, true);
   });
 });

@@ -66,19 +66,35 @@ describe("TagTable", () => {
 
   it("degrades stale values to Uncertain then Bad, and recovers on update", () => {
     put("a.t", 500);
-    clock.advance(150);
+    clock.advance(450);
     table.checkStaleness();
-    assert.equal(table.get("a.t")!.value.quality.status, "Good");
-    clock.advance(100); // 250 ms > 2 x 100
+    assert.equal(table.get("a.t")!.value.quality.status, "Good", "a 100 ms tag's reference is floored at 250 ms");
+    clock.advance(100); // 550 ms > 2 x 250
     table.checkStaleness();
     assert.equal(table.get("a.t")!.value.quality.status, "Uncertain");
-    clock.advance(300); // 550 ms > 5 x 100
+    clock.advance(750); // 1300 ms > 5 x 250
     table.checkStaleness();
     assert.equal(table.get("a.t")!.value.quality.status, "Bad");
     assert.match(table.get("a.t")!.value.quality.reason, /stale/);
     put("a.t", 500);
     assert.equal(table.get("a.t")!.value.quality.status, "Good");
     assert.deepEqual(changes.map((c) => c.current.quality.status), ["Good", "Uncertain", "Bad", "Good"]);
+  });
+
+  it("a stall of the SCADA itself (checks late) does not age the values; a PLC silent while the checks run on time does", () => {
+    const t = new TagTable([tag("a.t")], clock, { observerStallMs: 250 });
+    const put1 = (v: number) => t.onUpdates([{ name: "a.t", value: v, quality: GOOD, sourceTs: clock.now(), serverTs: clock.now() }]);
+    put1(500);
+    t.checkStaleness();
+    clock.advance(600); // the event loop was blocked 600 ms: no check ran, the PLC's answers wait in the queue
+    t.checkStaleness();
+    assert.equal(t.get("a.t")!.value.quality.status, "Good", "the stall is the SCADA's, not the PLC's");
+    put1(501); // the queued answer arrives right after the stall
+    for (let i = 0; i < 27; i++) {
+      clock.advance(50); // checks on time, the PLC silent: it ages as usual (Bad after 5 × the 250 ms floor)
+      t.checkStaleness();
+    }
+    assert.equal(t.get("a.t")!.value.quality.status, "Bad");
   });
 
   it("a device confirmation keeps unchanged values fresh", () => {
@@ -175,10 +191,11 @@ describe("TagTable: listeners", () => {
 
 describe("stalenessQuality", () => {
   it("uses 2x and 5x of the reference with a 100 ms floor", () => {
-    assert.equal(stalenessQuality(199, 100).status, "Good");
-    assert.equal(stalenessQuality(201, 100).status, "Uncertain");
-    assert.equal(stalenessQuality(501, 100).status, "Bad");
-    assert.equal(stalenessQuality(150, 10).status, "Good", "10 ms tags are floored to 100 ms");
+    assert.equal(stalenessQuality(499, 100).status, "Good", "100 ms tags are floored to 250 ms");
+    assert.equal(stalenessQuality(501, 100).status, "Uncertain");
+    assert.equal(stalenessQuality(1251, 100).status, "Bad");
+    assert.equal(stalenessQuality(450, 10).status, "Good", "10 ms tags are floored to 250 ms");
     assert.equal(stalenessQuality(2500, 1000).status, "Uncertain");
+    assert.equal(stalenessQuality(5001, 1000).status, "Bad");
   });
 });
