@@ -43,8 +43,15 @@ export { SEGMENT_SIGNALS } from "./segment-signals.js";
 export type { TrackedRecipe } from "./segment-accumulator.js";
 export { ALIGN_TOLERANCE_M, BAND_STEP_CAP_S, DEFAULT_SAFE_WEB_TEMP_K, MOVING_SPEED_MPM } from "./segment-signal-feed.js";
 
-/** One travel step longer than this means the SCADA was not looking while the web moved (RECORD-GAP), m. */
-export const MAX_TRAVEL_STEP_M = 0.05;
+/**
+ * One travel step longer than this (or than a segment, if segments are shorter) means the SCADA was not looking
+ * while the web moved (RECORD-GAP), m. Between two readings the segments are placed by linear interpolation, so a
+ * shorter step only blurs a window edge by less than a segment; a longer one could carry a whole segment across
+ * an edge unseen. At the pulse index speed (0.1 m/s) it is 1 s without an encoder reading, at the continuous
+ * design speed 2.3 s: by then the line PLC's values are already late (STALENESS_FLOOR_MS). A busy host whose
+ * readings come 0.5 s apart does not lose the record (it did with 0.05 m: every segment of a loaded CI run).
+ */
+export const MAX_TRAVEL_STEP_M = 0.1;
 /** Geometric slack: a touch shorter than this is no overlap, m. */
 const EPS_M = 1e-6;
 
@@ -92,6 +99,8 @@ export class SegmentTracker {
   readonly rollId: string;
   private readonly g: TrackingGeometry;
   private readonly L: number;
+  /** A travel step longer than this is a RECORD-GAP, m. */
+  private readonly maxStepM: number;
   private readonly origin: number;
   private nextClose: number;
   private nextOpen: number;
@@ -115,6 +124,7 @@ export class SegmentTracker {
     this.rollId = o.rollId;
     this.g = o.geometry;
     this.L = o.geometry.segmentLengthM;
+    this.maxStepM = Math.min(MAX_TRAVEL_STEP_M, this.L);
     this.origin = o.originTravelM;
     this.travelM = o.originTravelM;
     this.nextClose = this.nextOpen = o.firstIndex ?? 0;
@@ -133,7 +143,7 @@ export class SegmentTracker {
     const prevT = this.lastT ?? t;
     const step = travelM - this.travelM;
     this.travelM = travelM;
-    if (step > MAX_TRAVEL_STEP_M) this.markJump(prevD, travelM - this.origin, step);
+    if (step > this.maxStepM) this.markJump(prevD, travelM - this.origin, step);
     out.push(...this.refresh(t, prevT, prevD));
     this.lastT = t;
     return out;
@@ -304,7 +314,7 @@ export class SegmentTracker {
   private markJump(prevD: number, d: number, step: number): void {
     this.activate(d);
     const { htr } = this.g.windows;
-    const why = `the web moved ${step.toFixed(3)} m between two readings (more than ${MAX_TRAVEL_STEP_M} m): the SCADA was not recording while it passed`;
+    const why = `the web moved ${step.toFixed(3)} m between two readings (more than ${this.maxStepM} m): the SCADA was not recording while it passed`;
     for (const a of this.open) {
       const pdEnd = htr.fromM + d - a.fromM;
       const puStart = htr.fromM + prevD - a.toM;

@@ -61,6 +61,8 @@ class SyntheticLine {
   t = T0;
   encoderM = 17.0;
   reporting = true;
+  /** How often the encoder is read, ms (a busy host reads it late). */
+  reportEveryMs = 50;
   readonly odo = new WebOdometer();
   tracker: SegmentTracker;
   readonly closed: SegmentRecord[] = [];
@@ -102,7 +104,7 @@ class SyntheticLine {
     this.t += 10;
     this.encoderM += (speedMpm / 60) * 0.01;
     this.set(S.webTemp, tempK + this.noise());
-    if ((this.t - T0) % 50 === 0 && this.reporting) this.report();
+    if ((this.t - T0) % this.reportEveryMs === 0 && this.reporting) this.report();
   }
 
   report(): void {
@@ -445,6 +447,24 @@ describe("quality: segment tracker", () => {
       }
     }
     assert.ok(0.3 > MAX_TRAVEL_STEP_M);
+  });
+
+  it("encoder readings 0.6 s apart (a busy host: 0.06 m steps, less than a segment) lose nothing; 1.2 s apart (0.12 m) is a RECORD-GAP", () => {
+    const late = new SyntheticLine(tracked(BISB));
+    late.reportEveryMs = 600;
+    for (let c = 1; c <= 6; c++) late.cycle();
+    late.endAndDrain();
+    assert.ok(late.closed.length >= 10, `${late.closed.length} closed`);
+    for (const r of late.closed) assert.equal(r.verdict, "pass", `segment ${r.index}: ${JSON.stringify(r.reasons)}`);
+
+    const lost = new SyntheticLine(tracked(BISB));
+    lost.reportEveryMs = 1200;
+    for (let c = 1; c <= 6; c++) lost.cycle();
+    lost.endAndDrain();
+    const gaps = lost.closed.filter((r) => rulesOf(r).includes("RECORD-GAP"));
+    assert.ok(gaps.length > 0, "some segment is a RECORD-GAP");
+    for (const r of gaps) assert.equal(r.verdict, "unverified");
+    assert.match(gaps[0]!.reasons.find((x) => x.rule === "RECORD-GAP")!.message, /more than 0\.1 m/);
   });
 
   it("snapshot → restore continues at the right index, nothing lost or doubled, with gap marks on what was on the line", () => {
