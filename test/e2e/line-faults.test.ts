@@ -165,9 +165,13 @@ describe(`e2e: faults injected while running, in a random order (FAULT_SEED=${SE
   const random = seededUniform(SEED);
   const order = shuffled(CASES, random);
   // Every station's step of both sequences, paired in a seeded order (five runs, each one stop and one start step).
-  const starts = shuffled(STARTING_STEPS, random);
-  const stepPicks = shuffled(STOPPING_STEPS, random).map((stop, i) => ({ stop, start: starts[i]! }));
-  console.log(`      fault campaign: FAULT_SEED=${SEED} — order ${order.map((c) => c.fault).join(", ")}; e-stop during ${stepPicks.map((p) => `${p.stop.source} / ${p.start.source}`).join("; ")}`);
+  const indices = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const starts = shuffled(indices(STARTING_STEPS.length), random);
+  const stepPicks = shuffled(indices(STOPPING_STEPS.length), random).map((stop, i) => ({ stop, start: starts[i]! }));
+  const src = (re: RegExp) => re.source;
+  console.log(
+    `      fault campaign: FAULT_SEED=${SEED} — order ${order.map((c) => c.fault).join(", ")}; e-stop during ${stepPicks.map((p) => `${src(STOPPING_STEPS[p.stop]!)} / ${src(STARTING_STEPS[p.start]!)}`).join("; ")}`,
+  );
   let tc: TestConfig;
   let runtime: Runtime;
   let url: string;
@@ -278,40 +282,63 @@ describe(`e2e: faults injected while running, in a random order (FAULT_SEED=${SE
   }
 
   for (const pick of stepPicks) {
-    it(`e-stop during the stop sequence (${pick.stop.source}) and during the start sequence (${pick.start.source}) → Aborted, IL-01 first-out, heater off; restarts only after clear and reset`, async function () {
+    const stop = STOPPING_STEPS[pick.stop]!;
+    const start = STARTING_STEPS[pick.start]!;
+    it(`e-stop during the stop sequence (${stop.source}) and during the start sequence (${start.source}) → Aborted, IL-01 first-out, heater off; restarts only after clear and reset`, async function () {
       this.timeout(600_000);
       await recover("Execute");
-      // ── Stopping: the e-stop at the picked step (the plant's scan looks at the step, in-process, every 50 ms).
-      let hit = await estopDuring("Stopping", pick.stop, () => command("stop"));
+      // ── Stopping: the e-stop at the picked step (the plant's scan looks at the step, in-process, every 10 ms).
+      let hit = await estopDuring("Stopping", STOPPING_STEPS, pick.stop, () => command("stop"));
       await endsSafeWithEstop(hit);
       // ── Starting: cleared, reset, started again — the e-stop at the picked step of the start sequence.
-      hit = await estopDuring("Starting", pick.start, (pressed) => startUntil(pressed));
+      hit = await estopDuring("Starting", STARTING_STEPS, pick.start, (pressed) => startUntil(pressed));
       await endsSafeWithEstop(hit);
       await recover("Execute");
     });
   }
 
   /**
-   * Arms an e-stop for the first plant scan that sees the line in `state` at a step matching `step`; runs `go`
-   * (told whether the e-stop is pressed yet); resolves with the step hit.
+   * Arms an e-stop for the first plant scan (or line transition) that sees the line in `state` at the step
+   * `steps[at]`; runs `go` (told whether the e-stop is pressed yet); resolves with the step hit. A step whose
+   * station answers at once (pulse mode's heater enable, drives already stopped) begins and ends inside one
+   * macrostep of the line's machine and is never visible: it counts as hit when the line is first seen past it
+   * (a later step, or `after`), and the e-stop is pressed then — as the step passed, with its write in flight.
    */
-  async function estopDuring(state: string, step: RegExp, go: (pressed: () => boolean) => Promise<unknown>): Promise<string> {
+  async function estopDuring(
+    state: "Starting" | "Stopping",
+    steps: readonly RegExp[],
+    at: number,
+    go: (pressed: () => boolean) => Promise<unknown>,
+  ): Promise<string> {
+    const after = state === "Starting" ? "Execute" : "Stopped";
     let hit = "";
+    let inSequence = false;
+    const trail: string[] = [];
     const look = () => {
       if (hit !== "") return;
       const st = runtime.line.status();
-      if (st.state === state && step.test(st.stations?.step ?? "")) {
-        hit = st.stations!.step;
+      const label = st.stations?.step ?? "";
+      const seen = `${st.state} | ${label}`;
+      if (trail.at(-1) !== seen) trail.push(seen);
+      if (st.state === state) inSequence = true;
+      // where the sequence is: the step's index; past every step ("checking the safe state", "done") is the end
+      const found = st.state === state ? steps.findIndex((re) => re.test(label)) : -1;
+      const k = st.state !== state ? -1 : found >= 0 ? found : /: (checking|done)/.test(label) ? steps.length : -1;
+      const passed = inSequence && (k > at || st.state === after);
+      if (k === at || passed) {
+        hit = k === at ? label : `${steps[at]!.source.replace(/^: |\$$/g, "")} (no wait; pressed at ${label})`;
         runtime.sim()!.setFault("estop", true);
       }
     };
-    // Every plant scan (10 ms), and every state change of the line or a station: a step whose station
-    // answers at once (the drives already stopped) may begin and end between two scans.
     const offs = [runtime.sim()!.plant.onScan(look), runtime.line.onTransition(look)];
     try {
       await go(() => hit !== "");
       // a stop step after the rinse flush waits for the flush, minutes after many pulses (NaCl in the tank)
-      await waitFor(`the ${state} step ${step.source}`, 300_000, () => hit !== "", 20);
+      await waitFor(`the ${state} step ${steps[at]!.source}`, 300_000, () => hit !== "", 20);
+    } catch (err) {
+      const e = new Error(`${(err as Error).message}; seen: ${trail.slice(-30).join(" → ")}`);
+      if (process.env.FAULTS_DEBUG) console.log(`        ${e.message}`);
+      throw e;
     } finally {
       for (const off of offs) off?.();
     }
@@ -327,21 +354,32 @@ describe(`e2e: faults injected while running, in a random order (FAULT_SEED=${SE
     assert.equal(start.status, 409, "no start while Aborted");
     const reset = (await post("/api/interlocks/reset", {})).body as { remaining: { id: string }[] };
     assert.ok(reset.remaining.some((r) => r.id === "IL-01"), `IL-01 stays latched while the e-stop is pressed: ${JSON.stringify(reset)}`);
-    report.push(`${`estop @ ${step}`.slice(0, 60).padEnd(60)} → Aborted IL-01, heater off`);
+    report.push(`${`estop @ ${step}`.slice(0, 72).padEnd(72)} → Aborted IL-01, heater off`);
     await setFault("estop", false);
     await waitFor("trips reset once the e-stop is released", TO_RECOVER_MS, async () => ((await post("/api/interlocks/reset", {})).body as { remaining: unknown[] }).remaining.length === 0, 250);
   }
 
   /** Clear → reset → start until `done` (the e-stop pressed during the start sequence). */
   async function startUntil(done: () => boolean): Promise<void> {
-    await waitFor("the start sequence reached", TO_RECOVER_MS + TO_EXECUTE_MS, async () => {
-      if (done()) return true;
-      const l = await line();
-      if (l.state === "Aborted") await command("clear");
-      else if (l.state === "Stopped") await command("reset");
-      else if (l.state === "Idle") await command("start", "BiSb");
-      return false;
-    }, 100);
+    const answers: string[] = [];
+    const note = (c: string, r: { status: number; body: Record<string, unknown> }) => {
+      const a = `${c} ${r.status}${r.status === 200 ? "" : ` ${message(r.body)}`}`;
+      if (answers.at(-1) !== a) answers.push(a);
+    };
+    try {
+      await waitFor("the start sequence reached", TO_RECOVER_MS + TO_EXECUTE_MS, async () => {
+        if (done()) return true;
+        const l = await line();
+        if (l.state === "Aborted") note("clear", await command("clear"));
+        else if (l.state === "Stopped") note("reset", await command("reset"));
+        else if (l.state === "Idle") note("start", await command("start", "BiSb"));
+        return false;
+      }, 100);
+    } catch (err) {
+      const e = new Error(`${(err as Error).message}; answers: ${answers.slice(-10).join("; ")}`);
+      if (process.env.FAULTS_DEBUG) console.log(`        ${e.message}`);
+      throw e;
+    }
   }
 
   async function runCase(c: FaultCase): Promise<void> {

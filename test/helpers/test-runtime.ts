@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfigOrThrow } from "../../src/config/config-loader.js";
 import { createLogger, type Logger, silentLogger } from "../../src/core/logger.js";
+import { routeOpcuaLibraryLog } from "../../src/drivers/opcua/opcua-library-log.js";
 import { createRuntime } from "../../src/runtime.js";
 import type { Runtime, RuntimeOptions } from "../../src/runtime/runtime-options.js";
 import { TEST_ADMIN_PASSWORD } from "./api-client.js";
@@ -17,6 +18,9 @@ import { waitFor } from "./wait-for.js";
  */
 export function testRuntime(tc: TestConfig, overrides: Partial<RuntimeOptions> = {}): { runtime: Runtime; dataDir: string; dispose(): Promise<void> } {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "scada-test-"));
+  const logger = overrides.logger ?? testLogger();
+  // node-opcua's own messages go where the runtime's go (as main.ts does), not onto the test output
+  routeOpcuaLibraryLog(logger);
   const runtime = createRuntime(loadConfigOrThrow(tc.dir), {
     port: 0,
     host: "127.0.0.1",
@@ -24,8 +28,8 @@ export function testRuntime(tc: TestConfig, overrides: Partial<RuntimeOptions> =
     simPurged: true,
     historian: "off",
     adminPassword: TEST_ADMIN_PASSWORD,
-    logger: testLogger(),
     ...overrides,
+    logger,
     dataDir,
   });
   return {
