@@ -12,6 +12,14 @@ import { AT_HTR, MIDDLE_IN_HTR, ROLE_WINDOW, SIGNAL_ROLES, type SignalRole } fro
 import type { SegmentWindowIndex } from "./segment-window-index.js";
 import type { TrackingWindow } from "./tracking-geometry.js";
 
+/**
+ * A pulse's position waits this long for the encoder at most, ms. In pulse mode the web stands still while it
+ * heats, but the two PLCs answer on their own links: the heater's phase can arrive before the encoder's last
+ * reading of the index that just ended. The pulse is placed at the first encoder reading after its start, or
+ * after this long without one (the web was already standing; by then a moving web would have been read: the
+ * line PLC's values are late after 500 ms, STALENESS_FLOOR_MS).
+ */
+export const PULSE_POSITION_WAIT_MS = 1000;
 /** A segment is wholly in the zone for a pulse when no more than this of it is outside, m. */
 export const ALIGN_TOLERANCE_M = 0.005;
 /** Longest step between two web-temperature samples counted into the time in band, s. */
@@ -48,6 +56,8 @@ export class SegmentSignalFeed {
   private prevWebGood: number | null = null;
   private lastGoodWebTemp: number | null = null;
   private lastPhase: number | null = null;
+  /** A pulse started at this time whose position waits for the encoder (PULSE_POSITION_WAIT_MS). */
+  private pulseStartedAt: number | null = null;
   private heaterOn = false;
   private hot = false;
   private moving = false;
@@ -115,6 +125,7 @@ export class SegmentSignalFeed {
   /** A sample at `t`, with the web at travel `d` past the roll's origin (m). */
   sample(t: number, role: SignalRole, v: TagValue, d: number): void {
     this.escalate(t);
+    if (this.pulseStartedAt !== null && t - this.pulseStartedAt >= PULSE_POSITION_WAIT_MS) this.placePulse(d);
     this.current[role] = v;
     const brief = (this.brief[role] = this.withinGrace(t, role, v) && !this.escalated[role]);
     if (role === "webTemp") this.webTempSample(t, v);
@@ -126,7 +137,7 @@ export class SegmentSignalFeed {
       a.note(role, v, brief);
       this.apply(a, role, v);
     }
-    if (role === "phase") this.phaseSample(v, d);
+    if (role === "phase") this.phaseSample(t, v, d);
     else if (role === "speed") this.speedSample(v);
     else if (role === "webTemp" || role === "heaterOn") this.updateHeat();
   }
@@ -195,13 +206,28 @@ export class SegmentSignalFeed {
     for (let k = first; k <= last; k++) if ((open[k]!.mask & MIDDLE_IN_HTR) !== 0) open[k]!.rate(rate);
   }
 
-  /** A pulse starts when the phase goes to 1 (ramp): whole for the segments wholly in the zone, partial for those partly in it. */
-  private phaseSample(v: TagValue, d: number): void {
+  /**
+   * A pulse starts when the phase goes to 1 (ramp); it is placed (placePulse) at the next encoder reading or
+   * PULSE_POSITION_WAIT_MS later. A new start while one waits places the waiting one first, where the web is.
+   */
+  private phaseSample(t: number, v: TagValue, d: number): void {
     const phase = goodNumber(v);
     if (phase === null) return;
     const starts = phase === 1 && this.lastPhase !== 1 && this.recipe?.targets.mode !== "continuous";
     this.lastPhase = phase;
     if (!starts) return;
+    if (this.pulseStartedAt !== null) this.placePulse(d);
+    this.pulseStartedAt = t;
+  }
+
+  /** The web has been read at travel `d`: a pulse waiting for its position is placed there. */
+  travelled(d: number): void {
+    if (this.pulseStartedAt !== null) this.placePulse(d);
+  }
+
+  /** The waiting pulse, with the web at `d`: whole for the segments wholly in the zone, partial for those partly in it. */
+  private placePulse(d: number): void {
+    this.pulseStartedAt = null;
     const { fromM, toM } = this.htr;
     const { open } = this.index;
     for (let k = this.index.first(AT_HTR); k <= this.index.last(AT_HTR); k++) {

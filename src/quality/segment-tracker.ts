@@ -137,6 +137,7 @@ export class SegmentTracker {
     const out = this.pending.splice(0);
     if (!(travelM > this.travelM)) {
       this.lastT = t;
+      this.feed.travelled(this.travelM - this.origin);
       return out;
     }
     const prevD = this.travelM - this.origin;
@@ -145,6 +146,7 @@ export class SegmentTracker {
     this.travelM = travelM;
     if (step > this.maxStepM) this.markJump(prevD, travelM - this.origin, step);
     out.push(...this.refresh(t, prevT, prevD));
+    this.feed.travelled(travelM - this.origin);
     this.lastT = t;
     return out;
   }

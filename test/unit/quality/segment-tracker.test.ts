@@ -63,6 +63,9 @@ class SyntheticLine {
   reporting = true;
   /** How often the encoder is read, ms (a busy host reads it late). */
   reportEveryMs = 50;
+  /** The encoder's readings over the last this-many ms of each index arrive only this long into the pulse (the line PLC's link late, the HTR PLC's not). */
+  lateStopReadMs = 0;
+  private lateReport = false;
   readonly odo = new WebOdometer();
   tracker: SegmentTracker;
   readonly closed: SegmentRecord[] = [];
@@ -117,9 +120,16 @@ class SyntheticLine {
     const start = this.encoderM;
     this.set(S.speed, speedMpm);
     const ticks = Math.round(lengthM / ((speedMpm / 60) * 0.01));
-    for (let k = 0; k < ticks; k++) this.tick(speedMpm, 300);
+    for (let k = 0; k < ticks; k++) {
+      if (this.lateStopReadMs > 0 && k === ticks - this.lateStopReadMs / 10) this.reporting = false;
+      this.tick(speedMpm, 300);
+    }
     this.encoderM = start + lengthM;
     this.set(S.speed, 0);
+    if (this.lateStopReadMs > 0) {
+      this.lateReport = true;
+      return;
+    }
     this.reporting = true;
     this.report();
   }
@@ -129,6 +139,11 @@ class SyntheticLine {
     this.set(S.heaterOn, true);
     this.set(S.phase, 1);
     for (let k = 0; k < 300; k++) {
+      if (this.lateReport && k === this.lateStopReadMs / 10) {
+        this.lateReport = false;
+        this.reporting = true;
+        this.report();
+      }
       during?.(1, k);
       this.tick(0, 300 + (1040 * (k + 1)) / 300);
     }
@@ -153,6 +168,8 @@ class SyntheticLine {
 
   /** Ends the roll and indexes on (no heat) until its tail has left the rinse. */
   endAndDrain(indexM = 0.3): void {
+    this.lateStopReadMs = 0;
+    this.reporting = true;
     this.tracker.end(this.t);
     for (let guard = 0; !this.tracker.done() && guard < 100; guard++) this.index(indexM);
     assert.ok(this.tracker.done(), "the tail never closed");
@@ -465,6 +482,18 @@ describe("quality: segment tracker", () => {
     assert.ok(gaps.length > 0, "some segment is a RECORD-GAP");
     for (const r of gaps) assert.equal(r.verdict, "unverified");
     assert.match(gaps[0]!.reasons.find((x) => x.rule === "RECORD-GAP")!.message, /more than 0\.1 m/);
+  });
+
+  it("the heater's phase before the encoder's last reading of the index (the line PLC's link 0.4 s late): each pulse is placed where the web stood, every segment passes", () => {
+    const line = new SyntheticLine(tracked(BISB));
+    line.lateStopReadMs = 400;
+    for (let c = 1; c <= 8; c++) line.cycle();
+    line.endAndDrain();
+    assert.ok(line.closed.length >= 12, `${line.closed.length} closed`);
+    for (const r of line.closed.filter((x) => x.index < 20)) {
+      assert.equal(r.verdict, "pass", `segment ${r.index}: ${JSON.stringify(r.reasons)}`);
+      assert.equal(r.pulses, 1, `segment ${r.index}`);
+    }
   });
 
   it("snapshot → restore continues at the right index, nothing lost or doubled, with gap marks on what was on the line", () => {
