@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import type { Runtime } from "../../src/runtime/runtime-options.js";
-import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
+import { type TestConfig, editRecipe, realConfigOnFreePorts } from "../helpers/test-config.js";
 import { testRuntime, waitForTagsGood } from "../helpers/test-runtime.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { type ApiClient, adminClient, newUserClient, setSimFault } from "../helpers/api-client.js";
@@ -235,6 +235,11 @@ describe(`e2e: faults injected while running, in a random order (FAULT_SEED=${SE
 
   before(async () => {
     tc = await realConfigOnFreePorts();
+    // The test line's BiSb rinses faster than the shipped one, within the equipment's range (DI water 50 of
+    // 50 L/min; the stop flush ends at 200 µS/cm): the stop sequence's flush after many pulses took up to 260 s.
+    editRecipe(tc, "BiSb", (r) => {
+      Object.assign(r.rinse as object, { waterFlowLpm: 50, conductivityEndpointUsCm: 200 });
+    });
     ({ runtime, dataDir } = testRuntime(tc, { historian: "auto" }));
     runtime.tags.onChange((c) => {
       if (c.name === "htr.heater_on" && c.current.value === false && c.previous?.value !== false) scadaHeaterOffAt = Date.now();
