@@ -34,7 +34,7 @@ import {
   MIDDLE_IN_QUENCH,
   signalRoleOf,
 } from "./segment-signals.js";
-import { SegmentSignalFeed, overlapM } from "./segment-signal-feed.js";
+import { ALIGN_TOLERANCE_M, SegmentSignalFeed, overlapM } from "./segment-signal-feed.js";
 import { SegmentWindowIndex } from "./segment-window-index.js";
 import { type TrackingGeometry, type TrackingStation, type TrackingWindow, geometryProblems } from "./tracking-geometry.js";
 
@@ -279,13 +279,16 @@ export class SegmentTracker {
     const pd = htr.fromM + d - a.fromM;
     const pu = htr.fromM + d - a.toM;
     const pm = (pd + pu) / 2;
-    const inside = (w: TrackingWindow): boolean => overlapM(pd, pu, w.fromM, w.toM) > EPS_M;
+    // In a window when more of it than the positioning tolerance is (a pulse's alignment rule too): the encoder
+    // counts whole mm and an index may stop a mm short, which must not put the next segment "in the zone".
+    const tol = Math.min(ALIGN_TOLERANCE_M, (a.toM - a.fromM) / 2);
+    const inside = (w: TrackingWindow): boolean => overlapM(pd, pu, w.fromM, w.toM) > tol;
     let mask = 0;
     if (inside(feed)) mask |= AT_FEED;
     if (inside(htr)) mask |= AT_HTR;
     if (inside(quench)) mask |= AT_QUENCH;
     if (inside(rinse)) mask |= AT_RINSE;
-    if (overlapM(pd, pu, htr.fromM, quench.toM) > EPS_M) mask |= AT_HTR_TO_QUENCH;
+    if (overlapM(pd, pu, htr.fromM, quench.toM) > tol) mask |= AT_HTR_TO_QUENCH;
     if (pm >= htr.fromM - EPS_M && pm <= htr.toM + EPS_M) mask |= MIDDLE_IN_HTR;
     if (pm >= quench.fromM - EPS_M && pm <= quench.toM + EPS_M) mask |= MIDDLE_IN_QUENCH;
     if (a.recipe === undefined && pm >= htr.fromM - EPS_M) a.recipe = this.ctx.recipe;

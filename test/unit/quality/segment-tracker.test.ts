@@ -367,6 +367,19 @@ describe("quality: segment tracker", () => {
     for (const r of line.closed) if (![3, 4, 5, 9, 10, 11].includes(r.index)) assert.equal(r.verdict, "pass", `segment ${r.index}`);
   });
 
+  it("an index that stops 1 mm short (the encoder counts whole mm) keeps the next segment out of the zone: the trip fails only the three in it", () => {
+    const line = new SyntheticLine(tracked(BISB));
+    for (let c = 1; c <= 6; c++) {
+      line.cycle(c === 1 ? 0.299 : 0.3, 6, (phase, k) => {
+        if (c === 2 && phase === 2 && k === 100) line.setContext({ trips: ["IL-07"] });
+        if (phase === 3 && k === 0) line.setContext({ trips: [], dataTrips: [] });
+      });
+    }
+    line.endAndDrain();
+    const failed = line.closed.filter((r) => r.verdict !== "pass").map((r) => r.index);
+    assert.deepEqual(failed, [3, 4, 5], JSON.stringify(line.closed.filter((r) => r.verdict !== "pass").map((r) => [r.index, rulesOf(r)])));
+  });
+
   it("O₂ counts only with the heater on; bypasses and critical alarms are recorded where they were in force", () => {
     const line = new SyntheticLine(tracked(BISB));
     for (let c = 1; c <= 5; c++) {
