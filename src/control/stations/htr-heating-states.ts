@@ -19,7 +19,9 @@ import {
   phaseName,
   phaseOf,
   plcTripWord,
+  pulseRequestDropped,
   pulseRunningTimeoutMs,
+  pulseStartConditions,
   pulseStartTimeoutMs,
   tripDescription,
   webReading,
@@ -60,7 +62,7 @@ export const HTR_HEATING_STATES = {
     entry: s.report("heating", (c) => `pulse mode: heater enabled, ${c.pulses} pulses done`),
     on: {
       TICK: [...HEATING_TRIPS, { actions: trackEnable }],
-      "STATION.PULSE": s.take("pulse", assign({ countAtPulse: undefined, phaseSeen: HTR_PHASE.off, offSince: null })),
+      "STATION.PULSE": s.take("pulse", assign({ countAtPulse: undefined, phaseSeen: HTR_PHASE.off, offSince: null, pulseRequestedAt: undefined, pulseRetries: 0 })),
     },
   },
   pulse: {
@@ -76,7 +78,7 @@ export const HTR_HEATING_STATES = {
             // every scan), so the request made during the cool-down is made again.
             guard: ({ context, event }) => context.phaseSeen === HTR_PHASE.cool && phaseOf(event.view) === HTR_PHASE.off,
             target: "requesting",
-            actions: assign({ phaseSeen: HTR_PHASE.off }),
+            actions: assign({ phaseSeen: HTR_PHASE.off, pulseRequestedAt: undefined }),
           },
           {
             // Already counted (a pulse shorter than a TICK period): done.
@@ -102,6 +104,12 @@ export const HTR_HEATING_STATES = {
               enableSeen: ({ context, event }) => enableSeenNow(context.enableSeen, event.view),
             }),
           },
+          {
+            // The PLC dropped the request (it may not start in that scan): asked again, a few times.
+            guard: ({ context, event }) => pulseRequestDropped(context, event.view, event.now),
+            target: "requesting",
+            actions: assign({ pulseRequestedAt: undefined, pulseRetries: ({ context }) => context.pulseRetries + 1 }),
+          },
         ],
         timeoutMs: (c) => pulseStartTimeoutMs(c.params, c.phaseSeen),
         timedOut: (c, view) =>
@@ -109,10 +117,11 @@ export const HTR_HEATING_STATES = {
             "pulse start",
             `phase ${phaseName(phaseOf(view))}`,
             pulseStartTimeoutMs(c.params, c.phaseSeen),
-            "phase 1 (ramp); the PLC starts a pulse only with the heater enabled, no trip, the door closed, O₂ below its permissive and the quench ready",
+            `phase 1 (ramp); the PLC starts a pulse only with the heater enabled, no trip, the door closed, O₂ below its permissive and the quench ready — seen: ${pulseStartConditions(view, c.params)}; asked ${c.pulseRetries + 1} ${c.pulseRetries === 0 ? "time" : "times"}`,
           ),
         waiting: [
           assign({
+            pulseRequestedAt: ({ context, event }) => context.pulseRequestedAt ?? event.now,
             // An earlier pulse still cooling when this one is requested: its cool-down comes first (the
             // deadline is armed after this, with the phase seen).
             phaseSeen: ({ context, event }) => (phaseOf(event.view) === HTR_PHASE.cool ? HTR_PHASE.cool : context.phaseSeen),

@@ -45,6 +45,9 @@ export interface HtrContext extends StationContext {
   readonly offSince: number | null;
   /** Pulses completed since the station was started. */
   readonly pulses: number;
+  /** When the pending pulse request was first seen waiting (undefined: not yet); the re-requests made for it. */
+  readonly pulseRequestedAt: number | undefined;
+  readonly pulseRetries: number;
 }
 
 // ─── Pure rules ────────────────────────────────────────────────────────────────────────────────────────
@@ -103,6 +106,36 @@ export function purgeTimeoutReason(params: SequenceParams | undefined, view: Pro
   const doorOk = door === true;
   const actual = doorOk ? o2 : `${o2}, door ${door === false ? "open" : "not Good"}`;
   return timeoutReason("purge", actual, timeoutOf(params, "purgeMs"), doorOk ? `< ${limit} ppm` : `< ${limit} ppm, door closed`);
+}
+
+/**
+ * The PLC takes pulse_start in one scan and drops it when it may not start then (O₂ at its permissive, the
+ * quench not yet ready: docs/plc-watchdog.md): a request still in phase 0 with pulse_start read back false
+ * after this long is made again, at most PULSE_START_RETRIES times; then the pulse-start timeout decides.
+ */
+export const PULSE_START_RETRY_MS = 1000;
+export const PULSE_START_RETRIES = 5;
+
+/** Whether a pulse request was dropped by the PLC and may be made again (pure). */
+export function pulseRequestDropped(context: Pick<HtrContext, "pulseRequestedAt" | "pulseRetries">, view: ProcessView, now: number): boolean {
+  return (
+    context.pulseRequestedAt !== undefined &&
+    now - context.pulseRequestedAt >= PULSE_START_RETRY_MS &&
+    context.pulseRetries < PULSE_START_RETRIES &&
+    readNumber(view, HTR_TAGS.profilePhase) === HTR_PHASE.off &&
+    readBool(view, HTR_TAGS.pulseStart) === false
+  );
+}
+
+/** What the PLC's pulse start needs, as the SCADA sees it now (a timed-out start names it). */
+export function pulseStartConditions(view: ProcessView, params: SequenceParams | undefined): string {
+  const trip = readNumber(view, HTR_TAGS.tripWord);
+  return [
+    formatReading("O₂", readNumber(view, HTR_TAGS.o2), "ppm") + ` (permissive < ${params?.o2PermissivePpm ?? "?"} ppm)`,
+    `heater_enable ${String(readBool(view, HTR_TAGS.heaterEnable) ?? "not Good")}`,
+    `door ${readBool(view, HTR_TAGS.doorClosed) === true ? "closed" : readBool(view, HTR_TAGS.doorClosed) === false ? "open" : "not Good"}`,
+    `trip word ${trip ?? "not Good"}`,
+  ].join(", ");
 }
 
 /** How long phase 0 may be seen before the pulse count moves (the count is sampled every 100 ms). */

@@ -42,6 +42,8 @@ export function createHtrMachine(io: TagBatchWriter) {
     phaseSeen: 0,
     offSince: null,
     pulses: 0,
+    pulseRequestedAt: undefined,
+    pulseRetries: 0,
   };
   return stationSetup<HtrContext, HtrEvent, HtrStatus>({ station: "htr", name: "the heater", io }).createMachine(
     s.machine(context, {

@@ -499,6 +499,46 @@ describe("htr station", () => {
     assert.match(h.detail, /^pulse start timed out: phase 0 \(off\) after 10 s \(needs phase 1 \(ramp\); the PLC starts a pulse only/);
   });
 
+  it("pulse: a request the PLC dropped (phase 0, pulse_start read back false) is made again every second, five times; then the timeout names what the SCADA sees", async () => {
+    const h = await htrReady(PULSE_PARAMS);
+    await h.send({ type: "STATION.HEAT" });
+    h.view["htr.o2"] = 55; // at the permissive: the PLC takes the request and drops it
+    h.view["htr.pulse_start"] = false;
+    h.view["htr.profile_phase"] = 0;
+    h.io.clear();
+    await h.send({ type: "STATION.PULSE" });
+    const plcScan = async (t: number) => {
+      h.view["htr.pulse_start"] = false; // the PLC consumed the request without starting
+      await h.tick(t);
+    };
+    for (let t = 0; t <= 8000; t += 100) await plcScan(t);
+    const requests = h.io.log.filter((w) => w === "htr.pulse_start=true").length;
+    assert.equal(requests, 6, `${h.io.log.join(", ")}`);
+    assert.equal(h.status, "pulsing");
+    for (let t = 8100; t <= 20_000; t += 100) await plcScan(t);
+    assert.equal(h.status, "fault");
+    assert.match(h.detail, /^pulse start timed out: phase 0 \(off\) after 10 s .*seen: O₂ 55 ppm \(permissive < 50 ppm\), heater_enable true, door closed, trip word 0; asked 6 times\)$/);
+  });
+
+  it("pulse: a dropped request made again starts the pulse once the PLC may", async () => {
+    const h = await htrReady(PULSE_PARAMS);
+    await h.send({ type: "STATION.HEAT" });
+    h.view["htr.pulse_start"] = false;
+    h.view["htr.profile_phase"] = 0;
+    h.io.clear();
+    await h.send({ type: "STATION.PULSE" });
+    for (let t = 0; t <= 1500; t += 100) {
+      h.view["htr.pulse_start"] = false; // the PLC consumed the request without starting
+      await h.tick(t);
+    }
+    assert.equal(h.io.log.filter((w) => w === "htr.pulse_start=true").length, 2, "asked again after 1 s");
+    h.view["htr.profile_phase"] = 1;
+    await h.tick(1600);
+    assert.match(h.detail, /pulse 1: running/);
+    for (let t = 1700; t <= 4000; t += 100) await h.tick(t);
+    assert.equal(h.io.log.filter((w) => w === "htr.pulse_start=true").length, 2, "no request while the pulse runs");
+  });
+
   it("a PLC trip while heating → tripped, heater enable confirmed off, first-out in the detail", async () => {
     const h = await htrReady();
     await h.send({ type: "STATION.HEAT" });
