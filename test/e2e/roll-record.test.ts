@@ -211,7 +211,9 @@ describe("e2e: the roll record on the virtual plant", function () {
       .recentEvents.flatMap((e) => (e.type === "trip" ? [{ interlock: e.interlock, text: e.cause.text }] : []))
       .filter((e) => !["IL-07", "IL-02"].includes(e.interlock) && !(e.interlock === "IL-08" && /htr\.web_temp/.test(e.text)))
       .map((e) => `${e.interlock}: ${e.text.slice(0, 80)}`);
-    const inside = (s: SegmentJson, z: { fromM: number; toM: number }) => s.fromM >= z.fromM - 1e-6 && s.toM <= z.toM + 1e-6;
+    // In the zone as the record counts it (docs/quality.md): more than 5 mm of the segment inside — an index may
+    // stop a mm short of the 0.1 m grid, and the zone read from /api/rolls/current then ends at e.g. 1.799 m.
+    const inside = (s: SegmentJson, z: { fromM: number; toM: number }) => Math.min(s.toM, z.toM) - Math.max(s.fromM, z.fromM) > 0.005;
     const table = segments.map((s) => `${s.index} ${s.fromM.toFixed(1)} ${s.verdict} ${s.reasons.map((r) => r.rule).join(",")}`).join("\n");
     const detail = segments.map((s) => `${s.index} ${s.verdict} peak ${s.peakK?.toFixed(1)} K, ${s.timeInBandS?.toFixed(2)} s in band, rinse ${s.exitConductivityUsCm?.toFixed(0)} µS/cm: ${s.reasons.map((r) => `${r.rule}: ${r.message}`).join(" | ")}`);
     writeFileSync(join(ARTIFACTS, "segments.txt"), detail.join("\n") + "\n");

@@ -148,7 +148,8 @@ describe("e2e: runtime on the virtual plant", function () {
     try {
       assert.equal((await setFault("door-open", true)).status, 200);
       // The interlocks saw the door open (IL-07's cause present) and the alarm on it came up, in spite of the thrower.
-      await waitFor("IL-07's cause present", 2000, () => runtime.interlocks.status().interlocks.find((i) => i.id === "IL-07")?.cause === "present");
+      const il07 = () => runtime.interlocks.status().interlocks.find((i) => i.id === "IL-07");
+      await waitFor("IL-07's cause present", 5000, () => il07()?.cause === "present", { everyMs: 20, observe: () => il07() });
       await setFault("door-open", false);
       await waitFor("door closed again", 2000, async () => (await getJson<TagJson>("/api/tags/htr.door_closed")).body.value === true);
       assert.ok(throws >= 2, `the thrower ran on both changes (${throws})`);
