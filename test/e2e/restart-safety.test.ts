@@ -80,7 +80,14 @@ describe("e2e: restart safety — the PLC protects itself when the SCADA dies", 
   };
   /** After the SCADA is back: IL-12 first-out (the PLC's SCADA lost), heater request off, never resuming. */
   const showsScadaLostAndStaysSafe = async (previous: string) => {
-    await waitFor("IL-12 (SCADA lost, from the PLC) first-out", 20_000, async () => (await interlocks()).firstOut?.interlock === "IL-12", 100);
+    // Both PLCs' watchdogs latch SCADA lost within the same second (the HTR PLC's IL-12, the line PLC's IL-13): the
+    // first-out is the one the SCADA read first when it was back (OPC UA or Modbus first), either is right; IL-12
+    // must be among the trips (the HTR PLC's trip-word bit), whichever came first.
+    let seen: InterlocksJson | undefined;
+    await waitFor("SCADA lost (IL-12 or IL-13) first-out, IL-12 tripped", 20_000, async () => {
+      seen = await interlocks();
+      return (seen.firstOut?.interlock === "IL-12" || seen.firstOut?.interlock === "IL-13") && seen.tripped.includes("IL-12");
+    }, { everyMs: 100, observe: () => JSON.stringify(seen) });
     await waitFor("heater request off", 10_000, async () => {
       const t = await tag("htr.heater_enable");
       return t.quality === "Good" && t.value === false;
