@@ -29,6 +29,8 @@ const SAFE: Readonly<Record<string, TagScalar>> = {
   "htr-plc.scada_heartbeat_ok": true,
   "line-plc.scada_heartbeat_ok": true,
   "line-plc.trip_word": 0,
+  "line-plc.first_out": 0,
+  "htr.first_out": 0,
   "quench.gas_flow": 100,
   "quench.coolant_flow": 20,
   "quench.gas_on": true,
@@ -60,7 +62,9 @@ const SAFE_BANDS: Readonly<Record<string, readonly [number, number]>> = {
 /** Tags that keep their value in a random stream: booleans, counters, the trip word, the PLC's own flags. */
 export function changesRandomly(t: TagConfig): boolean {
   if (t.type === "bool") return false;
-  return !["htr.trip_word", "htr-plc.heartbeat", "line-plc.heartbeat", "htr.first_out", "htr.mode", "htr.profile_phase"].includes(t.name);
+  // Every PLC's trip word and first-out (a random line-plc.trip_word sets its bit 0 and trips IL-13), heartbeats.
+  if (/\.(trip_word|first_out|heartbeat|scada_heartbeat)$/.test(t.name)) return false;
+  return !["htr.mode", "htr.profile_phase"].includes(t.name);
 }
 
 export function safeValue(t: TagConfig): TagScalar {
