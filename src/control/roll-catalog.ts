@@ -108,7 +108,7 @@ export class RollCatalog {
       roll,
       line: this.deps.line,
       recipeVersions,
-      segments: this.deps.store.segments(id),
+      segments: this.deps.store.reportSegments(id),
       labResults: this.deps.store.labResults(id),
       alarms: this.deps.alarmsDuring(roll.startedAt, roll.endedAt ?? this.deps.clock.now()),
       generatedAt: this.deps.clock.now(),

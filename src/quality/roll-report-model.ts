@@ -60,12 +60,18 @@ export interface RollReportAlarm {
   readonly state: string;
 }
 
+/**
+ * What the report reads of a segment: metres, verdict, the two histogram figures, reasons, trips, bypasses and
+ * recipe — not the passages and signal uses, the bulk of a stored record (RollStorePort.reportSegments).
+ */
+export type ReportSegment = Pick<SegmentRecord, "fromM" | "toM" | "verdict" | "peakK" | "timeInBandS" | "reasons" | "trips" | "bypasses" | "recipe">;
+
 export interface RollReportInput {
   readonly roll: Roll;
   readonly line: { readonly id: string; readonly name: string };
   readonly recipeVersions: readonly RollReportRecipeVersion[];
   /** Read once, in roll order; never collected. */
-  readonly segments: Iterable<SegmentRecord>;
+  readonly segments: Iterable<ReportSegment>;
   readonly labResults: readonly LabResult[];
   /** The alarms raised during the roll (the caller chooses them). */
   readonly alarms: readonly RollReportAlarm[];
@@ -240,7 +246,7 @@ class MarkerTracker {
   private lastTripToM: number | null = null;
   firstOut: { id: string; atM: number } | null = null;
 
-  add(s: SegmentRecord): void {
+  add(s: ReportSegment): void {
     const eventStart = s.trips.length > 0 && (this.lastTripToM === null || s.fromM > this.lastTripToM + CONTIGUOUS_M);
     this.lastTripToM = s.trips.length > 0 ? s.toM : this.lastTripToM;
     for (const id of new Set(s.trips)) this.mark("trip", id, s, eventStart && id === s.trips[0]);
@@ -248,7 +254,7 @@ class MarkerTracker {
     if (eventStart && this.firstOut === null) this.firstOut = { id: s.trips[0]!, atM: s.fromM };
   }
 
-  private mark(kind: "trip" | "bypass", id: string, s: SegmentRecord, firstOut: boolean): void {
+  private mark(kind: "trip" | "bypass", id: string, s: ReportSegment, firstOut: boolean): void {
     const key = `${kind}\u0000${id}`;
     let m = this.open.get(key);
     if (m === undefined) {
@@ -277,7 +283,7 @@ class ReasonTally {
   private readonly rules = new Map<string, { kind: "fail" | "unverified"; segments: number; metres: number; example: string }>();
   segmentsWithReasons = 0;
 
-  add(s: SegmentRecord, metres: number): void {
+  add(s: ReportSegment, metres: number): void {
     if (s.reasons.length > 0) this.segmentsWithReasons++;
     const seen = new Set<string>();
     for (const r of s.reasons) {

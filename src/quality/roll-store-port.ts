@@ -5,6 +5,7 @@
  */
 import type { LabResult, LineStateEntry, NewLabResult, NewRoll, Roll, RollRecipeRange, RollState } from "./roll-record.js";
 import type { SegmentRecord, SegmentVerdict } from "./segment-record.js";
+import type { ReportSegment } from "./roll-report-model.js";
 
 export interface RollFilter {
   /** Rolls started at or after / before (epoch ms). */
@@ -43,6 +44,8 @@ export interface RollStorePort {
    * For a split child: the parent's segments of its range, in the child's own metres and indices.
    */
   segments(rollId: string, range?: { readonly fromM?: number; readonly toM?: number }): IterableIterator<SegmentRecord>;
+  /** The same segments as `segments`, with only what the roll report reads (no passages, no signal uses). */
+  reportSegments(rollId: string): IterableIterator<ReportSegment>;
   /** Per verdict. */
   segmentCounts(rollId: string): Record<SegmentVerdict, number>;
   /** The tracker's state (JSON), kept so a restart continues the roll without losing or doubling a segment. */

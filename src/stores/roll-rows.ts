@@ -4,6 +4,7 @@
  * the micrometre (so a child of a child comes out the same whichever way it is reckoned), and a boundary
  * is compared with half a micrometre to spare (a segment at 10.299999999999 m starts at 10.3 m).
  */
+import type { ReportSegment } from "../quality/roll-report-model.js";
 import type { SplitPiece } from "../quality/roll-store-port.js";
 import {
   LAB_DISPOSITIONS,
@@ -81,6 +82,10 @@ export interface SegmentRow {
   signals: string;
   closed_at: number;
 }
+
+/** The columns the roll report reads (REPORT_SEGMENT_COLUMNS). */
+export type ReportSegmentRow = Pick<SegmentRow, "idx" | "from_m" | "to_m" | "verdict" | "peak_k" | "time_in_band_s" | "reasons" | "trips" | "bypasses" | "recipe">;
+export const REPORT_SEGMENT_COLUMNS = "idx, from_m, to_m, verdict, peak_k, time_in_band_s, reasons, trips, bypasses, recipe";
 
 export interface LabRow {
   id: number;
@@ -242,6 +247,38 @@ export function toSegment(r: SegmentRow): SegmentRecord {
     criticalAlarms: list<string>(r.critical_alarms),
     signals: JSON.parse(r.signals) as SegmentRecord["signals"],
     closedAt: r.closed_at,
+  };
+}
+
+/**
+ * A report segment from its row. `recipe` is the same JSON for long stretches: `recipeOf` parses each distinct
+ * string once (the last one is kept), so 100 000 rows of one recipe cost one JSON.parse.
+ */
+export function toReportSegment(r: ReportSegmentRow, rollId: string, recipeOf: (json: string | null) => RecipeRef | null): ReportSegment {
+  return {
+    fromM: r.from_m,
+    toM: r.to_m,
+    verdict: verdictOf(r.verdict, `segment ${r.idx} of roll ${rollId}`),
+    peakK: r.peak_k,
+    timeInBandS: r.time_in_band_s,
+    reasons: list<SegmentRecord["reasons"][number]>(r.reasons),
+    trips: list<string>(r.trips),
+    bypasses: list<string>(r.bypasses),
+    recipe: recipeOf(r.recipe),
+  };
+}
+
+/** A parser that keeps the last recipe JSON it parsed (the rows of a roll come in stretches of one recipe). */
+export function lastRecipeParser(): (json: string | null) => RecipeRef | null {
+  let lastJson: string | null = null;
+  let last: RecipeRef | null = null;
+  return (json) => {
+    if (json === null) return null;
+    if (json !== lastJson) {
+      last = JSON.parse(json) as RecipeRef;
+      lastJson = json;
+    }
+    return last;
   };
 }
 

@@ -23,6 +23,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
 import type { LabResult, LineStateEntry, NewLabResult, NewRoll, Roll, RollRecipeRange } from "../quality/roll-record.js";
+import type { ReportSegment } from "../quality/roll-report-model.js";
 import type { RollFilter, RollStorePort, SplitPiece } from "../quality/roll-store-port.js";
 import type { SegmentRecord, SegmentVerdict } from "../quality/segment-record.js";
 import {
@@ -30,7 +31,9 @@ import {
   LAB_COLUMNS,
   type LabRow,
   type LineStateRow,
+  REPORT_SEGMENT_COLUMNS,
   type RecipeRangeRow,
+  type ReportSegmentRow,
   type RollRow,
   SEGMENT_COLUMNS,
   type SegmentRow,
@@ -48,6 +51,8 @@ import {
   toLabResult,
   toLineState,
   toRecipeRange,
+  lastRecipeParser,
+  toReportSegment,
   toSegment,
   utcDay,
   zeroCounts,
@@ -64,6 +69,7 @@ interface Span {
 }
 
 const SEGMENTS_IN = "SELECT * FROM segments WHERE roll_id = ? AND from_m >= ? AND from_m < ? ORDER BY from_m, idx";
+const REPORT_SEGMENTS_IN = `SELECT ${REPORT_SEGMENT_COLUMNS} FROM segments WHERE roll_id = ? AND from_m >= ? AND from_m < ? ORDER BY from_m, idx`;
 const LAB_SELECT = `SELECT ${LAB_COLUMNS.split(", ").map((c) => `l.${c}`).join(", ")}, c.id AS corrected_by FROM lab_results l LEFT JOIN lab_results c ON c.corrects = l.id`;
 
 const blank = (text: string | null | undefined): boolean => (text ?? "").trim() === "";
@@ -250,6 +256,20 @@ export class SqliteRollStore implements RollStorePort {
       for (const row of rows) {
         const s = toSegment(row);
         yield span.child ? { ...s, rollId, index: s.index - base, fromM: rebaseM(s.fromM, span.fromM), toM: rebaseM(s.toM, span.fromM) } : s;
+      }
+    })();
+  }
+
+  reportSegments(rollId: string): IterableIterator<ReportSegment> {
+    const span = this.span(rollId);
+    const reader = this.reader;
+    return (function* stream(): Generator<ReportSegment, void, undefined> {
+      if (!(span.toM > span.fromM)) return;
+      const rows = reader.prepare<[string, number, number], ReportSegmentRow>(REPORT_SEGMENTS_IN).iterate(span.holder, span.fromM - EPS_M, span.toM - EPS_M);
+      const recipeOf = lastRecipeParser();
+      for (const row of rows) {
+        const s = toReportSegment(row, rollId, recipeOf);
+        yield span.child ? { ...s, fromM: rebaseM(s.fromM, span.fromM), toM: rebaseM(s.toM, span.fromM) } : s;
       }
     })();
   }

@@ -317,6 +317,24 @@ describe("roll store (SQLite)", () => {
       assert.deepEqual(store.getRoll(b.id)!.children, [`${b.id}-A`, `${b.id}-B`]);
     });
 
+    it("reportSegments: the report's fields of the same segments, for a roll, its child and a child's child", () => {
+      const a = start();
+      const many = segments(a.id, 0, 100).map((s, i) => (i >= 40 && i < 44 ? { ...s, trips: ["IL-02"], recipe: { alloy: "BiSb", version: 2, hash: "b".repeat(64), trial: false } } : s));
+      store.appendSegments(many);
+      store.endRoll(a.id, T0 + 3_600_000, 10);
+      const report = (x: SegmentRecord) => ({ fromM: x.fromM, toM: x.toM, verdict: x.verdict, peakK: x.peakK, timeInBandS: x.timeInBandS, reasons: x.reasons, trips: x.trips, bypasses: x.bypasses, recipe: x.recipe });
+      assert.deepEqual([...store.reportSegments(a.id)], [...store.segments(a.id)].map(report));
+      assert.equal([...store.reportSegments(a.id)].length, 100);
+      const [, b] = store.split(a.id, [{ fromM: 0, toM: 3 }, { fromM: 3, toM: 7 }, { fromM: 7, toM: 10 }], "quinn", T0 + DAY);
+      const bSegments = [...store.reportSegments(b!.id)];
+      assert.deepEqual(bSegments, [...store.segments(b!.id)].map(report));
+      assert.deepEqual([bSegments.length, bSegments[0]!.fromM, bSegments.at(-1)!.toM], [40, 0, 4]);
+      assert.deepEqual(bSegments.filter((x) => x.trips.length > 0).map((x) => [x.fromM, x.recipe?.version]), [[1, 2], [1.1, 2], [1.2, 2], [1.3, 2]]);
+      const [bb] = store.split(b!.id, [{ fromM: 0, toM: 2 }, { fromM: 2, toM: 4 }], "quinn", T0 + DAY + 1);
+      assert.deepEqual([...store.reportSegments(bb!.id)], [...store.segments(bb!.id)].map(report));
+      assert.throws(() => store.reportSegments("nope"), /roll nope does not exist/);
+    });
+
     it("reads the parent's lab results through into the children, re-based", () => {
       const a = endedRoll(100);
       const r1 = store.addLabResult(lab(a.id, 1, 2));
