@@ -136,3 +136,39 @@ export const OVERVIEW_TAGS: readonly string[] = [
   "quench.gas_flow", "quench.coolant_flow", "quench.exit_web_temp",
   "rinse.water_flow", "rinse.conductivity", "rinse.tank_level", "rinse.dryer_temp", "rinse.dryer_on", "rinse.rewind_tension", "rinse.roll_length",
 ];
+
+// ── The interlock-latency setup (interlock-latency and segment-tracking's part (b) measure the same path) ──
+
+/** Tags in the table: the real ones plus synthetic ones up to this many. */
+export const TOTAL_TAGS = 10_000;
+/** Trips measured (per configuration; BENCH_TRIPS overrides), after WARMUP_TRIPS unmeasured ones. */
+export const TRIPS = Number(process.env.BENCH_TRIPS ?? 10_000);
+export const WARMUP_TRIPS = 300;
+/** Changes per batch handed to the table (one driver delivery), the trip's crossing at a random place in it. */
+export const BATCH = 100;
+/** Non-tripping batches between two trips. */
+export const BATCHES_BETWEEN_TRIPS = 10;
+/** Simulated time per batch, ms: the ManualClock moves by it (heartbeats, interlock ticks). */
+export const BATCH_MS = 1;
+export const HEARTBEAT_EVERY_MS = 100;
+export const TICK_EVERY_MS = 50;
+/** Trips slower than this are checked against the GC entries of the same moment. */
+export const SLOW_MS = 0.25;
+/** The tag whose crossing trips IL-02, and the write the trip issues. */
+export const TRIP_TAG = "htr.web_temp";
+export const TRIP_WRITE_TAG = "htr.heater_enable";
+
+/** `n` synthetic float tags on four devices (the table's size without interlock inputs). */
+export function syntheticTags(n: number): TagConfig[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `syn.s${i % 25}.t${i}`,
+    description: "",
+    device: `syn-${i % 4}`,
+    type: "float64" as const,
+    quantity: "temperature" as const,
+    units: "K",
+    range: { min: 0, max: 1000 },
+    updateMs: 100,
+    writable: false,
+  }));
+}

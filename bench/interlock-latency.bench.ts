@@ -13,7 +13,6 @@ import { InterlockService } from "../src/control/interlock-service.js";
 import type { InterlockEvent } from "../src/interlocks/interlock-types.js";
 import { HeartbeatMonitor } from "../src/tags/heartbeat-monitor.js";
 import { TagTable } from "../src/tags/tag-table.js";
-import type { TagConfig } from "../src/tags/tag-schema.js";
 import type { BenchFigure } from "./bench-figure.js";
 import {
   BENCH_RECIPE,
@@ -25,39 +24,19 @@ import {
   round,
   safeValue,
   summary,
+  BATCH,
+  BATCHES_BETWEEN_TRIPS,
+  BATCH_MS,
+  HEARTBEAT_EVERY_MS,
+  SLOW_MS,
+  TICK_EVERY_MS,
+  TOTAL_TAGS,
+  TRIPS,
+  TRIP_TAG,
+  TRIP_WRITE_TAG,
+  WARMUP_TRIPS,
+  syntheticTags,
 } from "./bench-support.js";
-
-const TOTAL_TAGS = 10_000;
-/** Trips measured (BENCH_TRIPS overrides), after WARMUP_TRIPS unmeasured ones. */
-const TRIPS = Number(process.env.BENCH_TRIPS ?? 10_000);
-const WARMUP_TRIPS = 300;
-/** Changes per batch handed to the table (one driver delivery), the trip's crossing at a random place in it. */
-const BATCH = 100;
-/** Non-tripping batches between two trips (their changes make the throughput figure). */
-const BATCHES_BETWEEN_TRIPS = 10;
-/** Simulated time per batch, ms: the ManualClock moves by it (heartbeats, interlock ticks). */
-const BATCH_MS = 1;
-const HEARTBEAT_EVERY_MS = 100;
-const TICK_EVERY_MS = 50;
-/** Trips slower than this are checked against the GC entries of the same moment. */
-const SLOW_MS = 0.25;
-
-const TRIP_TAG = "htr.web_temp";
-const TRIP_WRITE_TAG = "htr.heater_enable";
-
-function syntheticTags(n: number): TagConfig[] {
-  return Array.from({ length: n }, (_, i) => ({
-    name: `syn.s${i % 25}.t${i}`,
-    description: "",
-    device: `syn-${i % 4}`,
-    type: "float64" as const,
-    quantity: "temperature" as const,
-    units: "K",
-    range: { min: 0, max: 1000 },
-    updateMs: 100,
-    writable: false,
-  }));
-}
 
 export async function run(): Promise<BenchFigure[]> {
   const config = loadConfigOrThrow("plc-config");

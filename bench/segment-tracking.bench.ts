@@ -44,9 +44,30 @@ import { RecipeStore } from "../src/stores/recipe-store.js";
 import { HeartbeatMonitor } from "../src/tags/heartbeat-monitor.js";
 import type { TagChange } from "../src/tags/tag-table.js";
 import { TagTable } from "../src/tags/tag-table.js";
-import type { TagConfig } from "../src/tags/tag-schema.js";
 import type { BenchFigure } from "./bench-figure.js";
-import { BENCH_RECIPE, IL02_LIMIT_K, PEAK_TEMP_K, changesRandomly, prng, randomSafeValue, round, safeValue, summary } from "./bench-support.js";
+import {
+  BATCH,
+  BATCHES_BETWEEN_TRIPS,
+  BATCH_MS,
+  BENCH_RECIPE,
+  HEARTBEAT_EVERY_MS,
+  IL02_LIMIT_K,
+  PEAK_TEMP_K,
+  SLOW_MS,
+  TICK_EVERY_MS,
+  TOTAL_TAGS,
+  TRIPS,
+  TRIP_TAG,
+  TRIP_WRITE_TAG,
+  WARMUP_TRIPS,
+  changesRandomly,
+  prng,
+  randomSafeValue,
+  round,
+  safeValue,
+  summary,
+  syntheticTags,
+} from "./bench-support.js";
 
 const ENCODER_TAG = "feed.encoder_pos";
 /** RollService's DRAIN_MS. */
@@ -340,35 +361,9 @@ function costPerMetre(): BenchFigure[] {
 
 // ───────────────────── (b) interlock latency with / without the roll listener ─────────────────────
 
-const TOTAL_TAGS = 10_000;
-/** Trips measured per configuration (BENCH_TRIPS overrides), after WARMUP_TRIPS unmeasured ones. */
-const TRIPS = Number(process.env.BENCH_TRIPS ?? 10_000);
-const WARMUP_TRIPS = 300;
 /** Trips per block; blocks alternate without / with the roll listener (ABBA, so neither gets the drift). */
 const BLOCK_TRIPS = 250;
-const BATCH = 100;
-const BATCHES_BETWEEN_TRIPS = 10;
-const BATCH_MS = 1;
-const HEARTBEAT_EVERY_MS = 100;
-const TICK_EVERY_MS = 50;
 const ENCODER_EVERY_MS = 50;
-const SLOW_MS = 0.25;
-const TRIP_TAG = "htr.web_temp";
-const TRIP_WRITE_TAG = "htr.heater_enable";
-
-function syntheticTags(n: number): TagConfig[] {
-  return Array.from({ length: n }, (_, i) => ({
-    name: `syn.s${i % 25}.t${i}`,
-    description: "",
-    device: `syn-${i % 4}`,
-    type: "float64" as const,
-    quantity: "temperature" as const,
-    units: "K",
-    range: { min: 0, max: 1000 },
-    updateMs: 100,
-    writable: false,
-  }));
-}
 
 /** A RollService-like listener: the same Set lookup + queue push, drained every DRAIN_MS by a real timer into an odometer and tracker. */
 class RollListener {
