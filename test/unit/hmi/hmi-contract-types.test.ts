@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import type { AlarmStatus } from "../../../src/alarms/alarm-status.js";
 import type { InterlockStatusEntry } from "../../../src/interlocks/interlock-status.js";
-import type { AlarmJson, InterlockJson } from "../../../src/server/socket-contract.js";
+import type { LabResult, Roll } from "../../../src/quality/roll-record.js";
+import type { SegmentRecord } from "../../../src/quality/segment-record.js";
+import type { AlarmJson, InterlockJson, LabResultJson, RollJson, SegmentJson } from "../../../src/server/socket-contract.js";
 
 /**
  * The socket contract's alarm and interlock shapes against what the server sends (`AlarmService.list()`,
@@ -19,9 +21,17 @@ const interlockFits: Assignable<Pick<InterlockStatusEntry, Exclude<Declared<Inte
 const alarmTag: Assignable<AlarmStatus["tag"], NonNullable<AlarmJson["tag"]> | null> = true;
 const alarmLimit: Assignable<AlarmStatus["limit"], NonNullable<AlarmJson["limit"]> | null> = true;
 const effects: Assignable<InterlockStatusEntry["effects"], InterlockJson["effects"]> = true;
+// The roll record: roll-contract.ts repeats the domain's shapes for the browser build (which cannot import
+// src/quality); these keep the two from drifting apart.
+const rollFits: Assignable<Roll, RollJson> = true;
+const segmentFits: Assignable<Omit<SegmentRecord, "rollId"> & { disposition: SegmentJson["disposition"] }, Omit<SegmentJson, "index"> & { index: number }> = true;
+const labFits: Assignable<LabResult, LabResultJson> = true;
 
-describe("hmi: the socket contract's alarm and interlock shapes match the server's", () => {
+describe("hmi: the socket contract's alarm, interlock and roll shapes match the server's", () => {
   it("AlarmStatus → AlarmJson (tag, limit) and InterlockStatusEntry → InterlockJson (effects) are assignable", () => {
     assert.deepEqual([alarmFits, interlockFits, alarmTag, alarmLimit, effects], [true, true, true, true, true]);
+  });
+  it("Roll → RollJson, SegmentRecord (+ disposition) → SegmentJson, LabResult → LabResultJson are assignable", () => {
+    assert.deepEqual([rollFits, segmentFits, labFits], [true, true, true]);
   });
 });
