@@ -7,6 +7,7 @@
  *   3  SCADA_ADMIN_PASSWORD breaks the password policy (first run)
  *   4  a port the start listens on is in use (HTTP, or the virtual plant's OPC UA / Modbus ports)
  *   5  the data directory cannot be created or written
+ *   6  the data directory is in use by another running process (its `scada.pid`)
  *   1  anything else (a fault rather than a setting: the log has the details)
  */
 import { ScadaError } from "./errors.js";
@@ -18,6 +19,7 @@ export const START_EXIT_CODES = {
   adminPassword: 3,
   portInUse: 4,
   dataDir: 5,
+  dataDirInUse: 6,
 } as const;
 
 /** What the start was about to use, to name it in the line. */
@@ -79,6 +81,12 @@ export function startRefusal(err: unknown, target: StartTarget): StartRefusal {
     if (err.operator) return refusal(err.message, START_EXIT_CODES.failed);
   }
   const sys = systemError(err);
+  if (sys?.code === "ELOCKED") {
+    return refusal(
+      `the data directory ${target.dataDir} is in use by process ${sys.pid ?? "?"} (another htr-scada on it) — stop that process, or set SCADA_DATA_DIR (or --data) to another directory`,
+      START_EXIT_CODES.dataDirInUse,
+    );
+  }
   if (sys?.code === "EADDRINUSE") {
     const port = sys.port ?? -1;
     const plant = target.plantPorts.find((p) => p.port === port);
@@ -118,6 +126,7 @@ interface SystemErrorFields {
   readonly code?: string;
   readonly path?: string;
   readonly port?: number;
+  readonly pid?: number;
 }
 
 function systemError(err: unknown): SystemErrorFields | undefined {
@@ -127,6 +136,7 @@ function systemError(err: unknown): SystemErrorFields | undefined {
     ...(typeof e.code === "string" ? { code: e.code } : {}),
     ...(typeof e.path === "string" ? { path: e.path } : {}),
     ...(typeof e.port === "number" ? { port: e.port } : {}),
+    ...(typeof e.pid === "number" ? { pid: e.pid } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import type { ScadaConfig } from "../config/config-loader.js";
+import { releasePidLock, takePidLock } from "../core/pid-lock.js";
 import type { PlantPort } from "../core/start-refusal.js";
 
 /** OPC UA's registered port, when an endpoint names none. */
@@ -20,9 +21,20 @@ export interface StartPreflight {
   readonly listen: readonly { readonly port: number; readonly host: string }[];
 }
 
+/** The data directory's lock: the pid of the process running on it (`htr-scada restore` refuses while it lives). */
+export const DATA_DIR_LOCK_FILE = "scada.pid";
+
+/**
+ * Checks the data directory and the ports, then takes the data directory for this process (its `scada.pid`,
+ * removed when the process exits; one left by a killed process is taken over). Throws `ELOCKED` (with the
+ * holder's pid) when another live process runs on it.
+ */
 export async function preflightStart(p: StartPreflight): Promise<void> {
   ensureWritableDir(p.dataDir);
   for (const { port, host } of p.listen) if (port !== 0) await assertFree(port, host);
+  const lock = join(p.dataDir, DATA_DIR_LOCK_FILE);
+  takePidLock(lock, `the data directory ${p.dataDir}`);
+  process.once("exit", () => releasePidLock(lock));
 }
 
 /** The ports the virtual plant serves the PLCs of this config on (it listens on 127.0.0.1). */

@@ -151,6 +151,14 @@ describe("e2e: the start command talks to people", function () {
       }
     });
 
+    it("the data directory in use by another live process (its scada.pid) (exit 6)", async () => {
+      const dir = tempDir("scada-");
+      // This test's own process stands for the other htr-scada: alive, and not the child.
+      writeFileSync(join(dir, "scada.pid"), `${process.pid}\n`);
+      const lines = await refused(spawnScada(["start", "--sim"], env(dir, await freePort())), 6);
+      assert.deepEqual(lines, [`htr-scada: cannot start: the data directory ${dir} is in use by process ${process.pid} (another htr-scada on it) — stop that process, or set SCADA_DATA_DIR (or --data) to another directory`]);
+    });
+
     it("the data directory not writable — a file in its place, a path under /proc (exit 5)", async () => {
       const file = join(tempDir("scada-"), "not-a-dir");
       writeFileSync(file, "");

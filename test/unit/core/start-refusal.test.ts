@@ -53,6 +53,13 @@ describe("core: startRefusal (a refused start → one plain line and its exit co
     assert.equal(r.exitCode, 4);
   });
 
+  it("the data directory in use by another process: its pid and the fix (exit 6)", () => {
+    const r = startRefusal(Object.assign(new Error("the data directory /var/lib/htr-scada is in use by process 4242"), { code: "ELOCKED", pid: 4242 }), target);
+    assert.equal(r.line, "htr-scada: cannot start: the data directory /var/lib/htr-scada is in use by process 4242 (another htr-scada on it) — stop that process, or set SCADA_DATA_DIR (or --data) to another directory");
+    assert.equal(r.exitCode, 6);
+    assert.equal(r.expected, true);
+  });
+
   it("a port of the virtual plant in use: which PLC, and where to move it (exit 4)", () => {
     const r = startRefusal(sysErr({ code: "EADDRINUSE", syscall: "listen", address: "127.0.0.1", port: 5020 }), target);
     assert.equal(
