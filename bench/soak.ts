@@ -6,7 +6,8 @@
 // the audit journal's size, the event-loop delay of that minute, tag updates, HMI batches received, runs.
 // At the end a summary: the growth of heap and RSS between the first and the last third of the run (a
 // least-squares slope per minute, robust to GC saw-teeth) against the stated bounds, and the exit code says
-// whether they held (0 held, 1 not). Bounds: heap ≤ 1 MB/min and RSS ≤ 2 MB/min over the last two thirds.
+// whether they held (0 held, 1 not). Bounds: heap ≤ 1 MB/min and RSS ≤ 2 MB/min over the last two thirds,
+// and the HMI clients served every minute (a client whose session ends at the idle timeout logs in again).
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,7 +87,9 @@ async function main(): Promise<void> {
   });
   const clients: Socket[] = [];
   let batches = 0;
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     for (const c of clients) c.disconnect();
     await rt.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -95,20 +98,35 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => void stop().then(() => process.exit(130)));
   try {
     const { url } = await rt.start();
-    for (let i = 0; i < CLIENTS; i++) {
+    // Each client is an HMI on a control-room screen: when its session ends (the 15 min idle timeout: nobody
+    // touched it), the server drops the socket and the operator logs in again — here at once, counted.
+    const relogins = { n: 0, failed: 0 };
+    const connectClient = async (): Promise<Socket> => {
       const cookie = await login(url);
       const c = connect(url, { transports: ["websocket"], reconnection: true, forceNew: true, extraHeaders: { cookie } }) as Socket;
       c.on("tags", () => void batches++);
       await new Promise<void>((resolve, reject) => (c.once("connect", () => resolve()), c.once("connect_error", reject)));
       await c.timeout(10_000).emitWithAck("subscribe", OVERVIEW_TAGS);
-      clients.push(c);
-    }
+      c.on("disconnect", (reason) => {
+        if (stopping || reason !== "io server disconnect") return;
+        const i = clients.indexOf(c);
+        connectClient().then(
+          (fresh) => {
+            relogins.n++;
+            if (i >= 0) clients[i] = fresh;
+          },
+          () => void relogins.failed++,
+        );
+      });
+      return c;
+    };
+    for (let i = 0; i < CLIENTS; i++) clients.push(await connectClient());
     const runs = { started: 0, refused: 0 };
     const driver = setInterval(() => void keepRunning(rt, runs).catch(() => undefined), 1000);
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
     const t0 = Date.now();
-    const samples: { min: number; heapMB: number; rssMB: number }[] = [];
+    const samples: { min: number; heapMB: number; rssMB: number; hmiBatchesPerS: number }[] = [];
     let lastUpdates = rt.tags.counters().updates;
     let lastBatches = 0;
     console.log(JSON.stringify({ soak: "start", minutes, url, dataDir, clients: CLIENTS, bounds: { heapMBPerMin: HEAP_BOUND_MB_PER_MIN, rssMBPerMin: RSS_BOUND_MB_PER_MIN } }));
@@ -127,26 +145,30 @@ async function main(): Promise<void> {
         loopMs: { p50: round(loop.percentile(50) / 1e6, 3), p99: round(loop.percentile(99) / 1e6, 3), max: round(loop.max / 1e6, 3) },
         tagUpdatesPerS: Math.round((updates - lastUpdates) / 60),
         hmiBatchesPerS: Math.round((batches - lastBatches) / 60),
+        hmiConnected: clients.filter((c) => c.connected).length,
+        relogins: { ...relogins },
         line: rt.line.state(),
         runs,
       };
       lastUpdates = updates;
       lastBatches = batches;
       loop.reset();
-      samples.push({ min: m, heapMB: line.heapMB, rssMB: line.rssMB });
+      samples.push({ min: m, heapMB: line.heapMB, rssMB: line.rssMB, hmiBatchesPerS: line.hmiBatchesPerS });
       console.log(JSON.stringify(line));
     }
     clearInterval(driver);
     const judged = samples.slice(Math.floor(samples.length / 3));
     const heapSlope = slope(judged.map((s) => s.min), judged.map((s) => s.heapMB));
     const rssSlope = slope(judged.map((s) => s.min), judged.map((s) => s.rssMB));
-    const held = heapSlope <= HEAP_BOUND_MB_PER_MIN && rssSlope <= RSS_BOUND_MB_PER_MIN;
+    // The HMI kept being served: every minute its clients received batches (a minute without any is a failure).
+    const hmiQuietMinutes = samples.filter((x) => x.hmiBatchesPerS === 0).map((x) => x.min);
+    const held = heapSlope <= HEAP_BOUND_MB_PER_MIN && rssSlope <= RSS_BOUND_MB_PER_MIN && hmiQuietMinutes.length === 0;
     console.log(JSON.stringify({
       soak: "summary", minutes, held,
       heapMBPerMin: round(heapSlope, 3), rssMBPerMin: round(rssSlope, 3),
       judgedFromMin: judged[0]?.min ?? null,
       bounds: { heapMBPerMin: HEAP_BOUND_MB_PER_MIN, rssMBPerMin: RSS_BOUND_MB_PER_MIN },
-      first: samples[0], last: samples.at(-1), runs,
+      first: samples[0], last: samples.at(-1), runs, relogins, hmiQuietMinutes,
     }));
     process.exitCode = held ? 0 : 1;
   } finally {
