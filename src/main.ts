@@ -7,6 +7,7 @@ import { createLogger } from "./core/logger.js";
 import { type StartRefusal, type StartTarget, START_EXIT_CODES, configRefusal, startRefusal } from "./core/start-refusal.js";
 import { plantPortsOf, preflightStart } from "./runtime/start-preflight.js";
 import { argon2PasswordHasher } from "./stores/argon2-password-hasher.js";
+import { registerBackupCommands } from "./stores/backup-command.js";
 import { registerRecipesCommand } from "./stores/recipes-command.js";
 import { registerUsersCommand } from "./stores/users-command.js";
 
@@ -225,6 +226,8 @@ auditCommand
     const { runAuditVerify } = await import("./stores/audit-verify-command.js");
     process.exitCode = runAuditVerify(opts.dataDir ? resolve(opts.dataDir) : defaultDataDir(), { log: console.log, error: console.error });
   });
+
+registerBackupCommands(program, { defaultDataDir, defaultConfigDir, resolveDir: (dir) => resolve(dir) });
 
 registerUsersCommand(program, {
   openStore: async (dir) => (await import("./stores/user-store.js")).SqliteUserStore.openExisting(dir),

@@ -55,6 +55,8 @@ export const AUDIT_ACTIONS = [
   "login.failed",
   "user.change",
   "config.load",
+  /** `htr-scada restore`: the data directory was restored from a backup (recorded at the next start). */
+  "data.restore",
   /** A request refused before it reached a domain: no session, missing permission, CSRF, unknown operation. */
   "access.denied",
 ] as const;
