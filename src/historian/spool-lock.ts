@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { releasePidLock, takePidLock } from "../core/pid-lock.js";
+import { releasePidLock, takePidLock } from "../stores/pid-lock.js";
 
 /** The `LOCK` file of a spool directory: the pid of the process using it. */
 export const SPOOL_LOCK_FILE = "LOCK";

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import type { ScadaConfig } from "../config/config-loader.js";
-import { releasePidLock, takePidLock } from "../core/pid-lock.js";
+import { DATA_DIR_LOCK_FILE, releasePidLock, takePidLock } from "../stores/pid-lock.js";
 import type { PlantPort } from "../core/start-refusal.js";
 
 /** OPC UA's registered port, when an endpoint names none. */
@@ -20,9 +20,6 @@ export interface StartPreflight {
   /** Ports to find free (0 is skipped: any free port will do). */
   readonly listen: readonly { readonly port: number; readonly host: string }[];
 }
-
-/** The data directory's lock: the pid of the process running on it (`htr-scada restore` refuses while it lives). */
-export const DATA_DIR_LOCK_FILE = "scada.pid";
 
 /**
  * Checks the data directory and the ports, then takes the data directory for this process (its `scada.pid`,

@@ -24,15 +24,13 @@ import { hostname } from "node:os";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import Database from "better-sqlite3";
 import type { AuditEntry } from "../audit/audit-record.js";
-import { pidLockHolder } from "../core/pid-lock.js";
+import { DATA_DIR_LOCK_FILE, pidLockHolder } from "./pid-lock.js";
 import { AUDIT_JOURNAL_FILE, verifyJournalFile } from "./audit-journal.js";
 import { auditJournalDir } from "./audit-verify-command.js";
 import { SCADA_DB_FILE } from "./user-store.js";
 
 export const BACKUP_MANIFEST_FILE = "manifest.json";
 export const BACKUP_FORMAT = 1;
-/** The data directory's pid lock (runtime/start-preflight.ts DATA_DIR_LOCK_FILE; stores may not import runtime). */
-const DATA_DIR_LOCK_FILE = "scada.pid";
 /** Left out of a backup, relative to the data directory: the historian's own store, locks, SQLite's side files. */
 const NOT_COPIED = new Set(["influxdb", DATA_DIR_LOCK_FILE, `historian-spool${sep}LOCK`, `${SCADA_DB_FILE}-wal`, `${SCADA_DB_FILE}-shm`, `${SCADA_DB_FILE}-journal`]);
 const NOT_IN_BACKUP = [

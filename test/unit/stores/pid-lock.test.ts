@@ -3,9 +3,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pidLockHolder, releasePidLock, takePidLock } from "../../../src/core/pid-lock.js";
+import { pidLockHolder, releasePidLock, takePidLock } from "../../../src/stores/pid-lock.js";
 
-describe("core: pid lock (a pid file as a directory's lock)", () => {
+describe("stores: pid lock (a pid file as a directory's lock)", () => {
   let dir: string;
   let file: string;
   beforeEach(() => {

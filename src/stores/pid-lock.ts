@@ -5,6 +5,9 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
+/** The data directory's lock: the pid of the `start` running on it (a restore refuses while it lives). */
+export const DATA_DIR_LOCK_FILE = "scada.pid";
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
