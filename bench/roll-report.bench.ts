@@ -259,38 +259,28 @@ export async function run(): Promise<BenchFigure[]> {
 
     // ── baseline: raw better-sqlite3 on the same file ──
     raw = new Database(dbFile, { readonly: true });
-    const rawSelect = raw.prepare<[string], Record<string, unknown>>("SELECT * FROM segments WHERE roll_id = ? ORDER BY from_m");
-    const rawRead = (onRow?: (n: number) => void): number => {
-      let n = 0;
-      let sink = 0;
-      for (const row of rawSelect.iterate(id)) {
-        for (const c of JSON_COLUMNS) {
-          const v = row[c];
-          if (typeof v === "string") row[c] = JSON.parse(v);
+    /** Iterates `SELECT <columns>` of the roll with JSON.parse of its JSON columns: the least a reader of them does. */
+    const rawReader = (columns: string, jsonColumns: readonly string[]) => {
+      const select = raw!.prepare<[string], Record<string, unknown>>(`SELECT ${columns} FROM segments WHERE roll_id = ? ORDER BY from_m`);
+      return (onRow?: (n: number) => void): number => {
+        let n = 0;
+        let sink = 0;
+        for (const row of select.iterate(id)) {
+          for (const c of jsonColumns) {
+            const v = row[c];
+            if (typeof v === "string") row[c] = JSON.parse(v);
+          }
+          sink += row.from_m as number;
+          n++;
+          onRow?.(n);
         }
-        sink += row.from_m as number;
-        n++;
-        onRow?.(n);
-      }
-      if (!Number.isFinite(sink)) throw new Error("no rows");
-      return n;
+        if (!Number.isFinite(sink)) throw new Error("no rows");
+        return n;
+      };
     };
+    const rawRead = rawReader("*", JSON_COLUMNS);
     // The report's own baseline: the same columns it reads (REPORT_SEGMENT_COLUMNS), their JSON parsed.
-    const rawReportSelect = raw.prepare<[string], Record<string, unknown>>(`SELECT ${REPORT_SEGMENT_COLUMNS} FROM segments WHERE roll_id = ? ORDER BY from_m`);
-    const rawReportRead = (): number => {
-      let n = 0;
-      let sink = 0;
-      for (const row of rawReportSelect.iterate(id)) {
-        for (const c of REPORT_JSON_COLUMNS) {
-          const v = row[c];
-          if (typeof v === "string") row[c] = JSON.parse(v);
-        }
-        sink += row.from_m as number;
-        n++;
-      }
-      if (!Number.isFinite(sink)) throw new Error("no rows");
-      return n;
-    };
+    const rawReportRead = rawReader(REPORT_SEGMENT_COLUMNS, REPORT_JSON_COLUMNS);
 
     // ── timed: warm-up, then RUNS of each, interleaved (order alternating), a GC before each ──
     const t = { report: [] as number[], csv: [] as number[], raw: [] as number[], rawReport: [] as number[] };
