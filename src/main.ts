@@ -8,6 +8,7 @@ import { type StartRefusal, type StartTarget, START_EXIT_CODES, configRefusal, s
 import { plantPortsOf, preflightStart } from "./runtime/start-preflight.js";
 import { argon2PasswordHasher } from "./stores/argon2-password-hasher.js";
 import { registerBackupCommands } from "./stores/backup-command.js";
+import { registerCertsCommand } from "./stores/certs-command.js";
 import { registerRecipesCommand } from "./stores/recipes-command.js";
 import { registerUsersCommand } from "./stores/users-command.js";
 
@@ -253,5 +254,7 @@ function printFirstAdmin(generatedPassword: string | null): void {
 }
 
 registerRecipesCommand(program, { dataDir: defaultDataDir, configDir: defaultConfigDir, resolveDir: (dir) => resolve(dir) });
+
+registerCertsCommand(program, { dataDir: defaultDataDir, resolveDir: (dir) => resolve(dir) });
 
 await program.parseAsync(process.argv);

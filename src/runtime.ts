@@ -16,6 +16,7 @@ import { wireControl } from "./runtime/wire-control.js";
 import { recordHistory, wireHistorian } from "./runtime/wire-historian.js";
 import { wireHttp } from "./runtime/wire-http.js";
 import { wireQuality } from "./runtime/wire-quality.js";
+import { DeviceStatusService } from "./drivers/device-status-service.js";
 import { VirtualPlantComponent } from "./sim/virtual-plant-component.js";
 import { RecipeStore } from "./stores/recipe-store.js";
 
@@ -46,8 +47,9 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   const sim = options.sim
     ? new VirtualPlantComponent({ config, dataDir, logger, startPurged: options.simPurged ?? false, ...(options.simSeed === undefined ? {} : { seed: options.simSeed }) })
     : null;
+  const devices = new DeviceStatusService({ devices: config.devices, drivers, dataDir, clock, logger });
   const { app, operations, http } = wireHttp(
-    { ...control, ...(quality ? { rolls: quality.rolls } : {}), historian, audit, auth, sim, clock, logger },
+    { ...control, ...(quality ? { rolls: quality.rolls } : {}), historian, audit, auth, sim, devices, clock, logger },
     { port: options.port, host: options.host, ...(options.gatewayTickMs === undefined ? {} : { gatewayTickMs: options.gatewayTickMs }) },
   );
 

@@ -57,6 +57,10 @@ export const AUDIT_ACTIONS = [
   "config.load",
   /** `htr-scada restore`: the data directory was restored from a backup (recorded at the next start). */
   "data.restore",
+  /** An OPC UA server certificate trusted, rejected or removed from the client's trust list (HMI, signed; or the certs CLI). */
+  "device.certificate.trust",
+  "device.certificate.reject",
+  "device.certificate.remove",
   /** A request refused before it reached a domain: no session, missing permission, CSRF, unknown operation. */
   "access.denied",
 ] as const;

@@ -41,10 +41,14 @@ export const PERMISSIONS = [
   "users:manage",
   "sim:read",
   "sim:control",
+  /** The PLC links' status and the OPC UA trust list (read). */
+  "devices:read",
+  /** Trust or reject an OPC UA server certificate (signed): whom the SCADA talks to. Admin only. */
+  "devices:trust",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const VIEW: readonly Permission[] = ["tags:read", "line:read", "interlocks:read", "recipes:read", "rolls:read", "alarms:read", "history:read", "sim:read"];
+const VIEW: readonly Permission[] = ["tags:read", "line:read", "interlocks:read", "recipes:read", "rolls:read", "alarms:read", "history:read", "sim:read", "devices:read"];
 const OPERATE: readonly Permission[] = [...VIEW, "line:command", "line:stop", "alarms:ack", "alarms:shelve", "interlocks:reset", "recipes:load", "rolls:new"];
 
 /** The table. Read it as: a role holds exactly these permissions and no other. */

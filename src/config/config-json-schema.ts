@@ -65,7 +65,7 @@ function documentDevices(add: AddDoc): void {
   });
   add(opcua.endpoint, { description: "Server endpoint, e.g. opc.tcp://127.0.0.1:4840." });
   add(opcua.user, { description: "Anonymous when absent; the password is read from the named environment variable." });
-  add(opcua.acceptUnknownCertificate, { description: "Accept a server certificate not yet trusted (lab use only)." });
+  add(opcua.acceptUnknownCertificate, { description: "Trust any server certificate shown (lab use only; default false: an unknown server is refused until its certificate is trusted on purpose)." });
   add(opcua.publishingIntervalMs, { description: "Subscription publishing interval, ms." });
   for (const device of [modbusTcpDeviceSchema, modbusRtuDeviceSchema]) {
     add(device.shape.unitId, { description: "Modbus unit (slave) id." });

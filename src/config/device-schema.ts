@@ -51,8 +51,12 @@ export const opcuaDeviceSchema = z.strictObject({
     .default("None"),
   /** Anonymous when absent; the password is read from the named environment variable. */
   user: z.strictObject({ username: z.string().min(1), passwordEnv: z.string().min(1) }).optional(),
-  /** Accept a server certificate not yet trusted (lab use only). */
-  acceptUnknownCertificate: z.boolean().default(true),
+  /**
+   * Trust any server certificate it is shown (lab use only): off by default, so an unknown server is refused
+   * until someone trusts its certificate on purpose (HMI Devices page, or `htr-scada certs trust`). Only
+   * Sign / SignAndEncrypt check the certificate at all (securityMode None authenticates nothing).
+   */
+  acceptUnknownCertificate: z.boolean().default(false),
   publishingIntervalMs: z.number().int().min(10).default(50),
 });
 

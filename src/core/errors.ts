@@ -14,6 +14,8 @@ export const ERRORS = {
   SCADA_ERR_DRIVER_WRITE_FAILED: { status: 502, operator: false, message: "Device refused or failed the write" },
   SCADA_ERR_DRIVER_TIMEOUT: { status: 504, operator: false, message: "Device did not answer in time" },
   SCADA_ERR_DEVICE_UNKNOWN: { status: 404, operator: true, message: "Unknown device" },
+  SCADA_ERR_CERT_THUMBPRINT_INVALID: { status: 400, operator: true, message: "Not a certificate thumbprint" },
+  SCADA_ERR_CERT_UNKNOWN: { status: 404, operator: true, message: "No such certificate in the OPC UA trust list" },
   SCADA_ERR_SIM_FAULT_UNKNOWN: { status: 404, operator: true, message: "Unknown fault" },
   SCADA_ERR_LINE_COMMAND_REFUSED: { status: 409, operator: true, message: "The line refused the command" },
   SCADA_ERR_INTERLOCK_UNKNOWN: { status: 404, operator: true, message: "Unknown interlock" },

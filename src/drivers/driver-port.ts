@@ -37,4 +37,57 @@ export interface DeviceDriver extends TagWriter, TagReader {
   stats(): DriverStats;
   /** Reads one tag from the PLC now (never the cached value). Never rejects on communication failure. */
   read(tagName: string): Promise<ReadResult>;
+  /** OPC UA: the server certificate the last connect refused (null: none, or it passed since). */
+  untrustedCertificate?(): RefusedServerCertificate | null;
+  /** Connects now instead of at the end of the reconnect backoff (nothing when connected or stopped). */
+  retryNow?(): void;
+}
+
+export interface RefusedServerCertificate {
+  readonly thumbprint: string;
+  readonly subject: string;
+  /** The check's status: BadCertificateUntrusted (unknown or rejected), BadCertificateTimeInvalid (expired) … */
+  readonly status: string;
+  readonly validTo: string;
+}
+
+/** A server certificate of the OPC UA client's trust list (GET /api/devices/certificates). */
+export interface ServerCertificateJson {
+  readonly status: "trusted" | "rejected";
+  readonly thumbprint: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly selfSigned: boolean;
+  readonly applicationUri: string | null;
+  readonly validFrom: string;
+  readonly validTo: string;
+  readonly expired: boolean;
+  /** The devices whose last connect refused this certificate. */
+  readonly refusedBy: readonly string[];
+}
+
+export interface CertificateChangeJson {
+  readonly certificate: ServerCertificateJson;
+  readonly was: "trusted" | "rejected";
+  readonly now: "trusted" | "rejected";
+  readonly changed: boolean;
+  /** The devices told to connect again at once (a trust), or that will be refused from their next connect. */
+  readonly devices: readonly string[];
+}
+
+/** One PLC link (GET /api/devices). */
+export interface DeviceStatusJson {
+  readonly id: string;
+  readonly protocol: string;
+  /** opc.tcp://…, modbus-tcp://host:port/unit or the serial path. */
+  readonly address: string;
+  readonly description: string;
+  readonly state: "OK" | "WARN" | "DOWN";
+  readonly connected: boolean;
+  readonly lastGoodTs: number | null;
+  readonly reason: string;
+  /** OPC UA: the security mode and policy (None authenticates neither end). */
+  readonly security: string | null;
+  /** OPC UA: the server certificate the last connect refused, if any. */
+  readonly refusedCertificate: RefusedServerCertificate | null;
 }

@@ -20,6 +20,7 @@ import type { AlarmDefs } from "../alarms/alarm-schema.js";
 import type { RecipeCatalog } from "../recipes/recipe-catalog.js";
 import type { RecipeService } from "../recipes/recipe-service.js";
 import { sessionAccessPolicy } from "../server/access-policy.js";
+import type { DeviceControl } from "../server/device-routes.js";
 import type { RollControl } from "../server/roll-routes.js";
 import { createApp } from "../server/app.js";
 import type { ScadaMetrics } from "../server/metrics.js";
@@ -44,6 +45,7 @@ export interface HttpWiring {
   readonly auth: AuthService;
   readonly metrics: ScadaMetrics;
   readonly sim: VirtualPlantComponent | null;
+  readonly devices: DeviceControl;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -59,6 +61,7 @@ export function wireHttp(w: HttpWiring, listen: { port: number; host: string; ga
     recipeVersions: w.catalog,
     ...(w.rolls ? { rolls: w.rolls } : {}),
     ...(sim ? { sim } : {}),
+    devices: w.devices,
     sessions: w.auth,
     audit: w.audit,
     logger,
@@ -77,6 +80,7 @@ export function wireHttp(w: HttpWiring, listen: { port: number; host: string; ga
     alarmHistory: queries,
     ...(historian ? { history: queries } : {}),
     ...(sim ? { sim } : {}),
+    devices: w.devices,
     operations: { runner: operations, actorOf: requestActorOf },
     tags,
     health: { devices: () => w.drivers.map((d) => d.health()), now: () => clock.now(), ...(historian ? { historian: () => historian.status() } : {}) },

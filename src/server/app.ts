@@ -10,6 +10,7 @@ import { requirePermission } from "./require-permission.js";
 import { type InterlockControl, interlockRoutes } from "./interlock-routes.js";
 import { type LineControl, lineRoutes } from "./line-routes.js";
 import { type RecipeControl, type RecipeVersionControl, recipeRoutes } from "./recipe-routes.js";
+import { type DeviceControl, deviceRoutes } from "./device-routes.js";
 import { type RollControl, rollRoutes } from "./roll-routes.js";
 import { type SimControl, simRoutes } from "./sim-routes.js";
 import { type CurrentTagValues, tagRoutes } from "./tag-routes.js";
@@ -51,6 +52,7 @@ export interface AppDeps {
   readonly audit?: AuditControl;
   /** Present only when running with the virtual plant. */
   readonly sim?: SimControl;
+  readonly devices?: DeviceControl;
 }
 
 /**
@@ -92,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.history) app.use(historyRoutes(deps.history, (name) => deps.tags.get(name) !== undefined, deps.policy, () => deps.health.now()));
   if (deps.audit) app.use(auditRoutes(deps.audit, deps.policy, () => deps.health.now()));
   if (deps.sim) app.use(simRoutes(deps.sim, deps.policy, deps.operations));
+  if (deps.devices) app.use(deviceRoutes(deps.devices, deps.policy, deps.operations));
   app.use(hmiStatic());
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -10,6 +10,7 @@ import type { AuditAction, AuditEntry } from "../audit/audit-record.js";
 import { ScadaError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { AlarmControl } from "./alarm-routes.js";
+import type { DeviceControl } from "./device-routes.js";
 import type { InterlockControl } from "./interlock-routes.js";
 import type { LineControl } from "./line-routes.js";
 import type { RecipeControl, RecipeVersionControl } from "./recipe-routes.js";
@@ -31,6 +32,7 @@ export interface OperationDeps {
   readonly recipeVersions?: RecipeVersionControl;
   readonly rolls?: RollControl;
   readonly sim?: SimControl;
+  readonly devices?: DeviceControl;
   readonly sessions: Pick<SessionPort, "verifyPassword">;
   readonly audit: AuditSink;
   readonly logger: Logger;

@@ -11,6 +11,7 @@ import type { InterlockControl } from "./interlock-routes.js";
 import type { LineControl } from "./line-routes.js";
 import type { OperationChannel, OperationRunner } from "./operation-port.js";
 import { type OperationDef, type OperationDeps, type Outcome, empty, id, need, op, reasonText, signature, withoutInput } from "./operation-def.js";
+import { DEVICE_OPERATIONS } from "./device-operations.js";
 import { RECIPE_VERSION_OPERATIONS } from "./recipe-operations.js";
 import { ROLL_OPERATIONS, lotNumber } from "./roll-operations.js";
 import type { Ack, OperationName } from "./socket-contract.js";
@@ -63,6 +64,7 @@ function interlockSummary(interlocks: InterlockControl): { tripped: readonly str
 export const OPERATIONS: { readonly [K in OperationName]: OperationDef<never> } = {
   ...RECIPE_VERSION_OPERATIONS,
   ...ROLL_OPERATIONS,
+  ...DEVICE_OPERATIONS,
   "line.mode": op({
     action: "line.mode",
     permission: "line:mode",

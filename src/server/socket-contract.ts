@@ -94,7 +94,21 @@ export interface OperationInputs {
   "recipe.obsolete": RecipeTransitionInput;
   "recipe.verify": Record<string, never>;
   "sim.fault": { name: string; active: boolean };
+  /** Trusts an OPC UA server certificate (admin, e-signed): the SCADA connects to that server without a restart. */
+  "device.certificate.trust": CertificateDecisionInput;
+  /** Moves a server certificate to the rejected list (admin, e-signed): its server is refused from the next connect. */
+  "device.certificate.reject": CertificateDecisionInput;
 }
+
+export interface CertificateDecisionInput {
+  /** SHA-1, 40 hex digits (colons allowed), or a unique prefix of at least 8. */
+  readonly thumbprint: string;
+  readonly reason: string;
+  readonly signature: SignatureInput;
+}
+
+/** A server certificate of the OPC UA client's trust list (GET /api/devices/certificates); one PLC link (GET /api/devices). */
+export type { CertificateChangeJson, DeviceStatusJson, ServerCertificateJson } from "../drivers/driver-port.js";
 export type OperationName = keyof OperationInputs;
 export type OperationRequest = { [K in OperationName]: { op: K; input: OperationInputs[K] } }[OperationName];
 

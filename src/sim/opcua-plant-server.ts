@@ -37,6 +37,8 @@ export interface OpcuaPlantServerOptions {
 export interface OpcuaPlantServer {
   readonly port: number;
   readonly endpointUrl: string;
+  /** The server's own certificate (DER) while it is online, else null. */
+  certificate(): Buffer | null;
   /** Shuts the server down for good (also when offline); resolves within a few seconds. */
   stop(): Promise<void>;
   /**
@@ -112,6 +114,10 @@ class PlantServer implements OpcuaPlantServer {
         return served;
       });
     this.unsubscribeScan = options.plant.onScan(() => this.publishScan());
+  }
+
+  certificate(): Buffer | null {
+    return this.server ? Buffer.from(this.server.getCertificate()) : null;
   }
 
   setOnline(on: boolean): void {

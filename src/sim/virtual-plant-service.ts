@@ -4,6 +4,7 @@ import { ScadaError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { createModbusPlantServer } from "./modbus-plant-server.js";
 import { createOpcuaPlantServer } from "./opcua-plant-server.js";
+import { clientPkiRoot, closeClientPki, openClientPki, trustCertificateData } from "../drivers/opcua/opcua-trust-store.js";
 import { PlantRunner } from "./plant-runner.js";
 import type { DeviceConfig } from "../config/device-schema.js";
 import { type ScadaWatchdogTimeouts, initialPlantState, purgedPlantState, withScadaWatchdogTimeouts } from "./plant-state.js";
@@ -59,6 +60,22 @@ export function scadaWatchdogTimeouts(devices: readonly DeviceConfig[]): ScadaWa
   return out;
 }
 
+/**
+ * The virtual PLC's server certificate goes into the SCADA client's trust list of the same data directory, at
+ * the plant's start: the virtual plant works out of the box with any security mode while the client still
+ * refuses every server it was not told to trust (no acceptUnknownCertificate needed).
+ */
+async function trustPlantCertificate(certificate: Buffer | null, deviceId: string, dataDir: string, log: Logger): Promise<void> {
+  if (!certificate) return;
+  const pki = await openClientPki(dataDir);
+  try {
+    const thumbprint = await trustCertificateData(pki, certificate);
+    log.info({ device: deviceId, thumbprint, pki: clientPkiRoot(dataDir) }, "the virtual PLC's server certificate is trusted by the SCADA's OPC UA client");
+  } finally {
+    await closeClientPki(pki);
+  }
+}
+
 export async function startVirtualPlant(opts: VirtualPlantOptions): Promise<VirtualPlantService> {
   const log = opts.logger.child({ module: "sim" });
   const host = opts.host ?? "127.0.0.1";
@@ -82,6 +99,7 @@ export async function startVirtualPlant(opts: VirtualPlantOptions): Promise<Virt
         });
         servers.push({ deviceId: device.id, setOnline: (on) => srv.setOnline(on), stop: () => srv.stop() });
         endpoints[device.id] = srv.endpointUrl;
+        await trustPlantCertificate(srv.certificate(), device.id, opts.dataDir, log);
       } else if (device.protocol === "modbus-tcp") {
         const srv = await createModbusPlantServer({ device, tags, plant, host, port: device.port, logger: log });
         servers.push({ deviceId: device.id, setOnline: (on) => srv.setOnline(on), stop: () => srv.stop() });

@@ -7,10 +7,11 @@ import { bad, type TagScalar, type TagUpdate } from "../../core/tag-value.js";
 import type { TagConfig } from "../../tags/tag-schema.js";
 import { deviceHealth } from "../device-health.js";
 import { DRIVER_LOG_INTERVAL_MS, type DriverOptions } from "../driver-options.js";
-import type { DeviceDriver, DeviceHealth, DriverObserver, DriverStats } from "../driver-port.js";
+import type { DeviceDriver, DeviceHealth, DriverObserver, DriverStats, RefusedServerCertificate } from "../driver-port.js";
 import type { ReadResult, WriteResult } from "../../core/tag-io.js";
 import type { TagSink } from "../../core/tag-sink.js";
 import { createClientCertificateManager, ensureClientCertificate } from "./opcua-client-certificates.js";
+import { describeCertificate } from "./opcua-trust-store.js";
 import { clientApplicationName, openOpcuaLink, type LinkValue, type OpcuaLink } from "./opcua-link.js";
 import { decodeValue, encodeWrite, qualityOfStatus } from "./opcua-tag-codec.js";
 
@@ -61,6 +62,8 @@ export class OpcuaDriver implements DeviceDriver {
   /** The tags are marked Bad for the current outage already. */
   private markedBad = false;
   private lastGoodTs: number | null = null;
+  /** The server certificate the last connect refused (not trusted, expired …); null once a connect passed the check. */
+  private refusedCertificate: RefusedServerCertificate | null = null;
   private readonly counters = { reconnects: 0, requests: 0, requestErrors: 0, updates: 0 };
 
   constructor(options: OpcuaDriverOptions) {
@@ -89,7 +92,7 @@ export class OpcuaDriver implements DeviceDriver {
     if (this.running) return;
     this.running = true;
     this.linkReason = "connecting";
-    this.certificateManager ??= createClientCertificateManager(this.dataDir, this.device.acceptUnknownCertificate);
+    this.certificateManager ??= this.watchCertificateChecks(createClientCertificateManager(this.dataDir, this.device.acceptUnknownCertificate));
     await ensureClientCertificate(this.certificateManager, clientApplicationName(this.device.id)).catch((err: unknown) =>
       this.log.warn({ err: messageOf(err) }, "making the client certificate ahead of the connect failed (the connect will try again)"),
     );
@@ -118,6 +121,45 @@ export class OpcuaDriver implements DeviceDriver {
       await cm.dispose().catch((err: unknown) => this.log.warn({ err: messageOf(err) }, "disposing the client PKI failed"));
     }
     this.log.info("OPC UA driver stopped");
+  }
+
+  /** The server certificate this device's last connect refused, with why (null: none refused, or it passed since). */
+  untrustedCertificate(): RefusedServerCertificate | null {
+    return this.refusedCertificate;
+  }
+
+  /**
+   * Connects now instead of at the end of the backoff (after its server certificate was trusted): nothing
+   * happens when connected, stopped or already connecting.
+   */
+  retryNow(): void {
+    if (!this.running || this.connected || !this.retryTimer) return;
+    clearTimeout(this.retryTimer);
+    this.failures = 0;
+    this.connectNow();
+  }
+
+  /**
+   * The client checks the server's certificate with `checkCertificate` of its certificate manager (only for
+   * Sign / SignAndEncrypt: with securityMode None, node-opcua checks nothing): watched here, so a refusal is
+   * told with the certificate's subject and thumbprint instead of node-opcua's bare "verification failed".
+   */
+  private watchCertificateChecks(cm: OPCUACertificateManager): OPCUACertificateManager {
+    const check = cm.checkCertificate.bind(cm);
+    cm.checkCertificate = async (certificate: Buffer) => {
+      const status = await check(certificate);
+      if (status.isGood()) this.refusedCertificate = null;
+      else {
+        try {
+          const c = describeCertificate(certificate, "rejected", "", this.clock.now());
+          this.refusedCertificate = { thumbprint: c.thumbprint, subject: c.subject, status: status.name, validTo: c.validTo };
+        } catch {
+          this.refusedCertificate = { thumbprint: "", subject: "(unreadable certificate)", status: status.name, validTo: "" };
+        }
+      }
+      return status;
+    };
+    return cm;
   }
 
   health(): DeviceHealth {
@@ -224,6 +266,9 @@ export class OpcuaDriver implements DeviceDriver {
       const cm = this.certificateManager;
       if (!cm) throw new Error("stopped");
       await cm.initialize();
+      // A retry re-reads the trust list: a certificate trusted meanwhile (htr-scada certs trust, from another
+      // process) counts from this attempt on, without a restart.
+      if (this.failures > 0) await cm.reloadCertificates();
       const link = await openOpcuaLink(
         {
           device: this.device,
@@ -269,9 +314,11 @@ export class OpcuaDriver implements DeviceDriver {
       if (!current()) return;
       this.failures += 1;
       this.counters.requestErrors += 1;
-      this.linkReason = `connect failed: ${messageOf(err)}`;
+      const refused = /certificate verification failed/i.test(messageOf(err)) ? this.refusedCertificate : null;
+      this.linkReason = refused ? certificateRefusalText(refused) : `connect failed: ${messageOf(err)}`;
       this.markAllBad(this.linkReason);
-      this.logRepeating("connect-failed", "warn", { endpoint: this.device.endpoint, err: messageOf(err) }, "OPC UA connect failed");
+      if (refused) this.logRepeating("connect-failed", "error", { endpoint: this.device.endpoint, thumbprint: refused.thumbprint, subject: refused.subject, status: refused.status }, this.linkReason);
+      else this.logRepeating("connect-failed", "warn", { endpoint: this.device.endpoint, err: messageOf(err) }, "OPC UA connect failed");
       this.scheduleRetry();
     }
   }
@@ -363,6 +410,12 @@ export class OpcuaDriver implements DeviceDriver {
     if (suppressed < 0) return;
     this.log[level](suppressed > 0 ? { ...obj, suppressed } : obj, msg);
   }
+}
+
+/** The device's status line for a refused server certificate: what, which one, and what to do. */
+export function certificateRefusalText(c: RefusedServerCertificate): string {
+  const what = c.status === "BadCertificateUntrusted" ? "is not trusted" : `was refused (${c.status})`;
+  return `server certificate ${what}: ${c.subject}, thumbprint ${c.thumbprint} — check it with the PLC's owner, then trust it on the HMI's Devices page or with "htr-scada certs trust ${c.thumbprint}"`;
 }
 
 class RequestTimeout extends Error {

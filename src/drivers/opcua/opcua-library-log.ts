@@ -23,6 +23,11 @@ export const OPCUA_LIBRARY_NOTES: readonly { readonly match: RegExp; readonly le
     why: "a note about Node's RSA PKCS#1 v1.5 revert, printed on every connect; it matters only for a server that demands that padding, and such a connect fails with its own error",
   },
   { match: /Creating default certificate/, level: "info", why: "the client's first start makes its certificate (about 1 s)" },
+  {
+    match: /NODE-OPCUA-W25|^serverCertificate = |clientCertificateManager\.rootDir|server certificate chain contains|^\[\d+\/\d+\]|^(thumbprint|issuer|SKI|AKI|validity):/,
+    level: "debug",
+    why: "the library's dump of a refused server certificate (base64 included), on every retry; the driver names the certificate itself — subject, thumbprint, how to trust it — in its own line and the device's status",
+  },
 ];
 
 /** The level one library message gets: a known note's level, else the library's own. */
