@@ -8,6 +8,8 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { AuditAction } from "../audit/audit-record.js";
+import { createLogger } from "../core/logger.js";
+import { routeOpcuaLibraryLog } from "../drivers/opcua/opcua-library-log.js";
 import {
   type ServerCertificateInfo,
   type TrustChange,
@@ -52,6 +54,8 @@ const ACTIONS = {
 export function registerCertsCommand(program: Command, defaults: { dataDir: () => string; resolveDir: (d: string) => string }, io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): void {
   const certs = program.command("certs").description("the OPC UA client's trust list of server certificates: list | trust | reject | remove (SCADA stopped or running)");
   const dataDirOf = (o: { data?: string }) => (o.data ? defaults.resolveDir(o.data) : defaults.dataDir());
+  // node-opcua prints its notes on stdout, into the list (and its JSON): its warnings go to stderr, as log lines
+  certs.hook("preAction", () => routeOpcuaLibraryLog(createLogger(process.env.LOG_LEVEL ?? "warn", { destination: { write: (s: string) => process.stderr.write(s) } })));
   certs
     .command("list")
     .description("every server certificate: trusted, and rejected (refused, waiting for a decision), with thumbprint, validity and subject")

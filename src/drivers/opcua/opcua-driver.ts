@@ -10,8 +10,7 @@ import { DRIVER_LOG_INTERVAL_MS, type DriverOptions } from "../driver-options.js
 import type { DeviceDriver, DeviceHealth, DriverObserver, DriverStats, RefusedServerCertificate } from "../driver-port.js";
 import type { ReadResult, WriteResult } from "../../core/tag-io.js";
 import type { TagSink } from "../../core/tag-sink.js";
-import { createClientCertificateManager, ensureClientCertificate } from "./opcua-client-certificates.js";
-import { describeCertificate } from "./opcua-trust-store.js";
+import { certificateRefusalText, createClientCertificateManager, ensureClientCertificate, watchCertificateChecks } from "./opcua-client-certificates.js";
 import { clientApplicationName, openOpcuaLink, type LinkValue, type OpcuaLink } from "./opcua-link.js";
 import { decodeValue, encodeWrite, qualityOfStatus } from "./opcua-tag-codec.js";
 
@@ -92,7 +91,9 @@ export class OpcuaDriver implements DeviceDriver {
     if (this.running) return;
     this.running = true;
     this.linkReason = "connecting";
-    this.certificateManager ??= this.watchCertificateChecks(createClientCertificateManager(this.dataDir, this.device.acceptUnknownCertificate));
+    this.certificateManager ??= watchCertificateChecks(createClientCertificateManager(this.dataDir, this.device.acceptUnknownCertificate), this.clock, (refused) => {
+      this.refusedCertificate = refused;
+    });
     await ensureClientCertificate(this.certificateManager, clientApplicationName(this.device.id)).catch((err: unknown) =>
       this.log.warn({ err: messageOf(err) }, "making the client certificate ahead of the connect failed (the connect will try again)"),
     );
@@ -128,38 +129,12 @@ export class OpcuaDriver implements DeviceDriver {
     return this.refusedCertificate;
   }
 
-  /**
-   * Connects now instead of at the end of the backoff (after its server certificate was trusted): nothing
-   * happens when connected, stopped or already connecting.
-   */
+  /** Connects now, not at the end of the backoff (its server certificate was trusted); nothing when connected or stopped. */
   retryNow(): void {
     if (!this.running || this.connected || !this.retryTimer) return;
     clearTimeout(this.retryTimer);
     this.failures = 0;
     this.connectNow();
-  }
-
-  /**
-   * The client checks the server's certificate with `checkCertificate` of its certificate manager (only for
-   * Sign / SignAndEncrypt: with securityMode None, node-opcua checks nothing): watched here, so a refusal is
-   * told with the certificate's subject and thumbprint instead of node-opcua's bare "verification failed".
-   */
-  private watchCertificateChecks(cm: OPCUACertificateManager): OPCUACertificateManager {
-    const check = cm.checkCertificate.bind(cm);
-    cm.checkCertificate = async (certificate: Buffer) => {
-      const status = await check(certificate);
-      if (status.isGood()) this.refusedCertificate = null;
-      else {
-        try {
-          const c = describeCertificate(certificate, "rejected", "", this.clock.now());
-          this.refusedCertificate = { thumbprint: c.thumbprint, subject: c.subject, status: status.name, validTo: c.validTo };
-        } catch {
-          this.refusedCertificate = { thumbprint: "", subject: "(unreadable certificate)", status: status.name, validTo: "" };
-        }
-      }
-      return status;
-    };
-    return cm;
   }
 
   health(): DeviceHealth {
@@ -410,12 +385,6 @@ export class OpcuaDriver implements DeviceDriver {
     if (suppressed < 0) return;
     this.log[level](suppressed > 0 ? { ...obj, suppressed } : obj, msg);
   }
-}
-
-/** The device's status line for a refused server certificate: what, which one, and what to do. */
-export function certificateRefusalText(c: RefusedServerCertificate): string {
-  const what = c.status === "BadCertificateUntrusted" ? "is not trusted" : `was refused (${c.status})`;
-  return `server certificate ${what}: ${c.subject}, thumbprint ${c.thumbprint} — check it with the PLC's owner, then trust it on the HMI's Devices page or with "htr-scada certs trust ${c.thumbprint}"`;
 }
 
 class RequestTimeout extends Error {

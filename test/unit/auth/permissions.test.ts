@@ -32,6 +32,8 @@ const EXPECTED = `
   users:manage      . . . . x
   sim:read          x x x x x
   sim:control       . . x . x
+  devices:read      x x x x x
+  devices:trust     . . . . x
 `;
 
 const COLUMNS = ["viewer", "operator", "engineer", "qa", "admin"] as const;
