@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findInfluxd, ManagedInfluxd } from "../../src/historian/managed-influxd.js";
@@ -22,11 +22,19 @@ export interface TestInfluxd {
   cliArgs(): string[];
 }
 
-/** A private influxd on free loopback ports with its data in a temp directory (CQs every 1 s). */
-export async function startTestInfluxd(opts: { cqRunInterval?: string } = {}): Promise<TestInfluxd> {
-  if (!findInfluxd()) throw new Error("influxd is not installed: apt-get install -y influxdb influxdb-client (npm test does it as root)");
+/**
+ * A private influxd on free loopback ports with its data in a temp directory (CQs every 1 s). `auth`: HTTP
+ * authentication on (`INFLUXDB_HTTP_AUTH_ENABLED=true`, as the compose stack's influxdb): the first statement
+ * must then be `CREATE USER … WITH ALL PRIVILEGES`, and every other one needs credentials.
+ */
+export async function startTestInfluxd(opts: { cqRunInterval?: string; auth?: boolean } = {}): Promise<TestInfluxd> {
+  const exe = findInfluxd();
+  if (!exe) throw new Error("influxd is not installed: apt-get install -y influxdb influxdb-client (npm test does it as root)");
   const dataDir = mkdtempSync(join(tmpdir(), "influxd-"));
-  const influxd = new ManagedInfluxd({ dataDir, httpPort: await freePort(), rpcPort: await freePort(), cqRunInterval: opts.cqRunInterval ?? "1s" });
+  // influxd takes any setting from its environment; ManagedInfluxd passes its own on, so a wrapper sets it.
+  const influxdPath = opts.auth ? join(dataDir, "influxd-auth") : exe;
+  if (opts.auth) writeFileSync(influxdPath, `#!/bin/sh\nINFLUXDB_HTTP_AUTH_ENABLED=true exec ${JSON.stringify(exe)} "$@"\n`, { mode: 0o755 });
+  const influxd = new ManagedInfluxd({ dataDir, httpPort: await freePort(), rpcPort: await freePort(), cqRunInterval: opts.cqRunInterval ?? "1s", influxdPath });
   try {
     await influxd.start();
   } catch (e) {

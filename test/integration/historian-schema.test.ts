@@ -1,7 +1,7 @@
 /** The historian schema on a real private influxd, checked from outside with the `influx` CLI. */
 import assert from "node:assert/strict";
 import { InfluxDB } from "influx";
-import { ensureHistorianSchema } from "../../src/historian/historian-schema.js";
+import { ensureHistorianSchema, schemaStatements } from "../../src/historian/historian-schema.js";
 import { influxCli, startTestInfluxd, type TestInfluxd } from "../helpers/influxd.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -28,6 +28,20 @@ describe("historian schema (real influxd)", function () {
     const cqs = cli(db, "SHOW CONTINUOUS QUERIES");
     assert.match(cqs, /cq_process_1s CREATE CONTINUOUS QUERY cq_process_1s ON htr RESAMPLE EVERY 1s FOR 1m BEGIN SELECT mean\(value\) AS value, min\(value\) AS min, max\(value\) AS max, max\(quality\) AS quality INTO htr.trends.process_1s FROM htr.raw.process GROUP BY time\(1s\), \* END/);
     assert.match(cqs, /cq_process_1m .* RESAMPLE EVERY 1m FOR 2h .* INTO htr.trends.process_1m FROM htr.raw.process GROUP BY time\(1m\), \* END/);
+  });
+
+  it("schemaStatements: what it makes from nothing, in order, with the given settings (deploy/influxdb/init/htr-schema.iql is the default)", () => {
+    const s = schemaStatements({ database: "line2", rawRetention: "14d", cq1m: { every: "2m", for: "4h" } });
+    assert.deepEqual(s.slice(0, 3), [
+      "CREATE DATABASE line2",
+      "CREATE RETENTION POLICY raw ON line2 DURATION 14d REPLICATION 1 DEFAULT",
+      "CREATE RETENTION POLICY trends ON line2 DURATION 104w REPLICATION 1",
+    ]);
+    assert.match(s[3]!, /^CREATE CONTINUOUS QUERY cq_process_1s ON line2 RESAMPLE EVERY 1s FOR 1m BEGIN .* INTO line2\.trends\.process_1s FROM line2\.raw\.process GROUP BY time\(1s\), \* END$/);
+    assert.match(s[4]!, /^CREATE CONTINUOUS QUERY cq_process_1m ON line2 RESAMPLE EVERY 2m FOR 4h BEGIN /);
+    assert.equal(s.length, 5);
+    assert.throws(() => schemaStatements({ database: "htr; DROP DATABASE htr" }), /historian schema: invalid database 'htr; DROP DATABASE htr'/);
+    assert.throws(() => schemaStatements({ trendsRetention: "2 years" }), /invalid retention '2 years'/);
   });
 
   it("is idempotent: a second and third run change nothing and duplicate nothing", async () => {
