@@ -25,6 +25,7 @@ const NAV: readonly NavItem[] = [
   { hash: "#/recipes", label: "Recipes", permission: "recipes:read" },
   { hash: "#/rolls", label: "Rolls", permission: "rolls:read" },
   { hash: "#/audit", label: "Audit", permission: "audit:read" },
+  { hash: "#/devices", label: "Devices", permission: "devices:read" },
   { hash: "#/users", label: "Users", permission: "users:read" },
 ];
 

@@ -6,6 +6,7 @@ import { alarmHistoryPage } from "../pages/alarm-history-page.js";
 import { alarmKpisPage } from "../pages/alarm-kpis-page.js";
 import { alarmSummaryPage } from "../pages/alarm-summary-page.js";
 import { auditPage } from "../pages/audit-page.js";
+import { devicesPage } from "../pages/devices-page.js";
 import { interlocksPage } from "../pages/interlocks-page.js";
 import { overviewPage } from "../pages/overview-page.js";
 import { recipesPage } from "../pages/recipes-page.js";
@@ -41,6 +42,8 @@ export function createPage(hash: string, ctx: PageContext): Page {
       return session.can("rolls:read") ? rollsPage(ctx, parts.slice(1)) : notAllowed("Rolls", "rolls:read");
     case "audit":
       return session.can("audit:read") ? auditPage() : notAllowed("Audit trail", "audit:read");
+    case "devices":
+      return session.can("devices:read") ? devicesPage(ctx) : notAllowed("Devices", "devices:read");
     case "users":
       return session.can("users:read") ? usersPage() : notAllowed("Users", "users:read");
   }

@@ -21,7 +21,7 @@ interface AuditRecord {
   readonly signature?: { readonly name: string; readonly meaning: string; readonly time: number };
 }
 
-const ACTIONS = ["", "line.command", "setpoint.write", "alarm.ack", "alarm.shelve", "alarm.unshelve", "alarm.reset", "interlock.reset", "interlock.bypass", "recipe.load", "recipe.verify", "recipe.create", "recipe.save", "recipe.submit", "recipe.approve", "recipe.reject", "recipe.obsolete", "line.mode", "roll.new", "roll.lab-result", "roll.split", "sim.fault", "login", "logout", "login.failed", "user.change", "config.load", "data.restore", "access.denied"];
+const ACTIONS = ["", "line.command", "setpoint.write", "alarm.ack", "alarm.shelve", "alarm.unshelve", "alarm.reset", "interlock.reset", "interlock.bypass", "recipe.load", "recipe.verify", "recipe.create", "recipe.save", "recipe.submit", "recipe.approve", "recipe.reject", "recipe.obsolete", "line.mode", "roll.new", "roll.lab-result", "roll.split", "sim.fault", "login", "logout", "login.failed", "user.change", "config.load", "data.restore", "device.certificate.trust", "device.certificate.reject", "device.certificate.remove", "access.denied"];
 
 const json = (v: unknown): string => (v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
 

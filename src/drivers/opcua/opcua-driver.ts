@@ -243,7 +243,7 @@ export class OpcuaDriver implements DeviceDriver {
       await cm.initialize();
       // A retry re-reads the trust list: a certificate trusted meanwhile (htr-scada certs trust, from another
       // process) counts from this attempt on, without a restart.
-      if (this.failures > 0) await cm.reloadCertificates();
+      if (this.failures > 0 || this.refusedCertificate) await cm.reloadCertificates();
       const link = await openOpcuaLink(
         {
           device: this.device,
