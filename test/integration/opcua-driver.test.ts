@@ -10,6 +10,7 @@ import { silentLogger } from "../../src/core/logger.js";
 import type { TagUpdate } from "../../src/core/tag-value.js";
 import type { TagSink } from "../../src/core/tag-sink.js";
 import { OpcuaDriver } from "../../src/drivers/opcua/opcua-driver.js";
+import { closeClientPki, openClientPki, trustCertificateData } from "../../src/drivers/opcua/opcua-trust-store.js";
 import { createOpcuaPlantServer, type OpcuaPlantServer } from "../../src/sim/opcua-plant-server.js";
 import type { TagConfig } from "../../src/tags/tag-schema.js";
 import { freePort } from "../helpers/free-port.js";
@@ -367,6 +368,11 @@ describe("OpcuaDriver with security and a user from the device config", function
     plant = new MemoryPlant(tags);
     plant.startScanning(10);
     server = await createOpcuaPlantServer({ device, tags, plant, port, dataDir, logger: silentLogger() });
+    // An unknown server is refused by default: its certificate is trusted on purpose, as the virtual plant does
+    // at its start (the refusal itself: opcua-trust-cli.test.ts)
+    const pki = await openClientPki(dataDir);
+    await trustCertificateData(pki, server.certificate()!);
+    await closeClientPki(pki);
   });
 
   after(async () => {
