@@ -9,18 +9,7 @@ import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { AuditAction } from "../audit/audit-record.js";
 import { createLogger } from "../core/logger.js";
-import { routeOpcuaLibraryLog } from "../drivers/opcua/opcua-library-log.js";
-import {
-  type ServerCertificateInfo,
-  type TrustChange,
-  closeClientPki,
-  clientPkiRoot,
-  listServerCertificates,
-  openClientPki,
-  rejectServerCertificate,
-  removeServerCertificate,
-  trustServerCertificate,
-} from "../drivers/opcua/opcua-trust-store.js";
+import type { ServerCertificateInfo, TrustChange } from "../drivers/opcua/opcua-trust-store.js";
 import { cliExit } from "./cli-exit.js";
 import { SqliteUserStore } from "./user-store.js";
 
@@ -45,17 +34,26 @@ export function certificateTable(list: readonly ServerCertificateInfo[]): string
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd());
 }
 
+/**
+ * node-opcua, loaded only when a certs command runs (every other command of the CLI would pay its start-up
+ * and get its load-time note on stdout, in the middle of its own output): its notes are routed to stderr
+ * as log lines first.
+ */
+async function trustStore(): Promise<typeof import("../drivers/opcua/opcua-trust-store.js")> {
+  const { routeOpcuaLibraryLog } = await import("../drivers/opcua/opcua-library-log.js");
+  routeOpcuaLibraryLog(createLogger(process.env.LOG_LEVEL ?? "warn", { destination: { write: (s: string) => process.stderr.write(s) } }));
+  return import("../drivers/opcua/opcua-trust-store.js");
+}
+
 const ACTIONS = {
-  trust: { fn: trustServerCertificate, action: "device.certificate.trust", done: "trusted: the SCADA connects to this server at its next attempt" },
-  reject: { fn: rejectServerCertificate, action: "device.certificate.reject", done: "rejected: the SCADA refuses this server from its next connect" },
-  remove: { fn: removeServerCertificate, action: "device.certificate.remove", done: "removed from the trust list" },
-} as const satisfies Record<string, { fn: (...a: never[]) => Promise<TrustChange>; action: AuditAction; done: string }>;
+  trust: { fn: "trustServerCertificate", action: "device.certificate.trust", done: "trusted: the SCADA connects to this server at its next attempt" },
+  reject: { fn: "rejectServerCertificate", action: "device.certificate.reject", done: "rejected: the SCADA refuses this server from its next connect" },
+  remove: { fn: "removeServerCertificate", action: "device.certificate.remove", done: "removed from the trust list" },
+} as const satisfies Record<string, { fn: string; action: AuditAction; done: string }>;
 
 export function registerCertsCommand(program: Command, defaults: { dataDir: () => string; resolveDir: (d: string) => string }, io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): void {
   const certs = program.command("certs").description("the OPC UA client's trust list of server certificates: list | trust | reject | remove (SCADA stopped or running)");
   const dataDirOf = (o: { data?: string }) => (o.data ? defaults.resolveDir(o.data) : defaults.dataDir());
-  // node-opcua prints its notes on stdout, into the list (and its JSON): its warnings go to stderr, as log lines
-  certs.hook("preAction", () => routeOpcuaLibraryLog(createLogger(process.env.LOG_LEVEL ?? "warn", { destination: { write: (s: string) => process.stderr.write(s) } })));
   certs
     .command("list")
     .description("every server certificate: trusted, and rejected (refused, waiting for a decision), with thumbprint, validity and subject")
@@ -63,6 +61,7 @@ export function registerCertsCommand(program: Command, defaults: { dataDir: () =
     .option("--json", "as JSON")
     .action(async (opts: { data?: string; json?: boolean }) => {
       process.exitCode = await cliExit(io, async () => {
+        const { closeClientPki, clientPkiRoot, listServerCertificates, openClientPki } = await trustStore();
         const pki = await openClientPki(dataDirOf(opts));
         try {
           const list = listServerCertificates(pki);
@@ -85,12 +84,13 @@ export function registerCertsCommand(program: Command, defaults: { dataDir: () =
           // The audit queue first: a database that cannot be opened refuses the change before it is made.
           const users = SqliteUserStore.open(dataDir);
           try {
-            const pki = await openClientPki(dataDir);
+            const store = await trustStore();
+            const pki = await store.openClientPki(dataDir);
             let change: TrustChange;
             try {
-              change = await def.fn(pki, thumbprint);
+              change = await store[def.fn](pki, thumbprint);
             } finally {
-              await closeClientPki(pki);
+              await store.closeClientPki(pki);
             }
             const c = change.certificate;
             if (!change.changed) return [`${c.thumbprint} (${c.subject}) is already ${change.now}: nothing changed`];
