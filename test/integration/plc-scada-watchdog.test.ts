@@ -83,7 +83,11 @@ describe("PLC SCADA watchdog against the virtual plant (OPC UA + Modbus loopback
     await write("htr.heater_enable", true);
     await write("htr.pulse_start", true);
     await write("feed.drives_run", true);
-    await waitFor("heating and running", 10_000, () => plant().htr.heaterOn && plant().line.drivesRunning, 20);
+    // observe: in full-suite CI runs this wait timed out (passes alone); the plant's trip words say why next time
+    await waitFor("heating and running", 10_000, () => plant().htr.heaterOn && plant().line.drivesRunning, {
+      everyMs: 20,
+      observe: () => JSON.stringify({ htr: { heaterOn: plant().htr.heaterOn, tripWord: plant().htr.tripWord, firstOut: plant().htr.firstOut, scadaOk: plant().htr.scadaOk }, line: { drivesRunning: plant().line.drivesRunning, tripWord: plant().line.tripWord, firstOut: plant().line.firstOut, scadaOk: plant().line.scadaOk } }),
+    });
     await new Promise((r) => setTimeout(r, 1500));
     assert.ok(plant().htr.heaterOn && plant().line.drivesRunning, "still heating and running after 1.5 s with the heartbeat");
     assert.equal(plant().htr.tripWord, 0);
