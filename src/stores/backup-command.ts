@@ -2,8 +2,8 @@
  * `htr-scada backup DIR` and `htr-scada restore DIR` (stores/data-backup.ts does the work): each prints what it
  * did in a few plain lines and exits 0, or prints why not — every problem, one per line — and exits 1.
  */
-import { userInfo } from "node:os";
 import type { Command } from "commander";
+import { cliUser } from "./cli-exit.js";
 // data-backup.js (better-sqlite3) is loaded when a command runs: the CLI's other commands never need it.
 const backupModule = () => import("./data-backup.js");
 
@@ -18,13 +18,6 @@ interface Io {
   err(s: string): void;
 }
 
-function cliUser(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli:unknown"; // no passwd entry for the uid (containers)
-  }
-}
 
 async function refusalsToExit(io: Io, action: () => Promise<readonly string[]>): Promise<number> {
   try {

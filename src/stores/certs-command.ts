@@ -5,12 +5,11 @@
  * default) and connects without a restart. Every change is queued for the audit trail as the users CLI
  * queues its entries (the server, the trail's one writer, records it within a minute, or at its next start).
  */
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { AuditAction } from "../audit/audit-record.js";
 import { createLogger } from "../core/logger.js";
 import type { ServerCertificateInfo, TrustChange } from "../drivers/opcua/opcua-trust-store.js";
-import { cliExit } from "./cli-exit.js";
+import { cliExit, cliUser } from "./cli-exit.js";
 import { SqliteUserStore } from "./user-store.js";
 
 interface Io {
@@ -18,13 +17,6 @@ interface Io {
   err(s: string): void;
 }
 
-function cliUser(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli:unknown";
-  }
-}
 
 /** The list as a table: status, thumbprint, validity, subject (the rejected ones are those waiting for a decision). */
 export function certificateTable(list: readonly ServerCertificateInfo[]): string[] {

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import { ScadaError } from "../core/errors.js";
 
 /**
@@ -15,5 +16,14 @@ export async function cliExit(io: { out(s: string): void; err(s: string): void }
       return 1;
     }
     throw err;
+  }
+}
+
+/** Who runs a CLI command, as audit records name them: `cli:<os user>` (`cli:unknown` without a passwd entry, as in containers). */
+export function cliUser(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return "cli:unknown";
   }
 }

@@ -13,23 +13,12 @@ import { readFileSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { OPCUACertificateManager } from "node-opcua";
 import { ScadaError } from "../../core/errors.js";
+import type { ServerCertificateJson } from "../driver-port.js";
 
-export type CertificateStatus = "trusted" | "rejected";
+export type CertificateStatus = ServerCertificateJson["status"];
 
-export interface ServerCertificateInfo {
-  readonly status: CertificateStatus;
-  /** SHA-1 of the DER, 40 lower-case hex digits. */
-  readonly thumbprint: string;
-  /** The subject as one line: "CN=…, O=…". */
-  readonly subject: string;
-  readonly issuer: string;
-  readonly selfSigned: boolean;
-  /** The OPC UA application URI of the server (the certificate's URI subject alternative name), if any. */
-  readonly applicationUri: string | null;
-  readonly validFrom: string;
-  readonly validTo: string;
-  /** Outside its validity period now (a trusted but expired certificate is still refused by the client). */
-  readonly expired: boolean;
+/** A certificate of the trust list as the JSON shows it (src/drivers/driver-port.ts), less who refused it, plus its file. */
+export interface ServerCertificateInfo extends Omit<ServerCertificateJson, "refusedBy"> {
   readonly file: string;
 }
 
