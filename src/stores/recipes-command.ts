@@ -5,7 +5,6 @@
  * and queues its audit record for the server to write (the audit trail has one writer, as for `users`).
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { loadConfigOrThrow } from "../config/config-loader.js";
@@ -15,7 +14,7 @@ import { RecipeCatalog } from "../recipes/recipe-catalog.js";
 import { diffRecipes } from "../recipes/recipe-diff.js";
 import { RecipeStore } from "./recipe-store.js";
 import { SqliteRecipeVersionStore } from "./recipe-version-store.js";
-import { cliExit } from "./cli-exit.js";
+import { cliExit, cliUser } from "./cli-exit.js";
 import { SqliteUserStore } from "./user-store.js";
 
 export interface RecipesCommandIo {
@@ -26,14 +25,6 @@ export interface RecipesCommandIo {
 interface Dirs {
   readonly dataDir: string;
   readonly configDir: string;
-}
-
-function cliUser(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli:unknown";
-  }
 }
 
 const when = (t: number): string => new Date(t).toISOString();
