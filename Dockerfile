@@ -35,12 +35,12 @@ RUN npm prune --omit=dev --no-audit --no-fund && rm -rf node_modules/.vite-temp 
 FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="htr-scada" \
       org.opencontainers.image.description="Supervisory control for the roll-to-roll HTR alloy nanoparticle line"
-# The user the SCADA runs as (the systemd unit's `scada`), numeric in USER so orchestrators can tell it is
+# The user the SCADA runs as (the systemd unit's `htr-scada`, deploy/htr-scada.sysusers.conf), numeric in USER so orchestrators can tell it is
 # not root. It owns the data directory only: the application files stay root's, read-only to it.
-RUN groupadd --system --gid 10001 scada \
- && useradd --system --uid 10001 --gid scada --home-dir /var/lib/htr-scada --no-create-home --shell /usr/sbin/nologin scada \
+RUN groupadd --system --gid 10001 htr-scada \
+ && useradd --system --uid 10001 --gid htr-scada --home-dir /var/lib/htr-scada --no-create-home --shell /usr/sbin/nologin htr-scada \
  && mkdir -p /var/lib/htr-scada \
- && chown scada:scada /var/lib/htr-scada \
+ && chown htr-scada:htr-scada /var/lib/htr-scada \
  && chmod 0750 /var/lib/htr-scada
 # The documented environment (README "Environment"). INFLUX_URL and SCADA_ADMIN_PASSWORD are given at run
 # time, never built in. SCADA_CONFIG_DIR: the shipped plc-config unless the real one is mounted and named.

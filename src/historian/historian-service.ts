@@ -7,7 +7,7 @@ import type { TagConfig } from "../tags/tag-schema.js";
 import type { TagChange } from "../tags/tag-table.js";
 import { DiskSpool } from "./disk-spool.js";
 import type { HistorianPoint } from "./historian-point.js";
-import { backfillTrends, DEFAULT_DATABASE, ensureHistorianSchema, type ResampleOptions } from "./historian-schema.js";
+import { backfillTrends, DEFAULT_DATABASE, ensureHistorianSchema, HistorianSchemaMissingError, type ResampleOptions } from "./historian-schema.js";
 import type { HistorianStatus } from "./historian-health.js";
 import { HistorianWriter } from "./historian-writer.js";
 import type { InfluxWriteTarget } from "./influx-line-client.js";
@@ -34,6 +34,8 @@ export interface HistorianServiceOptions {
   /** Spool bound (default 1 GiB). */
   readonly spoolMaxBytes?: number;
   readonly flushIntervalMs?: number;
+  /** Re-check of a schema missing for a non-admin user, ms (default SCHEMA_MISSING_RETRY_MS). */
+  readonly schemaRecheckMs?: number;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -57,6 +59,8 @@ const WRITE_RP = "raw";
 const EARLY_MAX_POINTS = 10_000;
 /** Retry of the schema set-up while InfluxDB is unreachable, ms. */
 const SCHEMA_RETRY_MS = 2000;
+/** Re-check of a schema an admin must make (a non-admin user cannot), ms: picked up without a restart. */
+const SCHEMA_MISSING_RETRY_MS = 10_000;
 
 /**
  * The historian in operation: where InfluxDB is (INFLUX_URL, a managed local influxd, or none: spool only,
@@ -76,6 +80,8 @@ export class HistorianService {
   private database = DEFAULT_DATABASE;
   private schemaReady = false;
   private schemaTimer: NodeJS.Timeout | undefined;
+  /** The last schema problem logged: a retry logs only when it changes. */
+  private schemaProblem = "";
   private policyTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Points written before start() made the writer (e.g. audit records of the first steps of a start). */
@@ -241,10 +247,18 @@ export class HistorianService {
         ...(this.opts.cq1m ? { cq1m: this.opts.cq1m } : {}),
       });
       this.schemaReady = true;
+      this.schemaProblem = "";
       this.log.info({ target: this.target }, "historian schema ready (database, retention policies, continuous queries)");
     } catch (err) {
-      this.log.warn({ err: String(err) }, "historian schema not made yet (InfluxDB unreachable?); retrying");
-      this.schemaTimer = setTimeout(() => void this.ensureSchema(), SCHEMA_RETRY_MS);
+      const missing = err instanceof HistorianSchemaMissingError;
+      const recheckMs = this.opts.schemaRecheckMs ?? SCHEMA_MISSING_RETRY_MS;
+      const problem = String(err);
+      if (problem !== this.schemaProblem) {
+        this.schemaProblem = problem;
+        if (missing) this.log.error({ missing: err.missing }, `${err.message}; history is kept in the spool, the schema re-checked every ${recheckMs / 1000} s`);
+        else this.log.warn({ err: problem }, "historian schema not made yet (InfluxDB unreachable?); retrying");
+      }
+      this.schemaTimer = setTimeout(() => void this.ensureSchema(), missing ? recheckMs : SCHEMA_RETRY_MS);
     }
   }
 }

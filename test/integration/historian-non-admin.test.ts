@@ -84,7 +84,7 @@ const clientAs = (db: TestInfluxd, who: Account): InfluxDB => new InfluxDB({ hos
 const schemaSeenByAdmin = (db: TestInfluxd): string[] => [cli(db, ADMIN, "SHOW RETENTION POLICIES ON htr"), cli(db, ADMIN, "SHOW CONTINUOUS QUERIES")];
 
 /** A historian service as the SCADA makes it from INFLUX_URL, its log lines kept (JSON, as in a container). */
-function historianAs(db: TestInfluxd, who: Account, dataDir: string): { service: HistorianService; log: Record<string, unknown>[] } {
+function historianAs(db: TestInfluxd, who: Account, dataDir: string, schemaRecheckMs?: number): { service: HistorianService; log: Record<string, unknown>[] } {
   const log: Record<string, unknown>[] = [];
   const logger = createLogger("info", { format: "json", destination: { write: (line: string) => log.push(JSON.parse(line) as Record<string, unknown>) } });
   const service = new HistorianService({
@@ -93,6 +93,7 @@ function historianAs(db: TestInfluxd, who: Account, dataDir: string): { service:
     dataDir,
     influxUrl: `http://${who.user}:${encodeURIComponent(who.password)}@127.0.0.1:${db.port}/htr`,
     flushIntervalMs: 1,
+    ...(schemaRecheckMs !== undefined ? { schemaRecheckMs } : {}),
     clock: systemClock,
     logger,
   });
@@ -213,15 +214,21 @@ describe("historian as an InfluxDB user without admin rights (real influxd, auth
       assert.deepEqual(schemaSeenByAdmin(db), before);
     });
 
-    it("the SCADA's historian keeps its points and logs that line; once an admin runs the statements it names, they are written", async () => {
-      const { service, log } = historianAs(db, WRITER, dataDir);
+    it("the SCADA's historian keeps its points and logs that line once, at error; once an admin runs the statements it names, they are written", async () => {
+      const { service, log } = historianAs(db, WRITER, dataDir, 300);
       const t = Date.now();
-      const schemaError = (): string | undefined =>
-        log.map((l) => String(l.err ?? "")).find((err) => err.includes("HistorianSchemaMissingError") || err.includes("an InfluxDB admin must run"));
+      const schemaErrors = () => log.filter((l) => String(l.msg ?? "").includes("an InfluxDB admin must run"));
+      const schemaError = (): string | undefined => (schemaErrors()[0]?.msg as string | undefined);
       try {
         await service.start();
         service.write(statePoint("kept until the schema is there", t));
         await waitFor("the schema error in the log", 20_000, () => schemaError() !== undefined, { everyMs: 50, observe: () => log });
+        // Nothing more happens: several re-checks (every 300 ms here) find the same problem and log nothing more.
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal(schemaErrors().length, 1, JSON.stringify(log));
+        assert.equal(schemaErrors()[0]!.level, 50, "logged at error");
+        assert.deepEqual(schemaErrors()[0]!.missing, ["retention policy raw", "retention policy trends", "continuous query cq_process_1s", "continuous query cq_process_1m"]);
+        assert.ok(!log.some((l) => /schema not made yet/.test(String(l.msg))), "no unreachable warning for a schema that is missing");
         assert.equal(service.status().schemaReady, false);
         assert.equal(service.status().writtenPoints, 0);
         // What the line tells the admin to run, run as the admin (one statement per line: the CLI's -execute).

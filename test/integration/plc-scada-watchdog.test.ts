@@ -11,6 +11,7 @@ import type { TagUpdate } from "../../src/core/tag-value.js";
 import { createDriver } from "../../src/drivers/create-driver.js";
 import type { DeviceDriver } from "../../src/drivers/driver-port.js";
 import { TagRouter } from "../../src/drivers/tag-router.js";
+import { MODE } from "../../src/process/profile-controller.js";
 import { FIRST_OUT, LINE_FIRST_OUT, LINE_TRIP_BIT, TRIP_BIT } from "../../src/sim/plant-state.js";
 import { type VirtualPlantService, startVirtualPlant } from "../../src/sim/virtual-plant-service.js";
 import { type TestConfig, realConfigOnFreePorts } from "../helpers/test-config.js";
@@ -78,15 +79,31 @@ describe("PLC SCADA watchdog against the virtual plant (OPC UA + Modbus loopback
     await waitFor("both PLCs see the heartbeat", 5000, () => plant().htr.scadaOk && plant().line.scadaOk, 20);
     await waitFor("scada_heartbeat_ok read back Good true", 5000, () => sink.value("htr-plc.scada_heartbeat_ok") === true && sink.value("line-plc.scada_heartbeat_ok") === true, 20);
 
-    // ── Heating (one pulse) and running (the drives), with the heartbeat written.
-    await write("quench.gas_on", true);
-    await write("htr.heater_enable", true);
-    await write("htr.pulse_start", true);
-    await write("feed.drives_run", true);
-    // observe: in full-suite CI runs this wait timed out (passes alone); the plant's trip words say why next time
+    // ── Heating and running (the drives), with the heartbeat written. Continuous mode: the heater stays on
+    // for as long as its permissives hold, so the test does not race a 10 s pulse (a one-shot pulse_start
+    // timed this wait out in full-suite runs: heater off, drives on, no trip).
+    const writesMs: Record<string, number> = {};
+    const timedWrite = async (tag: string, value: number | boolean) => {
+      const t = Date.now();
+      await write(tag, value);
+      writesMs[tag] = Date.now() - t;
+    };
+    await timedWrite("htr.mode", MODE.continuous);
+    await timedWrite("quench.gas_on", true);
+    await timedWrite("htr.heater_enable", true);
+    await timedWrite("feed.drives_run", true);
     await waitFor("heating and running", 10_000, () => plant().htr.heaterOn && plant().line.drivesRunning, {
       everyMs: 20,
-      observe: () => JSON.stringify({ htr: { heaterOn: plant().htr.heaterOn, tripWord: plant().htr.tripWord, firstOut: plant().htr.firstOut, scadaOk: plant().htr.scadaOk }, line: { drivesRunning: plant().line.drivesRunning, tripWord: plant().line.tripWord, firstOut: plant().line.firstOut, scadaOk: plant().line.scadaOk } }),
+      observe: () => {
+        const { htr, line, sensors, physics } = plant();
+        return JSON.stringify({
+          writesMs,
+          htr: { heaterOn: htr.heaterOn, heaterEnable: htr.heaterEnable, mode: htr.mode, phase: htr.phase, pulseCount: htr.pulseCount, quenchGasOn: htr.quenchGasOn, quenchGasFlowSpLpm: htr.quenchGasFlowSpLpm, tripWord: htr.tripWord, firstOut: htr.firstOut, scadaOk: htr.scadaOk },
+          line: { drivesRunning: line.drivesRunning, tripWord: line.tripWord, firstOut: line.firstOut, scadaOk: line.scadaOk },
+          sensors: { o2Ppm: sensors.o2Ppm, coolantFlowLpm: sensors.coolantFlowLpm, webTempK: sensors.webTempK, webTempBad: sensors.webTempBad },
+          physics: { doorClosed: physics.doorClosed, estopOk: physics.estopOk },
+        });
+      },
     });
     await new Promise((r) => setTimeout(r, 1500));
     assert.ok(plant().htr.heaterOn && plant().line.drivesRunning, "still heating and running after 1.5 s with the heartbeat");
