@@ -11,11 +11,21 @@ import { isBitTable, type ModbusTable } from "./modbus-read-planner.js";
 const ModbusRTU = Modbus.default;
 export type ModbusClient = InstanceType<typeof ModbusRTU>;
 
+/**
+ * The library's request timeout: well behind the device's, so that the link's own timeout decides. Were it
+ * as short, after a stall of this process both timers would fire together and the library's would reject
+ * an answer that sat unread in the socket.
+ */
+const LIBRARY_TIMEOUT_FACTOR = 4;
+const LIBRARY_TIMEOUT_MIN_MS = 2000;
+
 /** A connected client for the device; rejects (leaving nothing open) when the connection fails or times out. */
 export async function openModbusClient(device: ModbusDeviceConfig): Promise<ModbusClient> {
   const client = new ModbusRTU();
   client.setID(device.unitId);
-  client.setTimeout(device.timeoutMs);
+  // The link times each request itself (modbus-link.ts, a timeout that lets arrived answers be read first);
+  // the library's own timeout is only a backstop behind it.
+  client.setTimeout(Math.max(device.timeoutMs * LIBRARY_TIMEOUT_FACTOR, LIBRARY_TIMEOUT_MIN_MS));
   // A connection attempt gets a little longer than a request: a TCP handshake plus the first answer.
   const connectTimeoutMs = Math.max(device.timeoutMs, 1000);
   let timer: NodeJS.Timeout | undefined;

@@ -113,7 +113,11 @@ export class ModbusLink {
           this.abortInFlight = null;
           fn();
         };
-        const timer = setTimeout(() => finish(() => reject(new RequestTimeoutError("timeout"))), this.device.timeoutMs);
+        // When the timer fires, answers that arrived meanwhile may still be unread: after a stall of this
+        // process (GC, a busy start-up step, the in-process virtual plant) Node runs expired timers before it
+        // reads sockets. The verdict waits for setImmediate, which runs after the I/O poll: an answer already
+        // in the socket settles the request first, and only a request that really went unanswered times out.
+        const timer = setTimeout(() => setImmediate(() => finish(() => reject(new RequestTimeoutError("timeout")))), this.device.timeoutMs);
         this.abortInFlight = (e) => finish(() => reject(e));
         op(client).then(
           (v) => finish(() => resolve(v)),
