@@ -133,6 +133,7 @@ program
         sim: opts.sim,
         simPurged: opts.purged,
         ...(env.INFLUX_URL ? { influxUrl: env.INFLUX_URL } : {}),
+        northbound: { ...(env.SCADA_MQTT_URL ? { url: env.SCADA_MQTT_URL } : {}), env },
         logger,
       });
     } catch (err) {

@@ -16,6 +16,7 @@ import { wireControl } from "./runtime/wire-control.js";
 import { recordHistory, wireHistorian } from "./runtime/wire-historian.js";
 import { wireHttp } from "./runtime/wire-http.js";
 import { wireQuality } from "./runtime/wire-quality.js";
+import { wireNorthbound } from "./runtime/wire-northbound.js";
 import { DeviceStatusService } from "./drivers/device-status-service.js";
 import { VirtualPlantComponent } from "./sim/virtual-plant-component.js";
 import { RecipeStore } from "./stores/recipe-store.js";
@@ -47,6 +48,8 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   const sim = options.sim
     ? new VirtualPlantComponent({ config, dataDir, logger, startPurged: options.simPurged ?? false, ...(options.simSeed === undefined ? {} : { seed: options.simSeed }) })
     : null;
+  // After the trip path, the alarms and the historian: the edge node is the tag table's last listener.
+  const northbound = wireNorthbound(config, options.northbound ?? { env: {} }, { tags, line, interlocks, alarms, rolls: quality?.rollService ?? null, dataDir, clock, logger });
   const devices = new DeviceStatusService({ devices: config.devices, drivers, dataDir, clock, logger });
   const { app, operations, http } = wireHttp(
     { ...control, ...(quality ? { rolls: quality.rolls } : {}), historian, audit, auth, sim, devices, clock, logger },
@@ -91,6 +94,8 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
       interlocks,
       alarms,
       ...(quality ? [quality.rollComponent] : []),
+      // Stopped before the line and the drivers: a clean stop's NDEATH goes out while the values are still real.
+      ...(northbound ? [northbound] : []),
       component("staleness", () => (stalenessTimer = setInterval(() => tags.checkStaleness(), STALENESS_CHECK_MS)), () => clearInterval(stalenessTimer)),
       http,
     ],
@@ -111,6 +116,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
     operations,
     auth,
     historian,
+    northbound,
     audit,
     sim: () => sim?.running(),
     async start() {

@@ -23,6 +23,7 @@ import {
 } from "../interlocks/interlock-schema.js";
 import { INTERLOCK_RECIPE_PARAMETERS } from "../interlocks/interlock-recipe-parameters.js";
 import { alarmsFileSchema } from "../alarms/alarm-schema.js";
+import { northboundFileSchema } from "./northbound-schema.js";
 
 /**
  * JSON Schemas for the plc-config YAML files, generated from the zod schemas the loader validates with, so
@@ -231,9 +232,24 @@ export function alarmsJsonSchema(): object {
   );
 }
 
+/** The JSON Schema of northbound.yaml (plc-config/schema/northbound.schema.json). */
+export function northboundJsonSchema(): object {
+  return generate(
+    northboundFileSchema,
+    "HTR line: northbound.yaml",
+    "The line as an MQTT Sparkplug B edge node: broker (SCADA_MQTT_URL overrides it), group and edge node ids, tick, TLS, credentials from environment variables.",
+    documentation(),
+  );
+}
+
 /** Every JSON Schema of plc-config/schema/, keyed by file name (what scripts/gen-config-schema.ts writes). */
 export function allConfigJsonSchemas(): Record<string, object> {
-  return { ...configJsonSchemas(), "interlocks.schema.json": interlocksJsonSchema(), "alarms.schema.json": alarmsJsonSchema() };
+  return {
+    ...configJsonSchemas(),
+    "interlocks.schema.json": interlocksJsonSchema(),
+    "alarms.schema.json": alarmsJsonSchema(),
+    "northbound.schema.json": northboundJsonSchema(),
+  };
 }
 
 /** A schema file's text as written to disk: two-space JSON with a trailing newline. */

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { z } from "zod";
 import { ScadaError } from "../core/errors.js";
 import { type Problem, formatProblem } from "../core/problem.js";
@@ -15,6 +15,7 @@ import { type InterlockDefs, interlocksFileSchema } from "../interlocks/interloc
 import { checkInterlocks } from "../interlocks/interlock-cross-check.js";
 import { type AlarmDefs, alarmsFileSchema } from "../alarms/alarm-schema.js";
 import { checkAlarms } from "../alarms/alarm-cross-check.js";
+import { type NorthboundFile, northboundFileSchema } from "./northbound-schema.js";
 
 export interface ScadaConfig {
   readonly dir: string;
@@ -30,6 +31,8 @@ export interface ScadaConfig {
   readonly interlocks: InterlockDefs;
   /** alarms.yaml (optional: a line without it runs with no configured alarms). */
   readonly alarms: AlarmDefs | null;
+  /** northbound.yaml (optional): the Sparkplug B edge node's settings. */
+  readonly northbound: NorthboundFile | null;
 }
 
 export type ConfigResult = { ok: true; config: ScadaConfig } | { ok: false; problems: Problem[] };
@@ -42,6 +45,7 @@ const FILE_SHAPES = {
   tags: "a mapping with 'tags'",
   interlocks: "a mapping with 'interlocks'",
   alarms: "a mapping with 'settings' and 'alarms'",
+  northbound: "a mapping with 'sparkplug'",
 } as const;
 
 interface ParsedList<T> {
@@ -206,7 +210,8 @@ export function loadConfig(dir: string): ConfigResult {
       problems.push(...alarmProblems.filter((p) => tagsAllNamed || !/unknown tag/.test(p.message)));
     }
   }
-  if (problems.length > 0 || !line || !devices.valid || !interlocks || !alarmsValid) return { ok: false, problems: groupByFile(problems) };
+  const northbound = loadNorthbound(dir, problems);
+  if (problems.length > 0 || !line || !devices.valid || !interlocks || !alarmsValid || northbound === undefined) return { ok: false, problems: groupByFile(problems) };
 
   const config: ScadaConfig = {
     dir,
@@ -218,8 +223,23 @@ export function loadConfig(dir: string): ConfigResult {
     tags: located.map((l) => l.tag),
     interlocks,
     alarms,
+    northbound,
   };
   return { ok: true, config: deepFreeze(config) };
+}
+
+/** northbound.yaml: null when absent, undefined when invalid (its problems reported), its TLS files checked. */
+function loadNorthbound(dir: string, problems: Problem[]): NorthboundFile | null | undefined {
+  if (!existsSync(join(dir, "northbound.yaml"))) return null;
+  const file = "northbound.yaml";
+  const parsed = validateYamlFile(northboundFileSchema, file, FILE_SHAPES.northbound, readYamlFile(dir, file, FILE_SHAPES.northbound, problems), problems);
+  if (!parsed) return undefined;
+  const before = problems.length;
+  for (const key of ["caFile", "certFile", "keyFile"] as const) {
+    const f = parsed.sparkplug.tls?.[key];
+    if (f !== undefined && !existsSync(resolve(dir, f))) problems.push({ file, path: `sparkplug.tls.${key}`, message: `file not found: ${resolve(dir, f)}` });
+  }
+  return problems.length === before ? parsed : undefined;
 }
 
 /** Loads a config or throws one ScadaError listing every problem. */

@@ -16,6 +16,8 @@ import type { RecipeService } from "../recipes/recipe-service.js";
 import type { OperationRunner } from "../server/operation-port.js";
 import type { VirtualPlantService } from "../sim/virtual-plant-service.js";
 import type { TagTable } from "../tags/tag-table.js";
+import type { SparkplugEdgeNodeStatus } from "../northbound/sparkplug-edge-node.js";
+import type { NorthboundEnv } from "./wire-northbound.js";
 
 export interface RuntimeOptions {
   /** HTTP port; 0 picks a free one (tests). */
@@ -49,6 +51,8 @@ export interface RuntimeOptions {
   readonly influxUrl?: string;
   /** Managed influxd HTTP port (0 or unset: a free one). */
   readonly influxPort?: number;
+  /** The north-bound broker: SCADA_MQTT_URL and the environment holding its credentials (runtime/wire-northbound.ts). */
+  readonly northbound?: NorthboundEnv;
   /** Socket gateway tick (ms): at most one tag batch per socket per tick (default: the gateway's). Benches. */
   readonly gatewayTickMs?: number;
   /** Historian tuning for tests: continuous-query resampling, CQ run interval, spool bound, flush interval. */
@@ -76,6 +80,8 @@ export interface Runtime {
   readonly operations: OperationRunner;
   /** The historian, unless options.historian is "off". */
   readonly historian: HistorianService | null;
+  /** The Sparkplug B edge node, when a broker is named (SCADA_MQTT_URL or northbound.yaml). */
+  readonly northbound: { status(): SparkplugEdgeNodeStatus } | null;
   /** The audit trail: fsync'd, hash-chained journal under <dataDir>/audit, mirrored to the historian. */
   readonly audit: AuditTrail;
   /** The virtual plant, once started (sim mode only). */
