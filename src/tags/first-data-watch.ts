@@ -21,8 +21,11 @@ import type { TagChange } from "./tag-table.js";
  * PLC's session, influxd, the first logins): measured on the virtual plant, Modbus answers took up to 575 ms
  * for about 1.5 s after the link came up, so values that had just arrived went "late" and latched IL-08 with
  * the line at rest — a trip nobody caused. While settling the device is still waiting (its interlocks not
- * permitted, so the line cannot start; its alarms not judged); when the settling ends (`expire`) every value
- * is judged as it then is. The start-up window still bounds it all.
+ * permitted, so the line cannot start; its alarms not judged); the settling ends (`expire`) once that time
+ * has passed and every tag of the device has been read once — in a full-suite run the slower Modbus poll
+ * groups had not answered 3 s after the heartbeat, and their "not connected" from before the link came up
+ * latched IL-08 — or, at the latest, one start-up window after the first data. Then every value is judged
+ * as it is.
  *
  * Cost: `observe` is one Map lookup per change while some device is still waiting, nothing after.
  */
@@ -49,6 +52,8 @@ export class FirstDataWatch {
   private readonly answered = new Set<string>();
   /** Waiting devices that have sent their first data (their heartbeat), with when: they are settling. */
   private readonly firstAt = new Map<string, number>();
+  /** The tags of each device that have not carried a value yet (the settling also waits for them). */
+  private readonly unread = new Map<string, Set<string>>();
   private readonly listeners: ((device: string) => void)[] = [];
 
   constructor(
@@ -60,6 +65,7 @@ export class FirstDataWatch {
   ) {
     for (const d of devices) {
       for (const t of d.tags) this.deviceOfTag.set(t, d.id);
+      this.unread.set(d.id, new Set(d.tags));
       if (d.heartbeatTag !== undefined && d.tags.includes(d.heartbeatTag)) this.firstTag.set(d.id, d.heartbeatTag);
     }
     this.waiting = new Set(devices.map((d) => d.id));
@@ -73,6 +79,7 @@ export class FirstDataWatch {
     if (this.waiting.size === 0 || change.current.value === null) return null;
     const device = this.deviceOfTag.get(change.name);
     if (device === undefined || !this.waiting.has(device)) return null;
+    this.unread.get(device)?.delete(change.name);
     const first = this.firstTag.get(device);
     if (first !== undefined && first !== change.name) {
       this.answered.add(device);
@@ -94,8 +101,15 @@ export class FirstDataWatch {
   expire(now: number): readonly string[] {
     if (this.waiting.size === 0) return [];
     const ended: string[] = [];
-    for (const [d, at] of this.firstAt) if (now - at >= this.settleMs) ended.push(d);
-    if (now - this.startedAt >= this.windowMs) for (const d of this.answered) if (!ended.includes(d)) ended.push(d);
+    // Settled: the settling time has passed and every tag has been read once (a poll group answered late
+    // under load would otherwise be judged on its "not connected" from before the link came up) — or, at
+    // the latest, a start-up window after the first data.
+    for (const [d, at] of this.firstAt) {
+      if ((now - at >= this.settleMs && (this.unread.get(d)?.size ?? 0) === 0) || now - at >= this.windowMs) ended.push(d);
+    }
+    // A device that answered but whose heartbeat never came: judged once the window is over (a settling
+    // device, whose heartbeat did come, settles as above).
+    if (now - this.startedAt >= this.windowMs) for (const d of this.answered) if (!ended.includes(d) && !this.firstAt.has(d)) ended.push(d);
     for (const d of ended) this.deliver(d);
     return ended;
   }
@@ -104,6 +118,7 @@ export class FirstDataWatch {
     this.waiting.delete(device);
     this.answered.delete(device);
     this.firstAt.delete(device);
+    this.unread.delete(device);
     for (const l of this.listeners) l(device);
   }
 

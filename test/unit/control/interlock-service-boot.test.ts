@@ -53,9 +53,9 @@ function boot() {
     values.set(name, current);
     svc.onTagChange({ name, previous, current, config: config.tags.find((t) => t.name === name)! } as TagChange);
   };
-  /** One device's read: every one of its tags in AT_REST arrives. */
+  /** One device's read: every one of its tags arrives — AT_REST's value, else false / the bottom of its range / 0. */
   const deliver = (device: string) => {
-    for (const t of config.tags) if (t.device === device && t.name in AT_REST) set(t.name, AT_REST[t.name]!);
+    for (const t of config.tags) if (t.device === device) set(t.name, t.name in AT_REST ? AT_REST[t.name]! : t.type === "bool" ? false : (t.range?.min ?? 0));
   };
   /** Time passes with the PLCs' heartbeats counting (as the real ones do every 100 ms). */
   const advance = (ms: number, counting: readonly string[] = []) => {

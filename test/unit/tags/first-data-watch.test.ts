@@ -62,11 +62,30 @@ describe("first-data watch (the quiet boot)", () => {
     assert.equal(w.isSettling("line-plc"), true);
     assert.equal(w.waitingFor("feed.web_speed"), "line-plc", "its tags are not judged while it settles");
     w.observe({ name: "line-plc.heartbeat", current: value(2) }, 11_000);
+    w.observe({ name: "feed.web_speed", current: value(0) }, 11_200);
     assert.equal(w.isOverdue("line-plc", 11_000), false, "data flows: not overdue when the window ends during the settling");
     assert.deepEqual(w.expire(12_499), [], "the settling runs from the first data (9.5 s), not from a later value");
     assert.deepEqual(w.expire(12_500), ["line-plc"]);
     assert.deepEqual(delivered, ["line-plc"]);
     assert.equal(w.isSettling("line-plc"), false);
     assert.deepEqual(w.expire(20_000), [], "once");
+  });
+
+  it("the settling also waits until every tag of the device has been read once — at most one start-up window after the first data", () => {
+    const hb = [{ id: "line-plc", heartbeatTag: "line-plc.heartbeat", tags: ["feed.web_speed", "rinse.tank_level", "line-plc.heartbeat"] }];
+    const w = new FirstDataWatch(hb, 0, 10_000, 3000);
+    w.observe({ name: "line-plc.heartbeat", current: value(1) }, 1000);
+    w.observe({ name: "feed.web_speed", current: value(0) }, 1100);
+    w.observe({ name: "rinse.tank_level", current: value(null, bad("not connected")) }, 1200);
+    assert.deepEqual(w.expire(4000), [], "3 s passed, but rinse.tank_level has not been read yet (null is no reading)");
+    assert.equal(w.waitingFor("rinse.tank_level"), "line-plc", "its interlocks still wait: no IL-08 for a poll group that answers late");
+    w.observe({ name: "rinse.tank_level", current: value(40) }, 4500);
+    assert.deepEqual(w.expire(4500), ["line-plc"], "every tag read: settled");
+
+    const never = new FirstDataWatch(hb, 0, 10_000, 3000);
+    never.observe({ name: "line-plc.heartbeat", current: value(1) }, 1000);
+    never.observe({ name: "feed.web_speed", current: value(0) }, 1100);
+    assert.deepEqual(never.expire(10_999), [], "a tag never read holds the wait…");
+    assert.deepEqual(never.expire(11_000), ["line-plc"], "…for one start-up window after the first data at most; then it is judged (and trips) as it is");
   });
 });
