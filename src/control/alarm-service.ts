@@ -122,6 +122,11 @@ export class AlarmService {
     return { alarms: this.evaluator.list(), counts: this.evaluator.counts() };
   }
 
+  /** The alarm list's counts only (no list built). */
+  counts() {
+    return this.evaluator.counts();
+  }
+
   get(id: string) {
     return this.evaluator.get(id);
   }

@@ -33,6 +33,8 @@ const IGNORED_LOG_MS = 60_000;
 const RECONNECT_MS = 2000;
 /** MQTT keep-alive, s: the broker publishes the NDEATH will ≈ 1.5 × this after the node goes silent. */
 const KEEPALIVE_S = 10;
+/** How often the node's own metrics are compared with what was sent, ms (building them reads every interlock). */
+const NODE_METRICS_CHECK_MS = 250;
 
 export interface EdgeNodeTagSource {
   get(name: string): { readonly config: TagConfig; readonly value: TagValue } | undefined;
@@ -81,8 +83,9 @@ export class SparkplugEdgeNode {
   private backlog: SparkplugBacklog | null = null;
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | undefined;
-  /** Changes since the last tick, per Sparkplug device, in order. */
-  private pending = new Map<string, SparkplugMetric[]>();
+  /** Changes since the last tick, per Sparkplug device, in order (made into metrics on the tick). */
+  private pending = new Map<string, TagChange[]>();
+  private nodeCheckedAt = Number.NEGATIVE_INFINITY;
   private lastNode = new Map<string, unknown>();
   /** Births done for the current connection: until then everything goes to the backlog. */
   private born = false;
@@ -206,7 +209,7 @@ export class SparkplugEdgeNode {
     if (!client?.connected) return;
     const now = this.opts.clock.now();
     // What was pending is older than the birth's values: it joins the backlog, replayed as history.
-    await this.moveToBacklog(this.takePending());
+    await this.moveToBacklog(this.takePending(true));
     const node = this.opts.nodeMetrics();
     this.lastNode = new Map(node.map((m) => [String(m.name), m.value]));
     if (!(await this.publish(this.topic("NBIRTH"), this.session.nbirth(now, node)))) return;
@@ -225,19 +228,23 @@ export class SparkplugEdgeNode {
     this.born = client.connected && this.backlog!.isEmpty();
   }
 
+  /** On the tag table's fan-out: only kept, in order; the metric is made on the tick. */
   private onTagChange(c: TagChange): void {
     const device = sparkplugDeviceOf(c.config);
     const list = this.pending.get(device);
-    const m = dataMetric(c.config, c.current, this.opts.clock.now());
-    if (list) list.push(m);
-    else this.pending.set(device, [m]);
+    if (list) list.push(c);
+    else this.pending.set(device, [c]);
   }
 
-  private takePending(): BacklogBatch[] {
-    const batches: BacklogBatch[] = [...this.pending].map(([device, metrics]) => ({ device, metrics }));
+  private takePending(force = false): BacklogBatch[] {
+    const now = this.opts.clock.now();
+    const batches: BacklogBatch[] = [...this.pending].map(([device, changes]) => ({ device, metrics: changes.map((c) => dataMetric(c.config, c.current, now)) }));
     this.pending = new Map();
-    const node = this.changedNodeMetrics();
-    if (node.length > 0) batches.unshift({ device: null, metrics: node });
+    if (force || now - this.nodeCheckedAt >= NODE_METRICS_CHECK_MS) {
+      this.nodeCheckedAt = now;
+      const node = this.changedNodeMetrics();
+      if (node.length > 0) batches.unshift({ device: null, metrics: node });
+    }
     return batches;
   }
 

@@ -63,7 +63,7 @@ export function wireNorthbound(config: ScadaConfig, env: NorthboundEnv, deps: No
     tagSource: tags,
     nodeMetrics: () => {
       const il = interlocks.status();
-      const counts = alarms.list().counts;
+      const counts = alarms.counts();
       const roll = rolls?.live() ?? null;
       return lineNodeMetrics(
         {
