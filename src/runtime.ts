@@ -48,13 +48,14 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   const sim = options.sim
     ? new VirtualPlantComponent({ config, dataDir, logger, startPurged: options.simPurged ?? false, ...(options.simSeed === undefined ? {} : { seed: options.simSeed }) })
     : null;
-  // After the trip path, the alarms and the historian: the edge node is the tag table's last listener.
-  const northbound = wireNorthbound(config, options.northbound ?? { env: {} }, { tags, line, interlocks, alarms, rolls: quality?.rollService ?? null, dataDir, clock, logger });
   const devices = new DeviceStatusService({ devices: config.devices, drivers, dataDir, clock, logger });
   const { app, operations, http } = wireHttp(
     { ...control, ...(quality ? { rolls: quality.rolls } : {}), historian, audit, auth, sim, devices, clock, logger },
     { port: options.port, host: options.host, ...(options.gatewayTickMs === undefined ? {} : { gatewayTickMs: options.gatewayTickMs }) },
   );
+
+  // After the trip path, the alarms and the historian: the edge node is the tag table's last listener.
+  const northbound = wireNorthbound(config, options.northbound ?? { env: {} }, { tags, line, interlocks, alarms, rolls: quality?.rollService ?? null, dataDir, clock, logger, operations, users: auth, audit });
 
   let firstRun: Awaited<ReturnType<typeof auth.start>> | undefined;
   let stalenessTimer: NodeJS.Timeout | undefined;

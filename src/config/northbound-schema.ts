@@ -4,6 +4,7 @@
  * from the environment variables the file names.
  */
 import { z } from "zod";
+import { USER_NAME_PATTERN } from "../auth/user-name.js";
 
 /** A Sparkplug id is one MQTT topic level: no '/', '+', '#' (and no spaces, which hosts handle badly). */
 export const sparkplugIdSchema = z
@@ -37,6 +38,17 @@ export const sparkplugSettingsSchema = z.strictObject({
     .optional(),
   /** Bound of the store-and-forward backlog on disk, MiB. */
   backlogMaxMiB: z.number().int().min(1).max(10_240).default(64),
+  /**
+   * DCMDs as operations (docs/northbound.md, "Commands from the north"): false (the default) refuses every
+   * one, answered in Operation/Result and audited. True runs each Operation/Request as `commandUser`.
+   */
+  acceptCommands: z.boolean().default(false),
+  /** The user (htr-scada users add) a DCMD acts as: its role's permissions, its name in the audit trail. */
+  commandUser: z.string().regex(USER_NAME_PATTERN, "must be a user name (lower-case letters, digits, '.', '_', '-')").optional(),
+  /** Only these operations may be asked from the north; default: every one that needs no e-signature. */
+  commandOperations: z.array(z.string().regex(/^[a-z]+(\.[a-z-]+)+$/, "must be an operation name such as alarm.ack")).min(1).optional(),
+}).superRefine((s, ctx) => {
+  if (s.acceptCommands && s.commandUser === undefined) ctx.addIssue({ code: "custom", path: ["commandUser"], message: "acceptCommands needs the service user the commands act as (commandUser)" });
 });
 export type SparkplugSettings = z.infer<typeof sparkplugSettingsSchema>;
 

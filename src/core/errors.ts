@@ -63,6 +63,7 @@ export const ERRORS = {
   SCADA_ERR_SIGNATURE_INVALID: { status: 403, operator: true, message: "Electronic signature refused" },
   SCADA_ERR_AUDIT_UNAVAILABLE: { status: 503, operator: false, message: "The audit trail cannot record" },
   SCADA_ERR_SERVER_INTERNAL: { status: 500, operator: false, message: "Internal error" },
+  SCADA_ERR_NORTHBOUND_COMMAND_REFUSED: { status: 403, operator: true, message: "Command from the north refused" },
   SCADA_ERR_DEPS_MISSING: { status: 500, operator: true, message: "A required system package is missing" },
 } as const;
 

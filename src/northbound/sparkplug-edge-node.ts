@@ -6,9 +6,11 @@
  * the host's `Node Control/Rebirth` NCMD. While the broker is away the changes go to a disk backlog and are
  * published, marked historical, right after the next session's births (sparkplug-backlog.ts).
  *
- * Commands from the north are not executed here: an NCMD other than a rebirth and every DCMD are ignored with
- * a counted, flood-limited log line (accepting DCMDs as operations is a separate, opt-in path). A malformed
- * payload never throws out of the message handler.
+ * Commands from the north are never PLC writes: a DCMD's metrics go, one at a time and in order, to the
+ * command handler (sparkplug-commands.ts: the operation runner as a service user, or a refusal), and each is
+ * answered in the device's next DDATA (`Operation/Result`) and counted in the node's `Commands/*` metrics.
+ * An NCMD other than a rebirth is ignored with a counted, flood-limited log line. A malformed payload never
+ * throws out of the message handler.
  *
  * Off the trip path: the tag table's listener only appends the change to a per-device list; encoding and
  * publishing happen on the tick.
@@ -23,6 +25,7 @@ import type { TagConfig } from "../tags/tag-schema.js";
 import type { TagChange } from "../tags/tag-table.js";
 import { type BacklogBatch, SparkplugBacklog } from "./sparkplug-backlog.js";
 import { decodeSparkplug, encodeSparkplug, type SparkplugPayload } from "./sparkplug-codec.js";
+import { commandBirthMetrics, commandCountMetrics, commandsOf, type NorthCommand, type NorthCommandAnswer, type NorthCommandHandler, resultMetric } from "./sparkplug-commands.js";
 import { birthMetric, dataMetric, type SparkplugMetric, sparkplugDeviceOf, tagsByDevice } from "./sparkplug-metrics.js";
 import { REBIRTH_METRIC, SparkplugSession } from "./sparkplug-session.js";
 import { parseSparkplugTopic, type SparkplugMessageType, sparkplugTopic } from "./sparkplug-topic.js";
@@ -35,6 +38,10 @@ const RECONNECT_MS = 2000;
 const KEEPALIVE_S = 10;
 /** How often the node's own metrics are compared with what was sent, ms (building them reads every interlock). */
 const NODE_METRICS_CHECK_MS = 250;
+/** Commands waiting for the handler at most; beyond, a command is refused at once as busy. */
+const MAX_PENDING_COMMANDS = 32;
+/** Metrics of one DCMD at most (a bigger one is refused whole). */
+const MAX_METRICS_PER_COMMAND = 16;
 
 export interface EdgeNodeTagSource {
   get(name: string): { readonly config: TagConfig; readonly value: TagValue } | undefined;
@@ -54,6 +61,11 @@ export interface SparkplugEdgeNodeOptions {
   readonly tagSource: EdgeNodeTagSource;
   /** The node's own metrics now (line state, first-out, alarm counts, roll): births carry all, NDATA the changed ones. */
   readonly nodeMetrics: () => SparkplugMetric[];
+  /**
+   * Runs or refuses a DCMD's command (the operation runner as the configured service user, with its audit
+   * record). Absent: every command is refused, unrecorded. `acceptCommands` only says so in the births.
+   */
+  readonly commands?: { readonly handler: NorthCommandHandler; readonly accepting: boolean };
   readonly dataDir: string;
   readonly backlogMaxBytes?: number;
   readonly clock: Clock;
@@ -71,6 +83,8 @@ export interface SparkplugEdgeNodeStatus {
   readonly backlogDroppedMetrics: number;
   readonly ignoredCommands: number;
   readonly malformedMessages: number;
+  readonly acceptedCommands: number;
+  readonly refusedCommands: number;
 }
 
 export class SparkplugEdgeNode {
@@ -92,7 +106,12 @@ export class SparkplugEdgeNode {
   private flushing: Promise<void> = Promise.resolve();
   /** A flush (births, replay or a tick) is running: the next tick waits for the one after. */
   private busy = false;
-  private counts = { births: 0, data: 0, historical: 0, ignored: 0, malformed: 0 };
+  private counts = { births: 0, data: 0, historical: 0, ignored: 0, malformed: 0, accepted: 0, refused: 0 };
+  /** Answers to commands since the last tick, per device (sent with its next DDATA). */
+  private answers = new Map<string, SparkplugMetric[]>();
+  /** Commands run one at a time, in arrival order. */
+  private commandChain: Promise<void> = Promise.resolve();
+  private commandsWaiting = 0;
 
   constructor(private readonly opts: SparkplugEdgeNodeOptions) {
     this.log = opts.logger.child({ module: "sparkplug" });
@@ -159,6 +178,8 @@ export class SparkplugEdgeNode {
       backlogDroppedMetrics: b?.droppedPoints ?? 0,
       ignoredCommands: this.counts.ignored,
       malformedMessages: this.counts.malformed,
+      acceptedCommands: this.counts.accepted,
+      refusedCommands: this.counts.refused,
     };
   }
 
@@ -210,11 +231,11 @@ export class SparkplugEdgeNode {
     const now = this.opts.clock.now();
     // What was pending is older than the birth's values: it joins the backlog, replayed as history.
     await this.moveToBacklog(this.takePending(true));
-    const node = this.opts.nodeMetrics();
+    const node = this.allNodeMetrics(now);
     this.lastNode = new Map(node.map((m) => [String(m.name), m.value]));
     if (!(await this.publish(this.topic("NBIRTH"), this.session.nbirth(now, node)))) return;
     for (const [device, tags] of this.byDevice) {
-      const metrics = tags.map((t) => birthMetric(t, this.opts.tagSource.get(t.name)?.value ?? NO_VALUE, now));
+      const metrics = [...tags.map((t) => birthMetric(t, this.opts.tagSource.get(t.name)?.value ?? NO_VALUE, now)), ...commandBirthMetrics(now, this.opts.commands?.accepting ?? false)];
       if (!(await this.publish(this.topic("DBIRTH", device), this.session.message(now, metrics)))) return;
     }
     this.counts.births++;
@@ -238,8 +259,11 @@ export class SparkplugEdgeNode {
 
   private takePending(force = false): BacklogBatch[] {
     const now = this.opts.clock.now();
-    const batches: BacklogBatch[] = [...this.pending].map(([device, changes]) => ({ device, metrics: changes.map((c) => dataMetric(c.config, c.current, now)) }));
+    const byDevice = new Map<string, SparkplugMetric[]>([...this.pending].map(([device, changes]) => [device, changes.map((c) => dataMetric(c.config, c.current, now))]));
+    for (const [device, answers] of this.answers) byDevice.set(device, [...(byDevice.get(device) ?? []), ...answers]);
+    const batches: BacklogBatch[] = [...byDevice].map(([device, metrics]) => ({ device, metrics }));
     this.pending = new Map();
+    this.answers = new Map();
     if (force || now - this.nodeCheckedAt >= NODE_METRICS_CHECK_MS) {
       this.nodeCheckedAt = now;
       const node = this.changedNodeMetrics();
@@ -250,7 +274,7 @@ export class SparkplugEdgeNode {
 
   private changedNodeMetrics(): SparkplugMetric[] {
     const changed: SparkplugMetric[] = [];
-    for (const m of this.opts.nodeMetrics()) {
+    for (const m of this.allNodeMetrics(this.opts.clock.now())) {
       const name = String(m.name);
       if (this.lastNode.has(name) && Object.is(this.lastNode.get(name), m.value)) continue;
       this.lastNode.set(name, m.value);
@@ -259,8 +283,13 @@ export class SparkplugEdgeNode {
     return changed;
   }
 
+  /** The line's metrics (from the wiring) and the edge node's own command counters. */
+  private allNodeMetrics(nowMs: number): SparkplugMetric[] {
+    return [...this.opts.nodeMetrics(), ...commandCountMetrics(this.counts, nowMs)];
+  }
+
   private tick(): void {
-    if (this.busy || (this.pending.size === 0 && !this.born)) return;
+    if (this.busy || (this.pending.size === 0 && this.answers.size === 0 && !this.born)) return;
     this.serialise(async () => {
       const batches = this.takePending();
       if (batches.length === 0) return;
@@ -315,9 +344,57 @@ export class SparkplugEdgeNode {
       this.serialise(() => this.birthThenReplay());
       return;
     }
+    if (t?.type === "DCMD" && t.device !== undefined && t.edgeNode === this.opts.edgeNodeId) {
+      if (!this.byDevice.has(t.device)) {
+        this.counts.ignored++;
+        this.ignore("dcmd-device", { topic }, "sparkplug: DCMD to a device this node does not have, ignored");
+        return;
+      }
+      this.onCommands(t.device, metrics);
+      return;
+    }
     this.counts.ignored++;
-    const kind = t?.type === "DCMD" ? "dcmd" : "ncmd";
-    this.ignore(kind, { topic, metrics: metrics.map((m) => m.name) }, t?.type === "DCMD" ? "sparkplug: DCMD ignored (commands from the north are not accepted)" : "sparkplug: NCMD ignored (only Node Control/Rebirth is understood)");
+    this.ignore("ncmd", { topic, metrics: metrics.map((m) => m.name) }, "sparkplug: NCMD ignored (only Node Control/Rebirth is understood)");
+  }
+
+  /** A DCMD: each metric a command, run one at a time in arrival order, each answered and counted. */
+  private onCommands(device: string, metrics: readonly SparkplugMetric[]): void {
+    const commands = commandsOf(device, metrics);
+    if (commands.length === 0) return;
+    const refuse = (c: NorthCommand, code: string, message: string) => this.answer(c, { ok: false, error: { code, message } });
+    if (commands.length > MAX_METRICS_PER_COMMAND) {
+      for (const c of commands.slice(0, 1)) refuse(c, "SCADA_ERR_NORTHBOUND_COMMAND_REFUSED", `a DCMD carries at most ${MAX_METRICS_PER_COMMAND} commands (this one ${commands.length}): none was run`);
+      this.counts.refused += commands.length - 1;
+      return;
+    }
+    for (const c of commands) {
+      if (this.commandsWaiting >= MAX_PENDING_COMMANDS) {
+        refuse(c, "SCADA_ERR_SOCKET_BUSY", `more than ${MAX_PENDING_COMMANDS} commands are waiting: refused, not queued`);
+        continue;
+      }
+      this.commandsWaiting++;
+      this.commandChain = this.commandChain.then(async () => {
+        let answer: NorthCommandAnswer;
+        try {
+          answer = this.opts.commands ? await this.opts.commands.handler(c) : { ok: false, error: { code: "SCADA_ERR_NORTHBOUND_COMMAND_REFUSED", message: "commands from the north are not accepted" } };
+        } catch (err) {
+          this.log.error({ err: String(err), device, metric: c.metric }, "sparkplug: command handler failed");
+          answer = { ok: false, error: { code: "SCADA_ERR_SERVER_INTERNAL", message: "internal error" } };
+        } finally {
+          this.commandsWaiting--;
+        }
+        this.answer(c, answer);
+      });
+    }
+  }
+
+  private answer(c: NorthCommand, answer: NorthCommandAnswer): void {
+    if (answer.ok) this.counts.accepted++;
+    else this.counts.refused++;
+    const m = resultMetric(c, answer, this.opts.clock.now());
+    const list = this.answers.get(c.device);
+    if (list) list.push(m);
+    else this.answers.set(c.device, [m]);
   }
 
   private ignore(kind: string, detail: Record<string, unknown>, msg: string): void {

@@ -2,7 +2,9 @@
  * Wiring of the north-bound interface: the line as a Sparkplug B edge node when a broker is named —
  * SCADA_MQTT_URL (◆), else northbound.yaml's `sparkplug.brokerUrl`; off when neither is. Credentials from
  * the environment variables the file names (default SCADA_MQTT_USERNAME / SCADA_MQTT_PASSWORD). The edge
- * node listens to the tag table after the trip path, the alarms and the historian.
+ * node listens to the tag table after the trip path, the alarms and the historian. Its DCMDs go to the north
+ * command handler (src/server/north-commands.ts): refused unless `acceptCommands`, then operations of the
+ * one runner as `commandUser`.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -18,6 +20,11 @@ import type { Logger } from "../core/logger.js";
 import { lineNodeMetrics } from "../northbound/line-node-metrics.js";
 import { SparkplugEdgeNode } from "../northbound/sparkplug-edge-node.js";
 import type { TagTable } from "../tags/tag-table.js";
+import type { Role } from "../auth/permissions.js";
+import { createNorthCommandHandler } from "../server/north-commands.js";
+import type { AuditSink } from "../server/operation-def.js";
+import type { OperationRunner } from "../server/operation-port.js";
+import { OPERATION_NAMES } from "../server/operations.js";
 
 export interface NorthboundEnv {
   /** SCADA_MQTT_URL */
@@ -35,6 +42,10 @@ export interface NorthboundDeps {
   readonly dataDir: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** What a DCMD's operation reaches: the one runner, the users (the service user's role), the audit trail. */
+  readonly operations: OperationRunner;
+  readonly users: { get(name: string): { readonly role: Role; readonly disabled: boolean } | undefined };
+  readonly audit: AuditSink;
 }
 
 /** The edge node, or null when no broker is named. Throws SCADA_ERR_CONFIG_INVALID for a malformed SCADA_MQTT_URL. */
@@ -46,15 +57,32 @@ export function wireNorthbound(config: ScadaConfig, env: NorthboundEnv, deps: No
   }
   const url = env.url || settings.brokerUrl;
   if (!url) return null;
+  const unknownOps = (settings.commandOperations ?? []).filter((o) => !(OPERATION_NAMES as readonly string[]).includes(o));
+  if (unknownOps.length > 0) {
+    throw new ScadaError("SCADA_ERR_CONFIG_INVALID", "northbound.yaml names unknown operations", unknownOps.map((o) => `northbound.yaml: sparkplug.commandOperations: unknown operation '${o}' (known: ${OPERATION_NAMES.join(", ")})`));
+  }
   const file = (f: string | undefined) => (f === undefined ? undefined : readFileSync(resolve(config.dir, f)));
   const tls = settings.tls;
   const username = env.env[settings.usernameEnv];
   const password = env.env[settings.passwordEnv];
   const { tags, line, interlocks, alarms, rolls, clock } = deps;
+  const edgeNodeId = settings.edgeNodeId ?? config.line.id;
+  const handler = createNorthCommandHandler({
+    accept: settings.acceptCommands,
+    ...(settings.commandUser === undefined ? {} : { serviceUser: settings.commandUser }),
+    ...(settings.commandOperations === undefined ? {} : { allow: settings.commandOperations }),
+    source: `sparkplug ${settings.groupId}/${edgeNodeId}`,
+    runner: deps.operations,
+    users: deps.users,
+    audit: deps.audit,
+    now: () => clock.now(),
+    logger: deps.logger,
+  });
   return new SparkplugEdgeNode({
     url,
     groupId: settings.groupId,
-    edgeNodeId: settings.edgeNodeId ?? config.line.id,
+    edgeNodeId,
+    commands: { handler, accepting: settings.acceptCommands },
     tickMs: settings.tickMs,
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),

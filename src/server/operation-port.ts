@@ -2,7 +2,7 @@ import type { Actor } from "../auth/actor.js";
 import type { Ack } from "./socket-contract.js";
 
 /** How an operation reached the server (kept in the audit record's reason context, not its meaning). */
-export type OperationChannel = "rest" | "socket";
+export type OperationChannel = "rest" | "socket" | "sparkplug";
 
 /**
  * Runs a named operation for an actor: unknown operation, missing permission, malformed input, missing or

@@ -102,8 +102,13 @@ describe("Sparkplug B edge node against a real mosquitto", function () {
     assert.equal(metric(nbirth, "Alarms/Unacknowledged")?.value, 1);
     const births = stations.map((s) => host.of("DBIRTH", s)[0]!);
     assert.deepEqual(births.map((b) => num(b.payload.seq)), stations.map((_, i) => i + 1), "DBIRTHs follow the NBIRTH in sequence");
-    const all = births.flatMap((b) => b.payload.metrics ?? []);
+    const all = births.flatMap((b) => b.payload.metrics ?? []).filter((m) => !m.name?.startsWith("Operation/"));
     assert.deepEqual(all.map((m) => m.name).sort(), config.tags.map((t) => t.name).sort(), "every tag, once");
+    for (const b of births) {
+      const request = metric(b.payload, "Operation/Request");
+      assert.equal(request?.properties?.readOnly?.value, true, "each station says where a command would go, read-only: commands are not accepted");
+      assert.ok(metric(b.payload, "Operation/Result"), "and where its answer comes");
+    }
     for (const t of config.tags) {
       const m = all.find((x) => x.name === t.name)!;
       assert.equal(m.properties?.engUnit?.value, t.units, `${t.name} unit`);
@@ -162,8 +167,11 @@ describe("Sparkplug B edge node against a real mosquitto", function () {
     await host.client.publishAsync("spBv1.0/test-site/NCMD/htr-1", Buffer.from(spB.encodePayload({ timestamp: Date.now(), metrics: [{ name: "Node Control/Reboot", type: "Boolean", value: true }] })));
     await host.client.publishAsync("spBv1.0/test-site/DCMD/htr-1/htr", Buffer.from(spB.encodePayload({ timestamp: Date.now(), metrics: [{ name: "htr.heater_enable", type: "Boolean", value: true }] })));
     for (let i = 0; i < 200; i++) await host.client.publishAsync("spBv1.0/test-site/DCMD/htr-1/feed", Buffer.from(`garbage ${i}`));
-    await waitFor("every bad command counted", 10_000, () => node.status().malformedMessages + node.status().ignoredCommands >= before.malformedMessages + before.ignoredCommands + 203, { everyMs: 20, observe: () => node.status() });
+    await waitFor("every bad command counted", 10_000, () => node.status().malformedMessages + node.status().ignoredCommands >= before.malformedMessages + before.ignoredCommands + 202 && node.status().refusedCommands === before.refusedCommands + 1, { everyMs: 20, observe: () => node.status() });
     assert.equal(node.status().malformedMessages - before.malformedMessages >= 1, true);
+    assert.equal(node.status().acceptedCommands, 0);
+    // The DCMD without a command handler: refused, and the refusal answered in the station's next DDATA.
+    await waitFor("the refusal in Operation/Result", 5000, () => host.of("DDATA", "htr").some((s) => String(metric(s.payload, "Operation/Result")?.value ?? "").includes("SCADA_ERR_NORTHBOUND_COMMAND_REFUSED")), 20);
     assert.ok(node.status().connected, "still connected");
     // Still publishing.
     const from = host.seen.length;
