@@ -22,6 +22,12 @@ export const sparkplugSettingsSchema = z.strictObject({
   groupId: sparkplugIdSchema.default("htr-site"),
   /** Sparkplug edge node id; default: the line id (line.yaml). */
   edgeNodeId: sparkplugIdSchema.optional(),
+  /**
+   * The Primary Host Application (Sparkplug 3.0 STATE, e.g. the central Ignition gateway's host id): the node
+   * publishes only while its retained `spBv1.0/STATE/<id>` says online, and keeps changes in the backlog
+   * while it does not. Default: none (publish whenever connected).
+   */
+  primaryHostId: sparkplugIdSchema.optional(),
   /** How often changes are published (one DDATA per device per tick), ms. */
   tickMs: z.number().int().min(10).max(10_000).default(100),
   /** The environment variables holding the broker's user name and password (both optional). */

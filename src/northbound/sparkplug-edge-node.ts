@@ -12,6 +12,11 @@
  * An NCMD other than a rebirth is ignored with a counted, flood-limited log line. A malformed payload never
  * throws out of the message handler.
  *
+ * With a Primary Host Application named (`primaryHostId`, Sparkplug 3.0 §5.9) the node publishes only while
+ * that host's retained STATE says online: after each connect it waits for it before the births, and when
+ * the host goes offline it sends NDEATH and reconnects (a new bdSeq), keeping the changes in the backlog
+ * until the host is back — so a host that was away, or late to resubscribe, loses nothing.
+ *
  * Off the trip path: the tag table's listener only appends the change to a per-device list; encoding and
  * publishing happen on the tick.
  */
@@ -28,7 +33,7 @@ import { decodeSparkplug, encodeSparkplug, type SparkplugPayload } from "./spark
 import { commandBirthMetrics, commandCountMetrics, commandsOf, type NorthCommand, type NorthCommandAnswer, type NorthCommandHandler, resultMetric } from "./sparkplug-commands.js";
 import { birthMetric, dataMetric, type SparkplugMetric, sparkplugDeviceOf, tagsByDevice } from "./sparkplug-metrics.js";
 import { REBIRTH_METRIC, SparkplugSession } from "./sparkplug-session.js";
-import { parseSparkplugTopic, type SparkplugMessageType, sparkplugTopic } from "./sparkplug-topic.js";
+import { parseSparkplugState, parseSparkplugTopic, type SparkplugMessageType, sparkplugStateTopic, sparkplugTopic } from "./sparkplug-topic.js";
 
 /** How often an ignored command is logged (per kind), ms; the rest are counted. */
 const IGNORED_LOG_MS = 60_000;
@@ -54,6 +59,8 @@ export interface SparkplugEdgeNodeOptions {
   readonly edgeNodeId: string;
   /** How often changes are published, ms. */
   readonly tickMs: number;
+  /** The Primary Host Application whose STATE gates publishing; none: publish whenever connected. */
+  readonly primaryHostId?: string;
   readonly username?: string;
   readonly password?: string;
   readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly rejectUnauthorized: boolean };
@@ -75,6 +82,8 @@ export interface SparkplugEdgeNodeOptions {
 export interface SparkplugEdgeNodeStatus {
   readonly broker: string;
   readonly connected: boolean;
+  /** The primary host's last STATE (true when none is configured). */
+  readonly primaryHostOnline: boolean;
   readonly bdSeq: number;
   readonly births: number;
   readonly dataMessages: number;
@@ -112,11 +121,15 @@ export class SparkplugEdgeNode {
   /** Commands run one at a time, in arrival order. */
   private commandChain: Promise<void> = Promise.resolve();
   private commandsWaiting = 0;
+  /** The primary host's state on this connection (always true without one). */
+  private hostOnline: boolean;
+  private hostStateTs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: SparkplugEdgeNodeOptions) {
     this.log = opts.logger.child({ module: "sparkplug" });
     this.byDevice = tagsByDevice(opts.tags);
     this.ignoredLog = new FloodGate(IGNORED_LOG_MS, () => opts.clock.now());
+    this.hostOnline = opts.primaryHostId === undefined;
   }
 
   private get bdSeqFile(): string {
@@ -170,6 +183,7 @@ export class SparkplugEdgeNode {
     return {
       broker: this.opts.url,
       connected: this.client?.connected === true && this.born,
+      primaryHostOnline: this.hostOnline,
       bdSeq: this.session?.bdSeq ?? 0,
       births: this.counts.births,
       dataMessages: this.counts.data,
@@ -220,14 +234,53 @@ export class SparkplugEdgeNode {
     client.subscribe([this.topic("NCMD"), `${this.topic("DCMD", "+")}`], { qos: 0 }, (err) => {
       if (err) this.log.warn({ err: String(err) }, "sparkplug: command subscription refused");
     });
+    const host = this.opts.primaryHostId;
+    if (host !== undefined) {
+      // Births wait for the host's (retained) STATE on this connection.
+      this.hostOnline = false;
+      client.subscribe(sparkplugStateTopic(host), { qos: 1 }, (err) => {
+        if (err) this.log.warn({ err: String(err), host }, "sparkplug: primary host STATE subscription refused");
+      });
+      this.log.info({ broker: this.opts.url, bdSeq: this.session.bdSeq, primaryHost: host }, "sparkplug: connected; waiting for the primary host to be online");
+      return;
+    }
     this.log.info({ broker: this.opts.url, bdSeq: this.session.bdSeq }, "sparkplug: connected; publishing births");
     this.serialise(() => this.birthThenReplay());
+  }
+
+  /** The primary host's STATE: online → births and the backlog; offline → NDEATH and a new connection. */
+  private onHostState(payload: Buffer): void {
+    const state = parseSparkplugState(payload);
+    if (!state) {
+      this.counts.malformed++;
+      this.ignore("state", { host: this.opts.primaryHostId, bytes: payload.length }, "sparkplug: a STATE that is not {online, timestamp}, ignored");
+      return;
+    }
+    if (state.timestamp < this.hostStateTs) return; // an older host session's word
+    this.hostStateTs = state.timestamp;
+    if (state.online && !this.hostOnline) {
+      this.hostOnline = true;
+      this.log.info({ host: this.opts.primaryHostId }, "sparkplug: primary host online; publishing births");
+      this.serialise(() => this.birthThenReplay());
+    } else if (!state.online && this.hostOnline) {
+      this.hostOnline = false;
+      this.log.warn({ host: this.opts.primaryHostId }, "sparkplug: primary host offline; NDEATH, reconnecting, changes kept in the backlog");
+      this.serialise(async () => {
+        const client = this.client;
+        if (!client) return;
+        if (this.born && client.connected) await new Promise<void>((resolve) => client.publish(this.topic("NDEATH"), encodeSparkplug(this.session.ndeath(this.opts.clock.now())), { qos: 1 }, () => resolve()));
+        this.born = false;
+        await client.endAsync(false);
+        // reconnect() emits "reconnect": the next bdSeq and its will (nextConnection), then the connect.
+        if (this.client === client) client.reconnect();
+      });
+    }
   }
 
   /** NBIRTH and DBIRTHs with the current values, then the backlog (historical), then live again. */
   private async birthThenReplay(): Promise<void> {
     const client = this.client;
-    if (!client?.connected) return;
+    if (!client?.connected || !this.hostOnline) return;
     const now = this.opts.clock.now();
     // What was pending is older than the birth's values: it joins the backlog, replayed as history.
     await this.moveToBacklog(this.takePending(true));
@@ -329,6 +382,7 @@ export class SparkplugEdgeNode {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
+    if (this.opts.primaryHostId !== undefined && topic === sparkplugStateTopic(this.opts.primaryHostId)) return this.onHostState(payload);
     const t = parseSparkplugTopic(topic);
     let decoded: SparkplugPayload;
     try {

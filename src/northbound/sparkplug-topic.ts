@@ -32,3 +32,19 @@ export function parseSparkplugTopic(topic: string): SparkplugTopic | null {
   if (isDevice !== (device !== undefined) || device === "") return null;
   return { group, type: type as SparkplugMessageType, edgeNode, ...(device !== undefined ? { device } : {}) };
 }
+
+/** The Primary Host Application's state topic (Sparkplug 3.0, §5.9): `spBv1.0/STATE/<host id>`, retained. */
+export function sparkplugStateTopic(hostId: string): string {
+  return `${SPARKPLUG_NAMESPACE}/STATE/${hostId}`;
+}
+
+/** A STATE payload (`{"online": bool, "timestamp": ms}`, UTF-8 JSON), or null when it is not one. */
+export function parseSparkplugState(payload: Buffer | string): { online: boolean; timestamp: number } | null {
+  try {
+    const v = JSON.parse(payload.toString()) as { online?: unknown; timestamp?: unknown };
+    if (typeof v?.online !== "boolean" || typeof v.timestamp !== "number" || !Number.isFinite(v.timestamp)) return null;
+    return { online: v.online, timestamp: v.timestamp };
+  } catch {
+    return null;
+  }
+}

@@ -84,6 +84,7 @@ export function wireNorthbound(config: ScadaConfig, env: NorthboundEnv, deps: No
     edgeNodeId,
     commands: { handler, accepting: settings.acceptCommands },
     tickMs: settings.tickMs,
+    ...(settings.primaryHostId === undefined ? {} : { primaryHostId: settings.primaryHostId }),
     ...(username ? { username } : {}),
     ...(password ? { password } : {}),
     ...(tls ? { tls: { ...optional("ca", file(tls.caFile)), ...optional("cert", file(tls.certFile)), ...optional("key", file(tls.keyFile)), rejectUnauthorized: tls.rejectUnauthorized } } : {}),

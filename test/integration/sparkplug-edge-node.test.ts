@@ -39,6 +39,8 @@ async function consumer(url: string, group: string): Promise<{ client: MqttClien
 }
 
 const num = (v: unknown): number => Number(v as number);
+/** The conductivities 1001 … 1000 + n that are not in `got`. */
+const missing = (got: number[], n: number) => Array.from({ length: n }, (_, i) => 1001 + i).filter((v) => !got.includes(v));
 const metric = (p: UPayload, name: string) => p.metrics?.find((m) => m.name === name);
 
 /**
@@ -220,5 +222,118 @@ describe("Sparkplug B edge node against a real mosquitto", function () {
     await waitFor("the next session's NBIRTH", 10_000, () => host.seen.slice(from).some((s) => s.topic.endsWith("/NBIRTH/htr-1")), 20);
     const nb = host.seen.slice(from).find((s) => s.topic.endsWith("/NBIRTH/htr-1"))!;
     assert.equal(num(metric(nb.payload, "bdSeq")?.value), (bdSeq + 1) % 256, "bdSeq kept on disk across restarts, +1");
+  });
+});
+
+/**
+ * With a Primary Host Application (Sparkplug 3.0 STATE): the host in the test publishes its retained
+ * `spBv1.0/STATE/test-host` online on every connect (offline as its will). The node publishes only while
+ * it is online, so after a 30 s broker outage — when the node may reconnect before the host has
+ * resubscribed — nothing is lost; and a host that says it is offline gets an NDEATH and, when back, births
+ * followed by everything it missed, marked historical.
+ */
+describe("Sparkplug B edge node with a primary host (STATE), a 30 s broker outage", function () {
+  this.timeout(180_000);
+  const config = loadConfigOrThrow("plc-config");
+  const stateTopic = "spBv1.0/STATE/test-host";
+  let broker: TestMosquitto;
+  let dataDir: string;
+  let tags: TagTable;
+  let node: SparkplugEdgeNode;
+  let host: Awaited<ReturnType<typeof consumer>>;
+  const set = (name: string, value: number, ts = Date.now()) => tags.onUpdates([{ name, value, quality: GOOD, sourceTs: ts, serverTs: ts }]);
+  const online = (on: boolean) => host.client.publishAsync(stateTopic, JSON.stringify({ online: on, timestamp: Date.now() }), { qos: 1, retain: true });
+  const historical = (from: number, name: string) => host.seen.slice(from).flatMap((s) => s.payload.metrics ?? []).filter((m) => m.name === name && m.isHistorical === true);
+
+  before(async () => {
+    broker = await startTestMosquitto();
+    dataDir = mkdtempSync(join(tmpdir(), "sparkplug-host-"));
+    tags = new TagTable(config.tags, systemClock);
+    const t = Date.now();
+    tags.onUpdates(config.tags.map((c) => ({ name: c.name, value: c.type === "bool" ? false : 1, quality: GOOD, sourceTs: t, serverTs: t })));
+    host = await consumer(broker.url, "test-site");
+    // The host's own session: STATE online on every connect (after its subscriptions are back).
+    host.client.on("connect", () => void online(true));
+    host.client.options.will = { topic: stateTopic, payload: Buffer.from(JSON.stringify({ online: false, timestamp: Date.now() })), qos: 1, retain: true };
+    node = new SparkplugEdgeNode({
+      url: broker.url,
+      groupId: "test-site",
+      edgeNodeId: "htr-2",
+      tickMs: 50,
+      primaryHostId: "test-host",
+      tags: config.tags,
+      tagSource: tags,
+      nodeMetrics: () => lineNodeMetrics({ state: "Execute", mode: "Production", firstOut: "", tripped: [], alarmsByPriority: {}, unacknowledged: 0, rollId: "", rollLengthM: 0 }, Date.now()),
+      dataDir,
+      clock: systemClock,
+      logger: silentLogger(),
+    });
+    await node.start();
+  });
+
+  after(async () => {
+    await node?.stop();
+    await host?.client.endAsync();
+    await broker?.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("no birth before the host says it is online; births right after", async () => {
+    await new Promise((r) => setTimeout(r, 500)); // nothing more happens: the host has said nothing yet
+    assert.equal(host.of("NBIRTH").length, 0, "silent until the host is online");
+    assert.equal(node.status().primaryHostOnline, false);
+    await online(true);
+    await waitFor("NBIRTH after STATE online", 10_000, () => host.of("NBIRTH").length === 1, 20);
+    assert.equal(node.status().primaryHostOnline, true);
+  });
+
+  it("the host offline: NDEATH, then the changes kept; online again: a new bdSeq's births, then every change, historical", async () => {
+    const bdSeq = node.status().bdSeq;
+    const from = host.seen.length;
+    await online(false);
+    await waitFor("NDEATH for the offline host", 10_000, () => host.seen.slice(from).some((s) => s.topic.endsWith("/NDEATH/htr-2")), 20);
+    for (let i = 1; i <= 20; i++) set("rinse.conductivity", 500 + i, Date.now() + i);
+    await waitFor("kept in the backlog", 5000, () => node.status().backlogBytes > 0, 20);
+    assert.equal(host.seen.slice(from).filter((s) => s.topic.includes("/DDATA/htr-2/")).length, 0, "nothing published while the host is offline");
+    await online(true);
+    await waitFor("20 historical conductivities", 15_000, () => historical(from, "rinse.conductivity").length === 20, 20);
+    assert.deepEqual(historical(from, "rinse.conductivity").map((m) => num(m.value)), Array.from({ length: 20 }, (_, i) => 501 + i));
+    const nbirth = host.seen.slice(from).find((s) => s.topic.endsWith("/NBIRTH/htr-2"))!;
+    assert.notEqual(num(metric(nbirth.payload, "bdSeq")?.value), bdSeq, "a new MQTT session, a new bdSeq");
+  });
+
+  it("the broker stopped for 30 s while two tags change at 20 Hz: every change published after it is back, in order, historical", async () => {
+    await waitFor("connected", 10_000, () => node.status().connected, 20);
+    await broker.stop();
+    await waitFor("the node sees the broker gone", 10_000, () => !node.status().connected, 20);
+    const t0 = Date.now();
+    let n = 0;
+    // 30 s of changes at 20 Hz, paced by the clock (each change stamped with its own source time).
+    while (Date.now() - t0 < 30_000) {
+      n++;
+      const ts = Date.now();
+      set("rinse.conductivity", 1000 + n, ts);
+      set("quench.exit_web_temp", 300 + (n % 100), ts); // 1 K steps: beyond its 0.1 K deadband
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const from = host.seen.length;
+    await broker.start();
+    await waitFor(`all ${n} historical conductivities`, 60_000, () => historical(from, "rinse.conductivity").length >= n, {
+      everyMs: 100,
+      observe: () => ({ got: historical(from, "rinse.conductivity").length, missing: missing(historical(from, "rinse.conductivity").map((m) => num(m.value)), n), status: node.status() }),
+    });
+    await waitFor("the backlog drained", 10_000, () => node.status().backlogBytes === 0 && node.status().connected, 20);
+    assert.deepEqual(historical(from, "rinse.conductivity").map((m) => num(m.value)), Array.from({ length: n }, (_, i) => 1001 + i), "nothing lost, nothing doubled, order kept");
+    const temps = historical(from, "quench.exit_web_temp");
+    assert.equal(temps.length, n);
+    const stamps = temps.map((m) => num(m.timestamp));
+    assert.ok(stamps.every((t, i) => i === 0 || t >= stamps[i - 1]!), "source times in order");
+    const after = host.seen.slice(from).filter((s) => s.topic.split("/")[3] === "htr-2");
+    const birth = after.findIndex((s) => s.topic.endsWith("/NBIRTH/htr-2"));
+    const firstHistorical = after.findIndex((s) => s.payload.metrics?.some((m) => m.isHistorical));
+    assert.ok(birth >= 0 && birth < firstHistorical, "a fresh birth first");
+    const seqs = after.slice(birth).filter((s) => s.topic.split("/")[2] !== "NDEATH").map((s) => num(s.payload.seq));
+    assert.ok(seqs.every((q, i) => i === 0 || q === (seqs[i - 1]! + 1) % 256), "seq counts on without a gap from the NBIRTH");
+    console.log(`      broker away 30 s: ${n} changes of each of 2 tags kept on disk and replayed, in order, after the births`);
   });
 });

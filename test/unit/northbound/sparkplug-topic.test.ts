@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseSparkplugTopic, sparkplugTopic } from "../../../src/northbound/sparkplug-topic.js";
+import { parseSparkplugState, sparkplugStateTopic, parseSparkplugTopic, sparkplugTopic } from "../../../src/northbound/sparkplug-topic.js";
 
 describe("Sparkplug B topics", () => {
   it("node and device topics, both ways", () => {
@@ -13,5 +13,12 @@ describe("Sparkplug B topics", () => {
     for (const t of ["spAv1.0/site/NCMD/htr-1", "spBv1.0/site/NFOO/htr-1", "spBv1.0/site/NCMD/htr-1/htr", "spBv1.0/site/DCMD/htr-1", "spBv1.0/site/DCMD/htr-1/", "spBv1.0//NCMD/x", "spBv1.0/site/NCMD/a/b/c", "x"]) {
       assert.equal(parseSparkplugTopic(t), null, t);
     }
+  });
+
+  it("the primary host's STATE: its topic, {online, timestamp} JSON, anything else null", () => {
+    assert.equal(sparkplugStateTopic("scada-host"), "spBv1.0/STATE/scada-host");
+    assert.deepEqual(parseSparkplugState(Buffer.from('{"online":true,"timestamp":17}')), { online: true, timestamp: 17 });
+    assert.deepEqual(parseSparkplugState('{"online":false,"timestamp":18}'), { online: false, timestamp: 18 });
+    for (const bad of ["ONLINE", '{"online":"yes","timestamp":1}', '{"online":true}', "", "{"]) assert.equal(parseSparkplugState(bad), null, bad);
   });
 });
