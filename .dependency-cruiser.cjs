@@ -33,6 +33,13 @@ const ADAPTER_LIBS = "(^|node_modules/)(node-opcua[-a-z]*|modbus-serial|influx|b
 const PURE_LIBS = "(^|node_modules/)(zod|xstate)(/|$)";
 /** Types an adapter area declares for others to program against (interfaces only, no behaviour). */
 const ADAPTER_PORTS = "^src/drivers/driver-port\\.ts$";
+/**
+ * The site overview's pure files (src/site: its own process, issue 14 item 4): the fold of the Sparkplug
+ * messages, the events it folds, the payload → event conversion and the plan of the lines.
+ */
+const SITE_PURE = "^src/site/site-(state|message|payload|plan)\\.ts$";
+/** What a line is made of: the site reads the lines only through the broker, never through their code. */
+const LINE_INTERNALS = "^src/(server|runtime|control|drivers|sim|stores|tags|interlocks|alarms|recipes|quality|audit|auth|process)/|^src/runtime\\.ts$";
 /** The composition root: src/runtime.ts and the wiring it is split into (src/runtime/). */
 const RUNTIME = "^src/runtime(\\.ts$|/)";
 
@@ -69,10 +76,10 @@ module.exports = {
       "pure-no-node-io",
       "core and the pure domains never touch files, sockets or processes (node:fs, node:net, node:child_process, " +
         "node:http, …), whether by import, side-effect import, dynamic import, require or process.getBuiltinModule.",
-      { path: PURE_OR_CORE },
+      { path: [PURE_OR_CORE, SITE_PURE] },
       { dependencyTypes: ["core"], path: NODE_IO },
     ),
-    forbid("pure-no-io-library", "Pure domains use no I/O library: of npm, only zod and xstate.", { path: PURE }, {
+    forbid("pure-no-io-library", "Pure domains (and the site's pure files) use no I/O library: of npm, only zod and xstate.", { path: [PURE, SITE_PURE] }, {
       dependencyTypesNot: ["local", "core"],
       couldNotResolve: false,
       pathNot: PURE_LIBS,
@@ -109,6 +116,25 @@ module.exports = {
         "end-to-end tests).",
       { pathNot: ["^src/main\\.ts$", RUNTIME] },
       { path: RUNTIME },
+    ),
+    forbid(
+      "site-pure-imports-only-core",
+      "The site's pure files (site-state, site-message, site-payload, site-plan) import only src/core and each other.",
+      { path: SITE_PURE },
+      { path: "^(src|hmi)/", pathNot: ["^src/core/", SITE_PURE] },
+    ),
+    forbid(
+      "site-not-to-line-internals",
+      "src/site (the site overview and launcher) knows a line only by what it publishes (Sparkplug B on the broker), its " +
+        "config files and its command line: it never imports a line's server, runtime, control, drivers, stores or domains.",
+      { path: "^src/site/" },
+      { path: LINE_INTERNALS },
+    ),
+    forbid(
+      "nothing-imports-site",
+      "src/site is its own process: nothing but the CLI entry (src/main.ts) imports it.",
+      { path: "^src/", pathNot: ["^src/site/", "^src/main\\.ts$"] },
+      { path: "^src/site/" },
     ),
     forbid("nothing-imports-main", "src/main.ts is the CLI entry point: nothing imports it.", {}, { path: "^src/main\\.ts$" }),
   ],

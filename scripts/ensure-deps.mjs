@@ -12,6 +12,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const forTests = process.argv.includes("--test");
 /** Only the HMI build check (the browser tests call it when run on their own, outside `npm test`). */
 const hmiOnly = process.argv.includes("--hmi-only");
+/** `npm run site:demo`: the site's broker too (a package the tests need, and the demo). */
+const forSite = process.argv.includes("--site");
 
 /** Debian packages, with how to tell they are there. */
 const SYSTEM_PACKAGES = [
@@ -23,7 +25,7 @@ const SYSTEM_PACKAGES = [
   { pkg: "chromium", why: "the browser the HMI end-to-end tests drive (playwright-core)", present: () => existsSync("/usr/bin/chromium"), tests: true },
   { pkg: "poppler-utils", why: "pdftoppm, the tests' independent rasteriser of the roll report PDF", present: () => existsSync("/usr/bin/pdftoppm"), tests: true },
   { pkg: "docker-compose", why: "a real Compose implementation the deployment test validates deploy/docker-compose.yml with (no engine needed)", present: () => existsSync("/usr/bin/docker-compose"), tests: true },
-  { pkg: "mosquitto", why: "a real MQTT broker for the Sparkplug B tests (started by the tests on a free port)", present: () => existsSync("/usr/sbin/mosquitto"), tests: true },
+  { pkg: "mosquitto", why: "a real MQTT broker for the Sparkplug B tests (started by the tests on a free port)", present: () => existsSync("/usr/sbin/mosquitto"), tests: true, site: true },
   { pkg: "systemd", why: "systemd-analyze, which the deployment test runs on the hardened unit (verify, security)", present: () => existsSync("/usr/bin/systemd-analyze"), tests: true },
   {
     pkg: "python3-pymodbus",
@@ -63,7 +65,7 @@ if (!hmiOnly) {
   }
 
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  const wanted = SYSTEM_PACKAGES.filter((p) => (forTests || !p.tests) && !p.present());
+  const wanted = SYSTEM_PACKAGES.filter((p) => (forTests || !p.tests || (forSite && p.site)) && !p.present());
   // Starting the line as a normal user: an optional package that is missing is reported, not required.
   const missing = wanted.filter((p) => forTests || isRoot || !p.optional);
   for (const p of wanted.filter((w) => !missing.includes(w))) {

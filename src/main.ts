@@ -11,6 +11,7 @@ import { registerBackupCommands } from "./stores/backup-command.js";
 import { registerCertsCommand } from "./stores/certs-command.js";
 import { registerRecipesCommand } from "./stores/recipes-command.js";
 import { registerUsersCommand } from "./stores/users-command.js";
+import { registerSiteCommands } from "./site/site-command.js";
 
 /** Stop everything within this long after SIGINT / SIGTERM, whatever hangs. */
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -257,5 +258,7 @@ function printFirstAdmin(generatedPassword: string | null): void {
 registerRecipesCommand(program, { dataDir: defaultDataDir, configDir: defaultConfigDir, resolveDir: (dir) => resolve(dir) });
 
 registerCertsCommand(program, { dataDir: defaultDataDir, resolveDir: (dir) => resolve(dir) });
+
+registerSiteCommands(program, { env, defaultSiteFile: () => resolve(env.SCADA_SITE_FILE || "plc-config/site.yaml"), defaultDataDir });
 
 await program.parseAsync(process.argv);

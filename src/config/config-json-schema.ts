@@ -24,6 +24,7 @@ import {
 import { INTERLOCK_RECIPE_PARAMETERS } from "../interlocks/interlock-recipe-parameters.js";
 import { alarmsFileSchema } from "../alarms/alarm-schema.js";
 import { northboundFileSchema } from "./northbound-schema.js";
+import { siteFileSchema, siteLineSchema, siteSettingsSchema } from "./site-schema.js";
 
 /**
  * JSON Schemas for the plc-config YAML files, generated from the zod schemas the loader validates with, so
@@ -79,6 +80,26 @@ function documentDevices(add: AddDoc): void {
   });
 }
 
+/** site.yaml: the site, its broker and InfluxDB, the overview, the lines. */
+function documentSite(add: AddDoc): void {
+  const site = siteSettingsSchema.shape;
+  add(siteFileSchema.shape.site, { title: "Site", description: "The site as a whole: its id, the MQTT broker every line publishes to and the overview reads (brokerUrl; SCADA_MQTT_URL overrides it), Sparkplug group, InfluxDB and overview." });
+  // (id and brokerUrl share the northbound.yaml schemas, which carry no description of their own.)
+  add(site.groupId, { description: "The Sparkplug group of the site's lines." });
+  add(site.influxUrl, { description: "One InfluxDB 1.x for every line (each line's INFLUX_URL); unset: site:demo starts one managed influxd." });
+  add(site.baseConfigDir, { description: "The plc-config the lines' configs are derived from, relative to this file (default: its directory)." });
+  add(site.overview, { description: "The site overview's HTTP server (htr-scada site)." });
+  add(site.speedMetric, { description: "The tag shown as the line speed: a metric of one Sparkplug device (station)." });
+  add(siteFileSchema.shape.lines, { description: "The lines of the site, each its own SCADA process." });
+  const line = siteLineSchema.shape;
+  add(siteLineSchema, { title: "Site line" });
+  add(line.id, { description: "The line id: line.yaml's line.id and the Sparkplug edge node id." });
+  add(line.httpPort, { description: "HTTP port of the line's HMI and API." });
+  add(line.hmiUrl, { description: "Where the overview links to (default http://127.0.0.1:<httpPort>/)." });
+  add(line.plant, { description: "The ports of the line's virtual plant (the demo); written into its derived devices.yaml." });
+  add(line.configDir, { description: "The line's own plc-config, used as it is (line id = this id, group = the site's); absent: derived from baseConfigDir." });
+}
+
 /** Titles and descriptions, attached to the zod schemas the config is validated with (without changing them). */
 function documentation(): z.core.$ZodRegistry<Doc> {
   const docs = z.registry<Doc>();
@@ -100,6 +121,7 @@ function documentation(): z.core.$ZodRegistry<Doc> {
   add(equipmentSchema.shape.position, { description: "Metres of web path from the unwinder nip." });
 
   documentDevices(add);
+  documentSite(add);
 
   // tags/*.yaml
   const tag = tagSchema.shape;
@@ -242,6 +264,11 @@ export function northboundJsonSchema(): object {
   );
 }
 
+/** The JSON Schema of site.yaml (plc-config/schema/site.schema.json). */
+export function siteJsonSchema(): object {
+  return generate(siteFileSchema, "HTR site: site.yaml", "A site of several lines: broker (SCADA_MQTT_URL overrides it), Sparkplug group, one InfluxDB, the overview, and each line with its HTTP port and virtual plant ports.", documentation());
+}
+
 /** Every JSON Schema of plc-config/schema/, keyed by file name (what scripts/gen-config-schema.ts writes). */
 export function allConfigJsonSchemas(): Record<string, object> {
   return {
@@ -249,6 +276,7 @@ export function allConfigJsonSchemas(): Record<string, object> {
     "interlocks.schema.json": interlocksJsonSchema(),
     "alarms.schema.json": alarmsJsonSchema(),
     "northbound.schema.json": northboundJsonSchema(),
+    "site.schema.json": siteJsonSchema(),
   };
 }
 

@@ -12,10 +12,8 @@
  * An NCMD other than a rebirth is ignored with a counted, flood-limited log line. A malformed payload never
  * throws out of the message handler.
  *
- * With a Primary Host Application named (`primaryHostId`, Sparkplug 3.0 §5.9) the node publishes only while
- * that host's retained STATE says online: after each connect it waits for it before the births, and when
- * the host goes offline it sends NDEATH and reconnects (a new bdSeq), keeping the changes in the backlog
- * until the host is back — so a host that was away, or late to resubscribe, loses nothing.
+ * With `primaryHostId` (Sparkplug 3.0 §5.9) it publishes only while that host's STATE says online (NDEATH and
+ * a reconnect when it goes offline; the backlog meanwhile): a host away, or late to resubscribe, loses nothing.
  *
  * Off the trip path: the tag table's listener only appends the change to a per-device list; encoding and
  * publishing happen on the tick.
@@ -30,40 +28,30 @@ import type { TagConfig } from "../tags/tag-schema.js";
 import type { TagChange } from "../tags/tag-table.js";
 import { type BacklogBatch, SparkplugBacklog } from "./sparkplug-backlog.js";
 import { decodeSparkplug, encodeSparkplug, type SparkplugPayload } from "./sparkplug-codec.js";
-import { commandBirthMetrics, commandCountMetrics, commandsOf, type NorthCommand, type NorthCommandAnswer, type NorthCommandHandler, resultMetric } from "./sparkplug-commands.js";
+import { type SparkplugConnection, sparkplugClientOptions } from "./sparkplug-client-options.js";
+import { SparkplugCommandQueue } from "./sparkplug-command-queue.js";
+import { commandBirthMetrics, commandCountMetrics, type NorthCommandHandler } from "./sparkplug-commands.js";
 import { birthMetric, dataMetric, type SparkplugMetric, sparkplugDeviceOf, tagsByDevice } from "./sparkplug-metrics.js";
 import { REBIRTH_METRIC, SparkplugSession } from "./sparkplug-session.js";
 import { parseSparkplugState, parseSparkplugTopic, type SparkplugMessageType, sparkplugStateTopic, sparkplugTopic } from "./sparkplug-topic.js";
 
 /** How often an ignored command is logged (per kind), ms; the rest are counted. */
 const IGNORED_LOG_MS = 60_000;
-/** Reconnect period after the broker is lost, ms. */
-const RECONNECT_MS = 2000;
-/** MQTT keep-alive, s: the broker publishes the NDEATH will ≈ 1.5 × this after the node goes silent. */
-const KEEPALIVE_S = 10;
 /** How often the node's own metrics are compared with what was sent, ms (building them reads every interlock). */
 const NODE_METRICS_CHECK_MS = 250;
-/** Commands waiting for the handler at most; beyond, a command is refused at once as busy. */
-const MAX_PENDING_COMMANDS = 32;
-/** Metrics of one DCMD at most (a bigger one is refused whole). */
-const MAX_METRICS_PER_COMMAND = 16;
 
 export interface EdgeNodeTagSource {
   get(name: string): { readonly config: TagConfig; readonly value: TagValue } | undefined;
   onChange(listener: (c: TagChange) => void, name: string): () => void;
 }
 
-export interface SparkplugEdgeNodeOptions {
+/** The connection (group and edge node ids, credentials, TLS: sparkplug-client-options.ts) and the node. */
+export interface SparkplugEdgeNodeOptions extends SparkplugConnection {
   readonly url: string;
-  readonly groupId: string;
-  readonly edgeNodeId: string;
   /** How often changes are published, ms. */
   readonly tickMs: number;
   /** The Primary Host Application whose STATE gates publishing; none: publish whenever connected. */
   readonly primaryHostId?: string;
-  readonly username?: string;
-  readonly password?: string;
-  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer; readonly rejectUnauthorized: boolean };
   readonly tags: readonly TagConfig[];
   readonly tagSource: EdgeNodeTagSource;
   /** The node's own metrics now (line state, first-out, alarm counts, roll): births carry all, NDATA the changed ones. */
@@ -115,12 +103,9 @@ export class SparkplugEdgeNode {
   private flushing: Promise<void> = Promise.resolve();
   /** A flush (births, replay or a tick) is running: the next tick waits for the one after. */
   private busy = false;
-  private counts = { births: 0, data: 0, historical: 0, ignored: 0, malformed: 0, accepted: 0, refused: 0 };
-  /** Answers to commands since the last tick, per device (sent with its next DDATA). */
-  private answers = new Map<string, SparkplugMetric[]>();
-  /** Commands run one at a time, in arrival order. */
-  private commandChain: Promise<void> = Promise.resolve();
-  private commandsWaiting = 0;
+  private counts = { births: 0, data: 0, historical: 0, ignored: 0, malformed: 0 };
+  /** DCMDs: run one at a time, answered with the device's next DDATA. */
+  private readonly commands: SparkplugCommandQueue;
   /** The primary host's state on this connection (always true without one). */
   private hostOnline: boolean;
   private hostStateTs = Number.NEGATIVE_INFINITY;
@@ -130,6 +115,7 @@ export class SparkplugEdgeNode {
     this.byDevice = tagsByDevice(opts.tags);
     this.ignoredLog = new FloodGate(IGNORED_LOG_MS, () => opts.clock.now());
     this.hostOnline = opts.primaryHostId === undefined;
+    this.commands = new SparkplugCommandQueue(opts.commands?.handler, () => opts.clock.now(), this.log);
   }
 
   private get bdSeqFile(): string {
@@ -145,7 +131,7 @@ export class SparkplugEdgeNode {
     this.session = new SparkplugSession(readBdSeq(this.bdSeqFile));
     this.unsubscribe = this.opts.tagSource.onChange((c) => this.onTagChange(c), "sparkplug");
     this.nextConnection();
-    const client = mqtt.connect(this.opts.url, this.clientOptions());
+    const client = mqtt.connect(this.opts.url, sparkplugClientOptions(this.opts, this.will()));
     this.client = client;
     client.on("connect", () => this.onConnect());
     client.on("reconnect", () => this.nextConnection());
@@ -192,24 +178,8 @@ export class SparkplugEdgeNode {
       backlogDroppedMetrics: b?.droppedPoints ?? 0,
       ignoredCommands: this.counts.ignored,
       malformedMessages: this.counts.malformed,
-      acceptedCommands: this.counts.accepted,
-      refusedCommands: this.counts.refused,
-    };
-  }
-
-  private clientOptions(): IClientOptions {
-    const { tls } = this.opts;
-    return {
-      clientId: `${this.opts.groupId}-${this.opts.edgeNodeId}`,
-      clean: true,
-      keepalive: KEEPALIVE_S,
-      reconnectPeriod: RECONNECT_MS,
-      connectTimeout: 10_000,
-      protocolVersion: 4,
-      will: this.will(),
-      ...(this.opts.username !== undefined ? { username: this.opts.username } : {}),
-      ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
-      ...(tls ? { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), rejectUnauthorized: tls.rejectUnauthorized } : {}),
+      acceptedCommands: this.commands.counts.accepted,
+      refusedCommands: this.commands.counts.refused,
     };
   }
 
@@ -313,10 +283,9 @@ export class SparkplugEdgeNode {
   private takePending(force = false): BacklogBatch[] {
     const now = this.opts.clock.now();
     const byDevice = new Map<string, SparkplugMetric[]>([...this.pending].map(([device, changes]) => [device, changes.map((c) => dataMetric(c.config, c.current, now))]));
-    for (const [device, answers] of this.answers) byDevice.set(device, [...(byDevice.get(device) ?? []), ...answers]);
+    for (const [device, answers] of this.commands.takeAnswers()) byDevice.set(device, [...(byDevice.get(device) ?? []), ...answers]);
     const batches: BacklogBatch[] = [...byDevice].map(([device, metrics]) => ({ device, metrics }));
     this.pending = new Map();
-    this.answers = new Map();
     if (force || now - this.nodeCheckedAt >= NODE_METRICS_CHECK_MS) {
       this.nodeCheckedAt = now;
       const node = this.changedNodeMetrics();
@@ -338,11 +307,11 @@ export class SparkplugEdgeNode {
 
   /** The line's metrics (from the wiring) and the edge node's own command counters. */
   private allNodeMetrics(nowMs: number): SparkplugMetric[] {
-    return [...this.opts.nodeMetrics(), ...commandCountMetrics(this.counts, nowMs)];
+    return [...this.opts.nodeMetrics(), ...commandCountMetrics(this.commands.counts, nowMs)];
   }
 
   private tick(): void {
-    if (this.busy || (this.pending.size === 0 && this.answers.size === 0 && !this.born)) return;
+    if (this.busy || (this.pending.size === 0 && !this.commands.hasAnswers && !this.born)) return;
     this.serialise(async () => {
       const batches = this.takePending();
       if (batches.length === 0) return;
@@ -404,51 +373,11 @@ export class SparkplugEdgeNode {
         this.ignore("dcmd-device", { topic }, "sparkplug: DCMD to a device this node does not have, ignored");
         return;
       }
-      this.onCommands(t.device, metrics);
+      this.commands.enqueue(t.device, metrics);
       return;
     }
     this.counts.ignored++;
     this.ignore("ncmd", { topic, metrics: metrics.map((m) => m.name) }, "sparkplug: NCMD ignored (only Node Control/Rebirth is understood)");
-  }
-
-  /** A DCMD: each metric a command, run one at a time in arrival order, each answered and counted. */
-  private onCommands(device: string, metrics: readonly SparkplugMetric[]): void {
-    const commands = commandsOf(device, metrics);
-    if (commands.length === 0) return;
-    const refuse = (c: NorthCommand, code: string, message: string) => this.answer(c, { ok: false, error: { code, message } });
-    if (commands.length > MAX_METRICS_PER_COMMAND) {
-      for (const c of commands.slice(0, 1)) refuse(c, "SCADA_ERR_NORTHBOUND_COMMAND_REFUSED", `a DCMD carries at most ${MAX_METRICS_PER_COMMAND} commands (this one ${commands.length}): none was run`);
-      this.counts.refused += commands.length - 1;
-      return;
-    }
-    for (const c of commands) {
-      if (this.commandsWaiting >= MAX_PENDING_COMMANDS) {
-        refuse(c, "SCADA_ERR_SOCKET_BUSY", `more than ${MAX_PENDING_COMMANDS} commands are waiting: refused, not queued`);
-        continue;
-      }
-      this.commandsWaiting++;
-      this.commandChain = this.commandChain.then(async () => {
-        let answer: NorthCommandAnswer;
-        try {
-          answer = this.opts.commands ? await this.opts.commands.handler(c) : { ok: false, error: { code: "SCADA_ERR_NORTHBOUND_COMMAND_REFUSED", message: "commands from the north are not accepted" } };
-        } catch (err) {
-          this.log.error({ err: String(err), device, metric: c.metric }, "sparkplug: command handler failed");
-          answer = { ok: false, error: { code: "SCADA_ERR_SERVER_INTERNAL", message: "internal error" } };
-        } finally {
-          this.commandsWaiting--;
-        }
-        this.answer(c, answer);
-      });
-    }
-  }
-
-  private answer(c: NorthCommand, answer: NorthCommandAnswer): void {
-    if (answer.ok) this.counts.accepted++;
-    else this.counts.refused++;
-    const m = resultMetric(c, answer, this.opts.clock.now());
-    const list = this.answers.get(c.device);
-    if (list) list.push(m);
-    else this.answers.set(c.device, [m]);
   }
 
   private ignore(kind: string, detail: Record<string, unknown>, msg: string): void {

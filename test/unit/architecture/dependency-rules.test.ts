@@ -31,6 +31,10 @@ const PLANTED: Record<string, readonly string[]> = {
   "hmi-imports-only-socket-contract": ["hmi-imports-only-socket-contract: hmi/src/tag-page.ts → src/tags/tag-table.ts"],
   "only-main-imports-runtime": ["only-main-imports-runtime: src/sim/virtual-plant-service.ts → src/runtime.ts"],
   "nothing-imports-main": ["nothing-imports-main: src/config/check-config-command.ts → src/main.ts"],
+  "pure-no-node-io+site": ["pure-no-node-io: src/site/site-state.ts → fs"],
+  "site-pure-imports-only-core": ["site-pure-imports-only-core: src/site/site-plan.ts → src/config/site-config-loader.ts"],
+  "site-not-to-line-internals": ["site-not-to-line-internals: src/site/site-overview.ts → src/control/line-service.ts"],
+  "nothing-imports-site": ["nothing-imports-site: src/server/line-routes.ts → src/site/site-state.ts"],
 };
 
 let options: ICruiseOptions;
