@@ -26,6 +26,7 @@ const SYSTEM_PACKAGES = [
   { pkg: "poppler-utils", why: "pdftoppm, the tests' independent rasteriser of the roll report PDF", present: () => existsSync("/usr/bin/pdftoppm"), tests: true },
   { pkg: "docker-compose", why: "a real Compose implementation the deployment test validates deploy/docker-compose.yml with (no engine needed)", present: () => existsSync("/usr/bin/docker-compose"), tests: true },
   { pkg: "mosquitto", why: "a real MQTT broker for the Sparkplug B tests (started by the tests on a free port)", present: () => existsSync("/usr/sbin/mosquitto"), tests: true, site: true },
+  { pkg: "redis-server", why: "a real Redis for the HMI fan-out tests (socket.io Redis streams adapter; started by the tests on a free port)", present: () => existsSync("/usr/bin/redis-server"), tests: true },
   { pkg: "systemd", why: "systemd-analyze, which the deployment test runs on the hardened unit (verify, security)", present: () => existsSync("/usr/bin/systemd-analyze"), tests: true },
   {
     pkg: "python3-pymodbus",

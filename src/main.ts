@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "./config/config-loader.js";
 import { runCheckConfig } from "./config/check-config-command.js";
+import { redisUrlSchema } from "./config/redis-url-schema.js";
 import { createLogger } from "./core/logger.js";
 import { type StartRefusal, type StartTarget, START_EXIT_CODES, configRefusal, startRefusal } from "./core/start-refusal.js";
 import { plantPortsOf, preflightStart } from "./runtime/start-preflight.js";
@@ -40,6 +41,12 @@ function configOrExit(dir: string) {
   const result = loadConfig(dir);
   if (result.ok) return result.config;
   return refuse(configRefusal(dir, result.problems));
+}
+
+/** A Redis URL (SCADA_REDIS_URL / --redis), or a refused start naming what is wrong. */
+function redisUrlOrExit(url: string, from: string): string {
+  if (redisUrlSchema.safeParse(url).success) return url;
+  return refuse({ line: `htr-scada: cannot start: ${from} is not a Redis URL — use redis://host:port, redis://user:password@host:port/db or rediss:// (TLS)`, details: [], exitCode: START_EXIT_CODES.failed, expected: true });
 }
 
 /** PORT from the environment (8080 when unset); a value that is not a port refuses the start. */
@@ -135,6 +142,7 @@ program
         simPurged: opts.purged,
         ...(env.INFLUX_URL ? { influxUrl: env.INFLUX_URL } : {}),
         northbound: { ...(env.SCADA_MQTT_URL ? { url: env.SCADA_MQTT_URL } : {}), env },
+        ...(env.SCADA_REDIS_URL ? { redisUrl: redisUrlOrExit(env.SCADA_REDIS_URL, "SCADA_REDIS_URL") } : {}),
         logger,
       });
     } catch (err) {
@@ -210,6 +218,40 @@ program
         console.log((err as Error).message);
       }
     });
+  });
+
+program
+  .command("web")
+  .description("serve the line's HMI from one more process (HMI fan-out over Redis; the line runs with the same SCADA_REDIS_URL)")
+  .option("--redis <url>", "the Redis of the line's fan-out (env SCADA_REDIS_URL)")
+  .option("--config <dir>", "the line's plc-config directory, for its line id (env SCADA_CONFIG_DIR)")
+  .option("--data <dir>", "the line's data directory, for its sessions (env SCADA_DATA_DIR)")
+  .option("--port <n>", "HTTP port (env PORT, default 8080)", parsePort)
+  .option("--host <host>", "HTTP bind address (env HOST, default 127.0.0.1)")
+  .action(async (opts: { redis?: string; config?: string; data?: string; port?: number; host?: string }) => {
+    const logger = createLogger();
+    const raw = opts.redis ?? env.SCADA_REDIS_URL;
+    if (!raw) return refuse({ line: "htr-scada web: cannot start: no Redis — give --redis redis://host:port or set SCADA_REDIS_URL (the same as the line's)", details: [], exitCode: START_EXIT_CODES.failed, expected: true });
+    const redisUrl = redisUrlOrExit(raw, opts.redis ? "--redis" : "SCADA_REDIS_URL");
+    const configDir = opts.config ? resolve(opts.config) : defaultConfigDir();
+    const config = configOrExit(configDir);
+    const dataDir = opts.data ? resolve(opts.data) : defaultDataDir();
+    const port = opts.port ?? portFromEnv();
+    const host = opts.host ?? env.HOST ?? "127.0.0.1";
+    const { startWebProcess } = await import("./runtime/web-process.js");
+    let web: Awaited<ReturnType<typeof startWebProcess>>;
+    try {
+      web = await startWebProcess({ lineId: config.line.id, dataDir, redisUrl, port, host, logger });
+    } catch (err) {
+      const refusal = startRefusal(err, { configDir, dataDir, httpPort: port, plantPorts: [] });
+      if (!refusal.expected) logger.error({ err }, "could not start");
+      return refuse(refusal);
+    }
+    onShutdown(() => web.stop(), logger);
+    const deadline = Date.now() + READY_WAIT_MS;
+    while (!web.gateway.link().reachable && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (web.gateway.link().reachable) logger.info({ url: web.url, line: config.line.id }, `HMI web process ready at ${web.url} (line ${config.line.id} answers through Redis)`);
+    else logger.warn({ url: web.url, line: config.line.id }, `HMI web process serving at ${web.url}, but line ${config.line.id} does not answer through Redis yet — is it started with the same SCADA_REDIS_URL? See ${web.url}/readyz`);
   });
 
 program

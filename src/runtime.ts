@@ -51,7 +51,12 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   const devices = new DeviceStatusService({ devices: config.devices, drivers, dataDir, clock, logger });
   const { app, operations, http } = wireHttp(
     { ...control, ...(quality ? { rolls: quality.rolls } : {}), historian, audit, auth, sim, devices, clock, logger },
-    { port: options.port, host: options.host, ...(options.gatewayTickMs === undefined ? {} : { gatewayTickMs: options.gatewayTickMs }) },
+    {
+      port: options.port,
+      host: options.host,
+      ...(options.gatewayTickMs === undefined ? {} : { gatewayTickMs: options.gatewayTickMs }),
+      ...(options.redisUrl ? { fanout: { redisUrl: options.redisUrl, lineId: config.line.id } } : {}),
+    },
   );
 
   // After the trip path, the alarms and the historian: the edge node is the tag table's last listener.

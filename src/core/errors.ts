@@ -58,6 +58,7 @@ export const ERRORS = {
   SCADA_ERR_AUTH_REQUIRED: { status: 401, operator: true, message: "Log in first (no live session)" },
   SCADA_ERR_SOCKET_BAD_EVENT: { status: 400, operator: true, message: "Malformed or unknown socket event" },
   SCADA_ERR_SOCKET_BUSY: { status: 429, operator: true, message: "Too many socket requests in flight" },
+  SCADA_ERR_LINE_UNREACHABLE: { status: 503, operator: false, message: "The line's SCADA process does not answer (HMI fan-out)" },
   SCADA_ERR_USER_DB_NOT_FOUND: { status: 404, operator: true, message: "No user database in the data directory" },
   SCADA_ERR_OPERATION_UNKNOWN: { status: 400, operator: true, message: "Unknown operation" },
   SCADA_ERR_SIGNATURE_INVALID: { status: 403, operator: true, message: "Electronic signature refused" },

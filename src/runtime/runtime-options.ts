@@ -53,6 +53,11 @@ export interface RuntimeOptions {
   readonly influxPort?: number;
   /** The north-bound broker: SCADA_MQTT_URL and the environment holding its credentials (runtime/wire-northbound.ts). */
   readonly northbound?: NorthboundEnv;
+  /**
+   * SCADA_REDIS_URL: the Redis the line's HMI fan-out runs on (socket.io Redis streams adapter): the line's
+   * web processes (`htr-scada web`) then serve its HMI too. Unset: this process's sockets only.
+   */
+  readonly redisUrl?: string;
   /** Socket gateway tick (ms): at most one tag batch per socket per tick (default: the gateway's). Benches. */
   readonly gatewayTickMs?: number;
   /** Historian tuning for tests: continuous-query resampling, CQ run interval, spool bound, flush interval. */

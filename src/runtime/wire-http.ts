@@ -27,6 +27,7 @@ import type { ScadaMetrics } from "../server/metrics.js";
 import { createOperationRunner } from "../server/operations.js";
 import { requestActorOf } from "../server/request-actor.js";
 import { type SocketGateway, attachSocketGateway } from "../server/socket-gateway.js";
+import { type RedisSocketAdapter, fanoutStreamName, redactedRedisUrl, redisSocketAdapter } from "./wire-redis-adapter.js";
 import type { VirtualPlantComponent } from "../sim/virtual-plant-component.js";
 import type { TagTable } from "../tags/tag-table.js";
 
@@ -50,7 +51,15 @@ export interface HttpWiring {
   readonly logger: Logger;
 }
 
-export function wireHttp(w: HttpWiring, listen: { port: number; host: string; gatewayTickMs?: number }) {
+export interface HttpListen {
+  readonly port: number;
+  readonly host: string;
+  readonly gatewayTickMs?: number;
+  /** The HMI fan-out (SCADA_REDIS_URL): the gateway's rooms reach the line's web processes too. */
+  readonly fanout?: { readonly redisUrl: string; readonly lineId: string };
+}
+
+export function wireHttp(w: HttpWiring, listen: HttpListen) {
   const { tags, historian, clock, logger } = w;
   const sim = w.sim ?? undefined;
   const operations = createOperationRunner({
@@ -92,11 +101,16 @@ export function wireHttp(w: HttpWiring, listen: { port: number; host: string; ga
   });
   const server: Server = createServer(app);
   let gateway: SocketGateway | undefined;
+  let redis: RedisSocketAdapter | undefined;
   let url = "";
   const http = {
     name: "http server and socket gateway",
     async start(): Promise<void> {
       // The realtime gateway (socket.io) on the same server: sessions from auth, operations through the one runner.
+      if (listen.fanout) {
+        redis = redisSocketAdapter(listen.fanout.redisUrl, listen.fanout.lineId, logger);
+        logger.info({ redis: redactedRedisUrl(listen.fanout.redisUrl), stream: fanoutStreamName(listen.fanout.lineId) }, "HMI fan-out on: web processes (htr-scada web) on this Redis serve this line's HMI too");
+      }
       gateway = attachSocketGateway(server, {
         auth: w.auth,
         operations,
@@ -106,6 +120,7 @@ export function wireHttp(w: HttpWiring, listen: { port: number; host: string; ga
         clock,
         logger: logger.child({ module: "socket" }),
         ...(listen.gatewayTickMs === undefined ? {} : { tickMs: listen.gatewayTickMs }),
+        ...(redis ? { cluster: { adapter: redis.adapter } } : {}),
       });
       await new Promise<void>((resolve, reject) => {
         server.once("listening", resolve);
@@ -116,6 +131,7 @@ export function wireHttp(w: HttpWiring, listen: { port: number; host: string; ga
     },
     async stop(): Promise<void> {
       if (gateway) await gateway.close();
+      await redis?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

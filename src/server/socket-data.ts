@@ -1,6 +1,7 @@
 import type { Server, Socket } from "socket.io";
 import type { Actor } from "../auth/actor.js";
 import type { SessionView } from "../auth/session-port.js";
+import type { ClusterEvents } from "./socket-cluster-contract.js";
 import type { ClientToServerEvents, ServerToClientEvents } from "./socket-contract.js";
 
 /** What the gateway keeps on each socket (`socket.data`), set by the handshake. */
@@ -14,5 +15,6 @@ export interface SocketData {
   inFlight: number;
 }
 
-export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents, ClusterEvents, SocketData>;
+/** The gateway's socket.io server; `ClusterEvents`: what the line's process and its web processes tell each other. */
+export type GatewayServer = Server<ClientToServerEvents, ServerToClientEvents, ClusterEvents, SocketData>;

@@ -9,7 +9,7 @@ import type { Ack } from "./socket-contract.js";
 import type { GatewaySocket } from "./socket-data.js";
 import type { SocketMetrics } from "./socket-metrics.js";
 import type { SocketSessionExpiry } from "./socket-session-expiry.js";
-import type { SocketTagPush } from "./socket-tag-push.js";
+import type { TagSubscriptions } from "./tag-subscriptions.js";
 
 export const MAX_SUBSCRIBED_TAGS = 500;
 const MAX_TAG_NAME = 200;
@@ -20,7 +20,8 @@ const subscribeSchema = z.array(z.string().min(1).max(MAX_TAG_NAME)).max(MAX_SUB
 
 export interface SocketEventDispatchDeps {
   readonly sessions: Pick<SocketSessionExpiry, "live" | "touch">;
-  readonly tags: Pick<SocketTagPush, "subscribe">;
+  /** The tag push (answers at once), or the line's process through the cluster adapter (answers later). */
+  readonly tags: Pick<TagSubscriptions, "subscribe">;
   readonly operations: OperationRunner;
   readonly metrics: Pick<SocketMetrics, "refusedEvent">;
   readonly logger: Logger;
@@ -51,8 +52,9 @@ function printable(x: unknown): string {
  *   client asked for an ack, else dropped; counted in `scada_socket_events_refused_total{reason}`. They are
  *   not sent to the operation runner (so not audited): they are protocol errors, not operations, and a
  *   stuck or hostile tab must not be able to flood the audit trail with them.
- * - `operate` goes to the operation runner (permission, input, signature, audit), at most
- *   `MAX_IN_FLIGHT` at a time per socket.
+ * - `operate` goes to the operation runner (permission, input, signature, audit); `operate` and a
+ *   `subscribe` answered later (a web process asks the line's process) count towards at most
+ *   `MAX_IN_FLIGHT` requests in flight per socket.
  */
 export function socketEventDispatch(deps: SocketEventDispatchDeps): (socket: GatewaySocket, event: unknown, args: unknown[]) => void {
   return (socket, event, args) => {
@@ -125,8 +127,33 @@ function onSubscribe(deps: SocketEventDispatchDeps, socket: GatewaySocket, sessi
     reply.refuse("malformed", "SCADA_ERR_SOCKET_BAD_EVENT", why);
     return;
   }
+  if (socket.data.inFlight >= MAX_IN_FLIGHT) {
+    reply.refuse("busy", "SCADA_ERR_SOCKET_BUSY", `at most ${MAX_IN_FLIGHT} requests in flight per connection`);
+    return;
+  }
   deps.sessions.touch(socket);
-  reply({ ok: true, result: deps.tags.subscribe(socket.id, parsed.data) });
+  const result = deps.tags.subscribe(socket.id, parsed.data);
+  if (!(result instanceof Promise)) {
+    reply({ ok: true, result });
+    return;
+  }
+  answerLater(deps, socket, result, reply);
+}
+
+/** Replies with what `pending` brings, counted in flight meanwhile (a rejection is a bug of ours: logged, answered as internal). */
+function answerLater(deps: SocketEventDispatchDeps, socket: GatewaySocket, pending: Promise<Ack>, reply: Reply): void {
+  socket.data.inFlight++;
+  pending.then(
+    (r) => {
+      socket.data.inFlight--;
+      reply(r);
+    },
+    (err: unknown) => {
+      socket.data.inFlight--;
+      deps.logger.error({ err }, "socket request handler threw (it must not)");
+      reply(fail("SCADA_ERR_SERVER_INTERNAL", "the request failed inside the server"));
+    },
+  );
 }
 
 function onOperate(deps: SocketEventDispatchDeps, socket: GatewaySocket, session: SessionView, payload: unknown, reply: Reply): void {
@@ -136,7 +163,6 @@ function onOperate(deps: SocketEventDispatchDeps, socket: GatewaySocket, session
   }
   // The runner checks permission, input and signature, and audits.
   deps.sessions.touch(socket);
-  socket.data.inFlight++;
   const actor: Actor = { ...session.actor, address: socket.data.address };
   let pending: Promise<Ack>;
   try {
@@ -144,15 +170,5 @@ function onOperate(deps: SocketEventDispatchDeps, socket: GatewaySocket, session
   } catch (err) {
     pending = Promise.reject(err);
   }
-  pending.then(
-    (r) => {
-      socket.data.inFlight--;
-      reply(r);
-    },
-    (err: unknown) => {
-      socket.data.inFlight--;
-      deps.logger.error({ err }, "operation runner threw (it must not)");
-      reply(fail("SCADA_ERR_SERVER_INTERNAL", "the operation failed inside the server"));
-    },
-  );
+  answerLater(deps, socket, pending, reply);
 }

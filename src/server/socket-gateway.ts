@@ -1,22 +1,20 @@
 import type { Server as HttpServer } from "node:http";
 import type { Registry } from "prom-client";
-import { Server } from "socket.io";
+import type { ServerOptions } from "socket.io";
 import type { SessionPort } from "../auth/session-port.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { OperationRunner } from "./operation-port.js";
-import { SocketConnections } from "./socket-connections.js";
-import type { GatewayServer, GatewaySocket } from "./socket-data.js";
-import { socketEventDispatch } from "./socket-event-dispatch.js";
-import { sameOriginRequests, sessionHandshake } from "./socket-handshake.js";
-import { SocketMetrics } from "./socket-metrics.js";
-import { applySocketRole } from "./socket-role.js";
-import { sessionRoom } from "./socket-rooms.js";
+import { RemoteSocketBook } from "./remote-socket-book.js";
+import { attachClusterRuntime } from "./socket-cluster-runtime.js";
+import type { GatewayServer } from "./socket-data.js";
 import { type SocketScheduler, realSocketScheduler } from "./socket-scheduler.js";
-import { SocketSessionExpiry } from "./socket-session-expiry.js";
+import { type GatewayStats, attachSocketServer } from "./socket-server.js";
 import { type GatewayStateSources, SocketStatePush } from "./socket-state-push.js";
 import { socketTagOutlet } from "./socket-tag-outlet.js";
 import { type GatewayTagSource, SocketTagPush } from "./socket-tag-push.js";
+
+export type { GatewayStats } from "./socket-server.js";
 
 /**
  * The gateway tick (ms), the one default: the longest spacing of tag batches (a loaded gateway), and the
@@ -47,6 +45,12 @@ export interface SocketGatewayDeps {
   readonly sessionCheckMs?: number;
   /** Largest message a client may send (bytes). Default 32 kB: a 500-tag subscribe of 60-character names. */
   readonly maxHttpBufferSize?: number;
+  /**
+   * The cluster adapter (the Redis streams adapter, SCADA_REDIS_URL): every emit to a room also reaches the
+   * sockets of the line's web processes (`htr-scada web`), whose requests this gateway answers
+   * (`socket-cluster-runtime.ts`). Absent: this process's sockets only.
+   */
+  readonly cluster?: { readonly adapter: NonNullable<ServerOptions["adapter"]> };
 }
 
 export interface SocketGateway {
@@ -55,17 +59,6 @@ export interface SocketGateway {
   stats(): GatewayStats;
   /** Stops pushing, closes every socket (clients see a transport close and reconnect later); the HTTP server stays the caller's. */
   close(): Promise<void>;
-}
-
-export interface GatewayStats {
-  readonly connected: number;
-  readonly refusedHandshakes: number;
-  readonly refusedEvents: number;
-  /** Tag batches delivered (one per socket that got it). */
-  readonly batchesSent: number;
-  /** Tag batch emits (one per room or socket; socket.io encodes each once). */
-  readonly emits: number;
-  readonly groups: number;
 }
 
 /**
@@ -81,64 +74,53 @@ export interface GatewayStats {
  * - Pushed state (`socket-state-push.ts`) goes to the rooms `perm:line:read` etc., only when its JSON
  *   changed; on connect the socket gets the current state at once.
  * - Session expiry (`socket-session-expiry.ts`): ended sessions get `session:expired`, then are closed.
+ * - Cluster (`deps.cluster`): the same rooms reach the sockets of the line's web processes through the
+ *   adapter; their subscribe / operate / first state come in as cluster messages (`socket-cluster-runtime.ts`).
+ *
+ * The handshake, dispatch, rooms and expiry are `attachSocketServer`'s (`socket-server.ts`), shared with
+ * the web process's gateway (`socket-web-gateway.ts`).
  */
 export function attachSocketGateway(httpServer: HttpServer, deps: SocketGatewayDeps): SocketGateway {
   const tickMs = Math.max(0, deps.tickMs ?? GATEWAY_TICK_MS);
-  const scheduler = deps.scheduler ?? realSocketScheduler;
-  const log = deps.logger;
-  let closed = false;
-
-  const connections = new SocketConnections();
-  const metrics = new SocketMetrics(deps.registry, () => connections.size);
-  const io: GatewayServer = new Server(httpServer, {
-    serveClient: false,
-    maxHttpBufferSize: deps.maxHttpBufferSize ?? 32 * 1024,
-    // No CORS headers: same origin only.
-    allowRequest: sameOriginRequests(() => closed, metrics),
-  });
   const minGapMs = Math.max(0, deps.minGapMs ?? GATEWAY_MIN_GAP_MS);
-  const tagPush = new SocketTagPush({ tags: deps.tags, outlet: socketTagOutlet(io, connections), scheduler, clock: deps.clock ?? systemClock, tickMs, minGapMs, metrics });
-  const statePush = new SocketStatePush(io, deps.state, log, scheduler, Math.max(10, tickMs));
-  const sessions = new SocketSessionExpiry({
-    auth: deps.auth,
-    connections,
-    logger: log,
-    scheduler,
-    checkMs: deps.sessionCheckMs ?? 1000,
-    applyRole: (socket, session) => applySocketRole(socket, session, tagPush),
-  });
-  const dispatch = socketEventDispatch({ sessions, tags: tagPush, operations: deps.operations, metrics, logger: log });
-
-  io.use(sessionHandshake(deps.auth, log, metrics));
-  io.on("connection", (socket: GatewaySocket) => {
-    if (closed) {
-      socket.disconnect(true);
-      return;
-    }
-    connections.add(socket);
-    void socket.join(sessionRoom(socket.data.sessionId));
-    socket.on("disconnect", () => {
-      connections.remove(socket);
-      tagPush.unsubscribe(socket.id);
-    });
-    socket.onAny((event: unknown, ...args: unknown[]) => dispatch(socket, event, args));
-    applySocketRole(socket, socket.data.view, tagPush);
-    statePush.sendCurrent(socket);
-  });
-
-  return {
-    io,
-    stats: () => ({ connected: connections.size, ...metrics.counts, groups: tagPush.groups() }),
-    async close() {
-      if (closed) return;
-      closed = true;
-      statePush.close();
-      sessions.close();
-      tagPush.close();
-      metrics.unregister();
-      // Closing the engine closes every transport: clients see "transport close" and reconnect later.
-      io.engine.close();
-      for (const socket of connections.all()) socket.disconnect(true);
+  const scheduler = deps.scheduler ?? realSocketScheduler;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger;
+  // The sockets of the line's web processes (cluster only).
+  const remote = deps.cluster ? new RemoteSocketBook() : undefined;
+  let closeCluster = (): void => undefined;
+  const server = attachSocketServer(
+    httpServer,
+    {
+      auth: deps.auth,
+      logger: log,
+      ...(deps.registry ? { registry: deps.registry } : {}),
+      scheduler,
+      sessionCheckMs: deps.sessionCheckMs ?? 1000,
+      maxHttpBufferSize: deps.maxHttpBufferSize ?? 32 * 1024,
+      ...(deps.cluster ? { adapter: deps.cluster.adapter } : {}),
     },
-  };
+    ({ io, connections, metrics }) => {
+      const tagPush = new SocketTagPush({ tags: deps.tags, outlet: socketTagOutlet(io, connections, remote), scheduler, clock, tickMs, minGapMs, metrics });
+      const local = (room: string): boolean => (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+      // With web processes, a state goes out while any of their sockets is there (their rooms are theirs to know).
+      const hasMembers = remote ? (room: string) => local(room) || remote.size > 0 : local;
+      const statePush = new SocketStatePush(io, deps.state, log, scheduler, Math.max(10, tickMs), hasMembers);
+      if (remote) {
+        closeCluster = attachClusterRuntime({ io, book: remote, auth: deps.auth, operations: deps.operations, tags: tagPush, state: statePush, scheduler, logger: log }).close;
+      }
+      return {
+        subscriptions: tagPush,
+        operations: deps.operations,
+        welcome: (socket) => statePush.sendCurrent(socket),
+        groups: () => tagPush.groups(),
+        close() {
+          closeCluster();
+          statePush.close();
+          tagPush.close();
+        },
+      };
+    },
+  );
+  return server;
 }

@@ -1,4 +1,4 @@
-import type { Permission } from "../auth/permissions.js";
+import type { Permission, Role } from "../auth/permissions.js";
 import { roleCan } from "../auth/permissions.js";
 import type { Logger } from "../core/logger.js";
 import type { ServerToClientEvents } from "./socket-contract.js";
@@ -58,28 +58,39 @@ export class SocketStatePush {
     private readonly log: Logger,
     private readonly scheduler: SocketScheduler,
     periodMs: number,
+    /** Whether a room has members anywhere (default: local sockets only; the line's process adds web processes'). */
+    private readonly hasMembers: (room: string) => boolean = (room) => (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0,
   ) {
     this.stop = scheduler.every(periodMs, () => this.push());
   }
 
   /** A socket has just connected: the current state its role may read. */
   sendCurrent(socket: GatewaySocket): void {
-    for (const { event, permission } of PUSHED_STATES) {
-      if (roleCan(socket.data.actor.role, permission)) this.sendState(event, () => toSocket(socket));
-    }
+    this.sendCurrentAs(socket.data.actor.role, () => toSocket(socket));
+  }
+
+  /** A socket of a web process has just connected: the same, sent to its id through the cluster adapter. */
+  sendCurrentToRemote(role: Role, socketId: string): void {
+    this.sendCurrentAs(role, () => toRoom(this.io, socketId));
   }
 
   /** One period: each state that changed, to the room that may read it. */
   push(): void {
     for (const { event, permission } of PUSHED_STATES) {
       const room = permissionRoom(permission);
-      if (!this.io.sockets.adapter.rooms.get(room)?.size) continue;
+      if (!this.hasMembers(room)) continue;
       this.sendState(event, () => toRoom(this.io, room), (value) => this.changed(event, value));
     }
   }
 
   close(): void {
     this.stop();
+  }
+
+  private sendCurrentAs(role: Role, to: () => StateSenders): void {
+    for (const { event, permission } of PUSHED_STATES) {
+      if (roleCan(role, permission)) this.sendState(event, to);
+    }
   }
 
   /** Reads a state and sends it (nothing when the source is absent, throws, gives undefined or `when` says no). */

@@ -3,30 +3,49 @@ import type { GatewayServer } from "./socket-data.js";
 import { tagRoom } from "./socket-rooms.js";
 import type { TagPushOutlet } from "./socket-tag-push.js";
 
+/** The sockets web processes serve, as the line's process knows them (`RemoteSocketBook`). */
+export interface RemoteSubscribers {
+  has(socket: string): boolean;
+  setGroup(socket: string, group: number | null): void;
+  inGroup(group: number): number;
+}
+
 /**
  * Tag batches over socket.io: a group's batch goes to its room `tags:<group>` (encoded once for all its
- * members), a personal batch (initial values) to one socket.
+ * members; with the cluster adapter, to the members in every web process too), a personal batch (initial
+ * values) to one socket. A subscriber that is not a local socket but a `remote` one (served by a web
+ * process) is reached through the adapter: `io.to(id)` and `io.in(id).socketsJoin(room)`, in the order sent.
  */
-export function socketTagOutlet(io: GatewayServer, connections: SocketConnections): TagPushOutlet {
+export function socketTagOutlet(io: GatewayServer, connections: SocketConnections, remote?: RemoteSubscribers): TagPushOutlet {
   return {
     toGroup(group, except, batch) {
       const room = tagRoom(group);
-      const members = io.sockets.adapter.rooms.get(room)?.size ?? 0;
+      const members = (io.sockets.adapter.rooms.get(room)?.size ?? 0) + (remote?.inGroup(group) ?? 0);
       if (except.length > 0) io.to(room).except([...except]).emit("tags", batch);
       else io.to(room).emit("tags", batch);
       return Math.max(0, members - except.length);
     },
     toSubscriber(subscriber, batch) {
       const socket = connections.get(subscriber);
-      if (!socket) return false;
-      socket.emit("tags", batch);
+      if (socket) {
+        socket.emit("tags", batch);
+        return true;
+      }
+      if (!remote?.has(subscriber)) return false;
+      io.to(subscriber).emit("tags", batch);
       return true;
     },
     move(subscriber, move) {
       const socket = connections.get(subscriber);
-      if (!socket) return;
-      if (move.previous !== null) void socket.leave(tagRoom(move.previous));
-      if (move.group !== null) void socket.join(tagRoom(move.group));
+      if (socket) {
+        if (move.previous !== null) void socket.leave(tagRoom(move.previous));
+        if (move.group !== null) void socket.join(tagRoom(move.group));
+        return;
+      }
+      if (!remote?.has(subscriber)) return;
+      if (move.previous !== null) io.in(subscriber).socketsLeave(tagRoom(move.previous));
+      if (move.group !== null) io.in(subscriber).socketsJoin(tagRoom(move.group));
+      remote.setGroup(subscriber, move.group);
     },
   };
 }
