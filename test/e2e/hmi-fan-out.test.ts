@@ -158,4 +158,28 @@ describe("e2e: HMI fan-out — two web processes behind the Redis streams adapte
     assert.equal(api.status, 404, "a web process serves no REST: the proxy sends /api to the line");
     await api.text();
   });
+
+  it("Redis stopped: the line's own clients still get every change, the web process says not ready; Redis back: its clients reconnect to a fresh state", async () => {
+    const own = clients[2]!;
+    const old = await hmiClient(webUrls[1]!, admin.cookie);
+    clients.push(old);
+    await redis.stop();
+    await waitFor("the web process not ready", 10_000, async () => (await fetch(`${webUrls[1]}/readyz`)).status === 503, 200);
+    await setSimFault(admin, "door-open", true);
+    await waitFor("the open door at the line's own client", 10_000, () => own.values.get("htr.door_closed") === false, { everyMs: 50, observe: () => own.values.get("htr.door_closed") });
+    assert.equal((await admin.getJson<{ state: string }>("/api/line")).state !== undefined, true, "the line answers REST meanwhile");
+    await redis.start();
+    await waitFor("the web process ready again", 20_000, async () => (await fetch(`${webUrls[1]}/readyz`)).status === 200, 200);
+    await waitFor("its old client closed (it would show values from before the gap)", 10_000, () => old.socket.disconnected, 50);
+    const fresh = await hmiClient(webUrls[1]!, admin.cookie);
+    clients.push(fresh);
+    assert.equal((await fresh.socket.emitWithAck("subscribe", ["htr.door_closed"])).ok, true);
+    await waitFor("the open door at a client that connected after the gap", 10_000, () => fresh.values.get("htr.door_closed") === false && il07(fresh) === "tripped", { everyMs: 50, observe: () => [fresh.values.get("htr.door_closed"), il07(fresh)] });
+    await setSimFault(admin, "door-open", false);
+    await waitFor("closed again, through Redis", 10_000, () => fresh.values.get("htr.door_closed") === true, 50);
+    // One line per Redis client and transition (publisher, stream reader, subscriber), not one per retry.
+    const lost = line.output().split("\n").filter((l) => l.includes("Redis connection lost")).length;
+    assert.ok(lost >= 1 && lost <= 3, `the line logged the outage ${lost} times:\n${line.output().slice(-2000)}`);
+    assert.doesNotMatch(line.output(), /unhandled|uncaught/i);
+  });
 });
