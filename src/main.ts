@@ -117,6 +117,7 @@ program
     const logger = createLogger();
     const configDir = opts.config ? resolve(opts.config) : defaultConfigDir();
     const config = configOrExit(configDir);
+    const redisUrl = env.SCADA_REDIS_URL ? redisUrlOrExit(env.SCADA_REDIS_URL, "SCADA_REDIS_URL") : undefined;
     const port = opts.port ?? portFromEnv();
     const host = opts.host ?? env.HOST ?? "127.0.0.1";
     const dataDir = opts.data ? resolve(opts.data) : defaultDataDir();
@@ -142,7 +143,7 @@ program
         simPurged: opts.purged,
         ...(env.INFLUX_URL ? { influxUrl: env.INFLUX_URL } : {}),
         northbound: { ...(env.SCADA_MQTT_URL ? { url: env.SCADA_MQTT_URL } : {}), env },
-        ...(env.SCADA_REDIS_URL ? { redisUrl: redisUrlOrExit(env.SCADA_REDIS_URL, "SCADA_REDIS_URL") } : {}),
+        ...(redisUrl ? { redisUrl } : {}),
         logger,
       });
     } catch (err) {

@@ -6,14 +6,17 @@
  * back the same way. It holds no PLC link, no store it writes, no audit record of its own: killing it or
  * starting more changes nothing of the line — its clients reconnect to another one.
  */
+import { existsSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { SessionReader } from "../auth/session-reader.js";
 import { systemClock } from "../core/clock.js";
+import { ScadaError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { createWebApp } from "../server/web-app.js";
 import { type WebGateway, attachWebGateway } from "../server/socket-web-gateway.js";
-import { SqliteUserStore } from "../stores/user-store.js";
+import { SCADA_DB_FILE, SqliteUserStore } from "../stores/user-store.js";
 import { fanoutStreamName, redactedRedisUrl, redisSocketAdapter } from "./wire-redis-adapter.js";
 
 export interface WebProcessOptions {
@@ -44,6 +47,9 @@ export function webNotReady(redisUp: boolean, lineAnswers: boolean): string | nu
 /** Starts a web process; throws (the user database missing, the port taken) before it serves anything. */
 export async function startWebProcess(o: WebProcessOptions): Promise<WebProcess> {
   const log = o.logger;
+  if (!existsSync(join(o.dataDir, SCADA_DB_FILE))) {
+    throw new ScadaError("SCADA_ERR_USER_DB_NOT_FOUND", `no user database at ${join(o.dataDir, SCADA_DB_FILE)}: a web process reads the line's sessions — give the line's data directory (--data or SCADA_DATA_DIR)`);
+  }
   const store = SqliteUserStore.openExisting(o.dataDir);
   const redis = redisSocketAdapter(o.redisUrl, o.lineId, log);
   let gateway: WebGateway | undefined;

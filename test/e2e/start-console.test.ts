@@ -159,6 +159,20 @@ describe("e2e: the start command talks to people", function () {
       assert.deepEqual(lines, [`htr-scada: cannot start: the data directory ${dir} is in use by process ${process.pid} (another htr-scada on it) — stop that process, or set SCADA_DATA_DIR (or --data) to another directory`]);
     });
 
+    it("the HMI fan-out: a SCADA_REDIS_URL that is not one; a web process without Redis, or without the line's user database (exit 1)", async () => {
+      const dir = tempDir("scada-");
+      assert.deepEqual(await refused(spawnScada(["start", "--sim"], env(dir, await freePort(), { SCADA_REDIS_URL: "http://127.0.0.1:6379" })), 1), [
+        "htr-scada: cannot start: SCADA_REDIS_URL is not a Redis URL — use redis://host:port, redis://user:password@host:port/db or rediss:// (TLS)",
+      ]);
+      assert.deepEqual(readdirSync(dir), [], "nothing made");
+      assert.deepEqual(await refused(spawnScada(["web", "--port", String(await freePort())], env(dir, await freePort(), { SCADA_REDIS_URL: "" })), 1), [
+        "htr-scada web: cannot start: no Redis — give --redis redis://host:port or set SCADA_REDIS_URL (the same as the line's)",
+      ]);
+      assert.deepEqual(await refused(spawnScada(["web", "--redis", "redis://127.0.0.1:1", "--port", String(await freePort())], env(dir, await freePort())), 1), [
+        `htr-scada: cannot start: no user database at ${join(dir, "scada.db")}: a web process reads the line's sessions — give the line's data directory (--data or SCADA_DATA_DIR)`,
+      ]);
+    });
+
     it("the data directory not writable — a file in its place, a path under /proc (exit 5)", async () => {
       const file = join(tempDir("scada-"), "not-a-dir");
       writeFileSync(file, "");
