@@ -30,8 +30,8 @@
 // to keep the bench within its time budget — its CPU there is in the details.
 //
 // Env: BENCH_FANOUT_STEPS (client counts, default 300,400,…,1200), BENCH_FANOUT_STEP_MS (default 2000),
-// BENCH_FANOUT_CLIENT_PROCS (default 2), BENCH_FANOUT_CLIENT=socket.io (socket.io-client instead of the lite
-// client), BENCH_FANOUT_DIRECT=1 (also ramp the clients on the line's own port, no web process: +20–30 s),
+// BENCH_FANOUT_CLIENT_PROCS (default 2), BENCH_FANOUT_CLIENT=raw|ws|socket.io (the client kind, below; default
+// raw), BENCH_FANOUT_DIRECT=1 (also ramp the clients on the line's own port, no web process: +20–30 s),
 // BENCH_FANOUT_BUDGET_MS (default 85 000: no new step after it), BENCH_FANOUT_LOG_DIR (keep the servers' logs).
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -69,14 +69,16 @@ const TAGS: readonly string[] = OVERVIEW_TAGS;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 // ── The client process ─────────────────────────────────────────────────────────────────────────────────
-// Config in FANOUT_CLIENT (JSON); stdin: "add <k>" (k more sockets), "drop <k>" (closes the last k), "window <t0> <t1>" (epoch ms: counters
-// reset), "report", "exit"; stdout: "STARTED", "ADDED <ok>/<k>", "DROPPED <k>", "REPORT <json>". Its i-th socket connects to
-// urls[i % urls.length]. Two kinds of client, the same wire traffic:
-// - "lite" (default): a bare `ws` WebSocket speaking the socket.io protocol the way socket.io-client does on
-//   its WebSocket transport (engine.io v4 open → "40" connect → `420["subscribe",[…]]` with an ack → pongs;
-//   `42["tags",{t,…}]` events), reading only the batch's `t` out of each frame. It costs a fraction of
-//   socket.io-client's CPU per event, so on a small machine the clients do not eat the cores the web tier needs.
-// - "socket.io" (BENCH_FANOUT_CLIENT=socket.io): socket.io-client itself, as the HMI (and .scratch/try.mts).
+// Config in FANOUT_CLIENT (JSON); stdin: "add <k>" (k more sockets), "drop <k>" (closes the last k),
+// "window <t0> <t1>" (epoch ms: counters reset), "report", "exit"; stdout: "STARTED", "ADDED <ok>/<k>",
+// "DROPPED <k>", "REPORT <json>". Its i-th socket connects to urls[i % urls.length]. Three kinds of client
+// (BENCH_FANOUT_CLIENT), the same wire traffic — what socket.io-client sends on its WebSocket transport:
+// engine.io v4 open → "40" connect → `420["subscribe",[…]]` with an ack → pongs; `42["tags",{t,…}]` events:
+// - "raw" (default): a WebSocket over a bare TCP socket (the upgrade and the frames by hand), reading only
+//   the batch's `t` out of each frame — the cheapest receiver, so on a small machine the clients take as
+//   little as possible of the cores the web tier needs;
+// - "ws": the same over the `ws` package's WebSocket (≈ 1.5–2× raw's CPU per event);
+// - "socket.io": socket.io-client itself, as the HMI (and .scratch/try.mts) — about twice "ws"'s CPU per event.
 const CLIENT_COMMON = String.raw`
 import { createInterface } from "node:readline";
 const cfg = JSON.parse(process.env.FANOUT_CLIENT);
@@ -101,9 +103,10 @@ function open(i) {
   const st = { recv: 0, emitted: 0, lat: [], up: () => s.connected };
   stats.push(st);
   const s = io(cfg.urls[i % cfg.urls.length], { transports: ["websocket"], reconnection: false, forceNew: true, extraHeaders: { cookie: cfg.cookie } });
-  closers.push(() => s.close());
+  let dropped = false;
+  closers.push(() => { dropped = true; s.close(); });
   s.on("tags", (b) => received(st, b.t));
-  s.on("disconnect", (reason) => { disconnects++; note("disconnect: " + reason + when()); });
+  s.on("disconnect", (reason) => { if (dropped) return; disconnects++; note("disconnect: " + reason + when()); });
   return new Promise((resolve) => {
     const timer = setTimeout(() => { note("connect+subscribe timeout"); resolve(false); }, 30000);
     s.once("connect_error", (e) => { clearTimeout(timer); note("connect_error: " + e.message); resolve(false); });
@@ -130,7 +133,7 @@ function open(i) {
   stats.push(st);
   const url = cfg.urls[i % cfg.urls.length].replace(/^http/, "ws") + "/socket.io/?EIO=4&transport=websocket";
   const ws = new WebSocket(url, { headers: { cookie: cfg.cookie }, perMessageDeflate: false });
-  closers.push(() => ws.close());
+  closers.push(() => { up = false; ws.close(); });
   const gone = (why) => { if (!up) return; up = false; disconnects++; note(why + when()); };
   return new Promise((resolve) => {
     let done = false;
@@ -162,6 +165,86 @@ function open(i) {
         }
       } else if (c0 === 0x30) ws.send("40"); // engine.io open → socket.io connect
       else if (c0 === 0x32) ws.send("3"); // ping → pong
+    });
+  });
+}
+`;
+
+const OPEN_RAW = String.raw`
+import net from "node:net";
+import { randomBytes } from "node:crypto";
+const TAGS_PREFIX = Buffer.from('42["tags",');
+const T_KEY = Buffer.from('"t":');
+/** A client → server text frame (masked, as RFC 6455 requires; a zero mask: the payload as is). */
+function textFrame(text) {
+  const p = Buffer.from(text);
+  const head = p.length < 126 ? Buffer.from([0x81, 0x80 | p.length, 0, 0, 0, 0]) : Buffer.from([0x81, 0x80 | 126, p.length >> 8, p.length & 0xff, 0, 0, 0, 0]);
+  return Buffer.concat([head, p]);
+}
+function open(i) {
+  let up = false;
+  const st = { recv: 0, emitted: 0, lat: [], up: () => up };
+  stats.push(st);
+  const u = new URL(cfg.urls[i % cfg.urls.length]);
+  const sock = net.connect(Number(u.port), u.hostname);
+  sock.setNoDelay(true);
+  closers.push(() => { up = false; sock.destroy(); });
+  const send = (text) => sock.write(textFrame(text));
+  const gone = (why) => { if (!up) return; up = false; disconnects++; note(why + when()); };
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (ok, why) => { if (done) return; done = true; clearTimeout(timer); if (!ok) note(why); resolve(ok); };
+    const timer = setTimeout(() => finish(false, "connect+subscribe timeout"), 30000);
+    sock.on("error", (e) => finish(false, "socket error: " + e.message));
+    sock.on("close", () => { gone("disconnect: connection closed"); finish(false, "closed before subscribed"); });
+    sock.on("connect", () => sock.write("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: " + u.host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + randomBytes(16).toString("base64") + "\r\nSec-WebSocket-Version: 13\r\nCookie: " + cfg.cookie + "\r\n\r\n"));
+    // One socket.io packet in buf[s, e).
+    const packet = (buf, s, e) => {
+      const c0 = buf[s];
+      if (c0 === 0x34) { // engine.io message → a socket.io packet
+        const c1 = buf[s + 1];
+        if (c1 === 0x32) { // EVENT
+          if (e - s < TAGS_PREFIX.length || buf.compare(TAGS_PREFIX, 0, TAGS_PREFIX.length, s, s + TAGS_PREFIX.length) !== 0) return;
+          const k = buf.indexOf(T_KEY, s + TAGS_PREFIX.length);
+          let t = 0;
+          for (let j = k + T_KEY.length; j < e; j++) { const d = buf[j] - 48; if (d < 0 || d > 9) break; t = t * 10 + d; }
+          received(st, t);
+        } else if (c1 === 0x30) { up = true; send("420" + JSON.stringify(["subscribe", cfg.tags])); } // CONNECT accepted: subscribe, ack id 0
+        else if (c1 === 0x33) { // ACK
+          const txt = buf.toString("utf8", s, e);
+          const ack = JSON.parse(txt.slice(txt.indexOf("[")))[0];
+          finish(ack.ok === true, "subscribe refused: " + JSON.stringify(ack.error));
+        } else if (c1 === 0x34) finish(false, "connect_error: " + buf.toString("utf8", s + 2, e)); // CONNECT_ERROR
+        else if (c1 === 0x31) gone("disconnect: io server disconnect"); // DISCONNECT by the server
+      } else if (c0 === 0x30) send("40"); // engine.io open → socket.io connect
+      else if (c0 === 0x32) send("3"); // ping → pong
+    };
+    let buf = null;
+    let upgraded = false;
+    sock.on("data", (chunk) => {
+      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
+      if (!upgraded) {
+        const end = buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const status = buf.toString("latin1", 0, buf.indexOf("\r\n"));
+        if (!status.includes(" 101 ")) { finish(false, "upgrade refused: " + status); sock.destroy(); return; }
+        upgraded = true;
+        buf = buf.subarray(end + 4);
+      }
+      let off = 0;
+      while (buf.length - off >= 2) {
+        const b0 = buf[off];
+        let len = buf[off + 1] & 0x7f;
+        let h = 2;
+        if (len === 126) { if (buf.length - off < 4) break; len = buf.readUInt16BE(off + 2); h = 4; }
+        else if (len === 127) { if (buf.length - off < 10) break; len = Number(buf.readBigUInt64BE(off + 2)); h = 10; }
+        if (buf.length - off < h + len) break;
+        const opcode = b0 & 0x0f;
+        if (opcode === 1) packet(buf, off + h, off + h + len);
+        else if (opcode === 8) sock.destroy();
+        off += h + len;
+      }
+      buf = off >= buf.length ? null : buf.subarray(off);
     });
   });
 }
@@ -213,8 +296,9 @@ async function command(line) {
 rl.on("close", () => process.exit(0));
 `;
 
-const CLIENT_KIND = process.env.BENCH_FANOUT_CLIENT === "socket.io" ? "socket.io" : "lite";
-const CLIENT_SCRIPT = CLIENT_COMMON + (CLIENT_KIND === "lite" ? OPEN_LITE : OPEN_SOCKET_IO) + CLIENT_MAIN;
+const CLIENT_KINDS = { raw: OPEN_RAW, ws: OPEN_LITE, "socket.io": OPEN_SOCKET_IO } as const;
+const CLIENT_KIND: keyof typeof CLIENT_KINDS = (Object.keys(CLIENT_KINDS) as (keyof typeof CLIENT_KINDS)[]).find((k) => k === process.env.BENCH_FANOUT_CLIENT) ?? "raw";
+const CLIENT_SCRIPT = CLIENT_COMMON + CLIENT_KINDS[CLIENT_KIND] + CLIENT_MAIN;
 
 interface ClientReport {
   per: [recv: number, emitted: number, p95: number | null][];
@@ -520,7 +604,16 @@ const stepRow = (s: StepResult) => ({
   latencyMs: { p50: s.p50, p95: s.p95, p99: s.p99, max: s.max, probeOnLineP95: s.probeP95 },
   cpuPctOfOneCore: s.cpuPctOfOneCore,
   machineBusyPct: s.machineBusyPct,
+  // What the machine did besides the bench's processes (another job running would show here).
+  otherLoadPct: s.machineBusyPct === null ? null : round(s.machineBusyPct - Object.values(s.cpuPctOfOneCore).reduce<number>((a, v) => a + (v ?? 0), 0) / cpus().length, 1),
+  // CPU of the serving web process(es) per delivery: flat across the ramps = each web process scales with its share.
+  webCpuUsPerDelivery: webUs(s),
 });
+function webUs(s: StepResult): number | null {
+  const web = Object.entries(s.cpuPctOfOneCore).filter(([k]) => k.startsWith("web") && !k.includes("idle"));
+  if (web.length === 0 || s.deliveriesPerS <= 0) return null;
+  return round((web.reduce((a, [, v]) => a + (v ?? 0), 0) / 100 / s.deliveriesPerS) * 1e6, 2);
+}
 const rampSummary = (r: RampResult | null) =>
   r && { capacity: r.capacity, stoppedBy: r.stoppedBy, disconnects: r.disconnects, clientErrors: r.errors, steps: r.steps.map(stepRow) };
 
