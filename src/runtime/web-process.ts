@@ -55,6 +55,7 @@ export async function startWebProcess(o: WebProcessOptions): Promise<WebProcess>
   let gateway: WebGateway | undefined;
   const app = createWebApp({ notReady: () => webNotReady(redis.connected(), gateway?.link().reachable ?? false), logger: log.child({ module: "http" }) });
   const server: Server = createServer(app);
+  redis.onLost(() => gateway?.lost());
   gateway = attachWebGateway(server, {
     auth: new SessionReader(store, systemClock),
     adapter: redis.adapter,

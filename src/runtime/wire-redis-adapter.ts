@@ -12,6 +12,8 @@
  *   event loop (measured: 95 % CPU, timers stopped) — with it the XREAD waits for Redis to come back.
  * - `publish` never rejects: the adapter drops the promise of an ephemeral message's PUBLISH, and a
  *   rejection nobody handles would end the process. Each client logs its errors on transitions only.
+ * - `onLost` tells when any of its connections drops: whatever was published meanwhile is lost for this
+ *   process, however short the outage (a web process then gives its clients a fresh state).
  */
 import type { ServerOptions } from "socket.io";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
@@ -25,6 +27,8 @@ export interface RedisSocketAdapter {
   readonly adapter: NonNullable<ServerOptions["adapter"]>;
   /** Whether the publishing connection is up. */
   connected(): boolean;
+  /** Calls `listener` each time one of its connections to Redis drops. */
+  onLost(listener: () => void): void;
   /** Closes the publishing connection (the adapter's own close with the socket server). */
   close(): Promise<void>;
 }
@@ -39,13 +43,17 @@ export function redactedRedisUrl(url: string): string {
 
 export function redisSocketAdapter(url: string, lineId: string, logger: Logger): RedisSocketAdapter {
   const log = logger.child({ module: "redis-adapter" });
+  const lost: (() => void)[] = [];
+  const dropped = (): void => {
+    for (const l of lost) l();
+  };
   const options = { url, disableOfflineQueue: true, socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), MAX_RECONNECT_MS) } };
   const client = createClient(options);
-  watch(client, "publisher", log);
+  watch(client, "publisher", log, dropped);
   const duplicate = client.duplicate.bind(client);
   client.duplicate = ((overrides?: Parameters<typeof client.duplicate>[0]) => {
     const d = duplicate({ ...overrides, disableOfflineQueue: false });
-    watch(d, "reader", log);
+    watch(d, "reader", log, dropped);
     return d;
   }) as typeof client.duplicate;
   const publish = client.publish.bind(client);
@@ -56,6 +64,7 @@ export function redisSocketAdapter(url: string, lineId: string, logger: Logger):
   return {
     adapter,
     connected: () => client.isReady,
+    onLost: (listener) => void lost.push(listener),
     async close() {
       client.destroy();
     },
@@ -63,12 +72,13 @@ export function redisSocketAdapter(url: string, lineId: string, logger: Logger):
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- node-redis types its listeners with any
-/** Logs a client's errors once per outage (a Redis that is away for an hour logs two lines, not thousands). */
-function watch(c: { on(event: string, l: (...a: any[]) => void): unknown }, role: string, log: Logger): void {
+/** Logs a client's errors once per outage (a Redis that is away for an hour logs two lines, not thousands); `dropped` once per outage too. */
+function watch(c: { on(event: string, l: (...a: any[]) => void): unknown }, role: string, log: Logger, dropped: () => void): void {
   let down = false;
   c.on("error", (err: Error) => {
     if (down) return;
     down = true;
+    dropped();
     log.warn({ role, err: err.message }, "Redis connection lost; retrying (the HMI of other web processes is not updated meanwhile)");
   });
   c.on("ready", () => {

@@ -26,6 +26,8 @@ export interface SocketWebBackend extends SocketBackend {
   readonly node: string;
   /** Whether the line's process answered the last alive. */
   link(): RuntimeLink;
+  /** The way to the line dropped (a Redis connection): pushes may be lost, so the next answer reconnects every socket. */
+  lost(): void;
 }
 
 const unreachable = (what: string): Ack => ({ ok: false, error: { code: "SCADA_ERR_LINE_UNREACHABLE" satisfies ErrorCode, message: `the line's SCADA process did not answer the ${what} in time` } });
@@ -37,7 +39,8 @@ const unreachable = (what: string): Ack => ({ ok: false, error: { code: "SCADA_E
  * the shared dispatch, against the same database) and again by the line.
  *
  * Every ALIVE_MS it tells the line which sockets it has; after a gap (the line restarted or was out of
- * reach: `runtime-link.ts`) it closes its sockets so their clients reconnect and start afresh.
+ * reach: `runtime-link.ts`, or a Redis connection dropped: `lost()`) it closes its sockets so their clients
+ * reconnect and start afresh.
  */
 export function socketWebBackend({ io, connections }: SocketBackendContext, deps: SocketWebBackendDeps): SocketWebBackend {
   const node = deps.node ?? randomUUID();
@@ -70,13 +73,15 @@ export function socketWebBackend({ io, connections }: SocketBackendContext, deps
     run: async (actor, _channel, req) => ackOf(await request("scada:operate", { session: actor.sessionId, address: actor.address, request: req }, CLUSTER_OPERATE_TIMEOUT_MS), "operation"),
   };
 
+  const warnUnreachable = (): void => log.warn("the line's SCADA process does not answer (Redis or the line is away); the HMI here shows nothing new until it does");
   const alive = async (): Promise<void> => {
+    const sentAt = link;
     const a = await request("scada:alive", { sockets: connections.all().map((s) => s.id) }, CLUSTER_REQUEST_TIMEOUT_MS);
     if (closed) return;
     const was = link;
-    const next = nextRuntimeLink(link, a?.runtime ?? null);
+    const next = nextRuntimeLink(link, a?.runtime ?? null, sentAt);
     link = next.link;
-    if (was.reachable && !link.reachable) log.warn("the line's SCADA process does not answer (Redis or the line is away); the HMI here shows nothing new until it does");
+    if (was.reachable && !link.reachable) warnUnreachable();
     if (next.reconnectAll) {
       const sockets = connections.all();
       if (was.boot !== null || sockets.length > 0) log.info({ sockets: sockets.length, restarted: was.boot !== null && was.boot !== link.boot }, "the line's SCADA process answers again: clients reconnect for a fresh state");
@@ -89,6 +94,11 @@ export function socketWebBackend({ io, connections }: SocketBackendContext, deps
   return {
     node,
     link: () => link,
+    lost() {
+      const was = link;
+      link = nextRuntimeLink(link, null).link;
+      if (was.reachable) warnUnreachable();
+    },
     subscriptions: {
       subscribe: async (subscriber, names): Promise<Ack<SubscribeResult>> => {
         const session = connections.get(subscriber)?.data.sessionId;

@@ -25,6 +25,8 @@ export interface WebGatewayDeps {
 export interface WebGateway extends SocketServer {
   /** Whether the line's process answers (the web process's readiness). */
   link(): RuntimeLink;
+  /** A connection to Redis dropped: pushes may be lost (`SocketWebBackend.lost`). */
+  lost(): void;
 }
 
 /**
@@ -48,5 +50,5 @@ export function attachWebGateway(httpServer: HttpServer, deps: WebGatewayDeps): 
     },
     (ctx) => (backend = socketWebBackend(ctx, { scheduler, logger: deps.logger, ...(deps.node ? { node: deps.node } : {}) })),
   );
-  return { ...server, link: () => backend!.link() };
+  return { ...server, link: () => backend!.link(), lost: () => backend!.lost() };
 }

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Socket, io as connect } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents, TagBatch } from "../../src/server/socket-contract.js";
+import { ALIVE_MS } from "../../src/server/socket-cluster-contract.js";
+import { CLUSTER_REQUEST_TIMEOUT_MS } from "../../src/server/socket-web-backend.js";
 import { type ApiClient, adminClient, apiClient, setSimFault, TEST_ADMIN_PASSWORD } from "../helpers/api-client.js";
 import { type Child, spawnScada } from "../helpers/child-process.js";
 import { freePort } from "../helpers/free-port.js";
@@ -56,6 +58,7 @@ describe("e2e: HMI fan-out — two web processes behind the Redis streams adapte
   let lineUrl = "";
   let admin: ApiClient;
   const clients: Watched[] = [];
+  let websStartedAt = 0;
 
   before(async () => {
     tc = await realConfigOnFreePorts();
@@ -65,6 +68,7 @@ describe("e2e: HMI fan-out — two web processes behind the Redis streams adapte
     lineUrl = `http://127.0.0.1:${port}`;
     line = spawnScada(["start", "--sim", "--purged"], { PORT: String(port), SCADA_CONFIG_DIR: tc.dir, SCADA_DATA_DIR: dataDir, SCADA_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, SCADA_REDIS_URL: redis.url });
     await line.waitForOutput("HTR SCADA", 60_000);
+    websStartedAt = Date.now();
     for (const _ of [0, 1]) {
       const p = await freePort();
       const web = spawnScada(["web", "--port", String(p)], { SCADA_CONFIG_DIR: tc.dir, SCADA_DATA_DIR: dataDir, SCADA_REDIS_URL: redis.url });
@@ -101,6 +105,13 @@ describe("e2e: HMI fan-out — two web processes behind the Redis streams adapte
     });
     await setSimFault(admin, "door-open", false);
     await waitFor("the door closed again at every client", 10_000, () => clients.every((c) => c.values.get("htr.door_closed") === true), { everyMs: 50, observe: () => clients.map((c) => c.values.get("htr.door_closed")) });
+
+    // Clients that connected once a web process said "ready" stay connected through its start: an alive sent
+    // before its stream reader was up (never answered) must not mark the line unreachable and close them.
+    const settled = websStartedAt + CLUSTER_REQUEST_TIMEOUT_MS + 2 * ALIVE_MS + 500 - Date.now();
+    if (settled > 0) await new Promise((r) => setTimeout(r, settled)); // nothing more may happen meanwhile
+    assert.deepEqual(clients.map((c) => c.socket.connected), [true, true, true], "no client closed by its web process during the start");
+    for (const web of webs) assert.doesNotMatch(web.output(), /does not answer/, "no gap seen by a web process at its start");
   });
 
   it("an operation through a web process runs in the line's runner as the session's user and is audited; a viewer's is refused", async () => {

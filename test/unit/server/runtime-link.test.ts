@@ -43,6 +43,21 @@ describe("nextRuntimeLink", () => {
     assert.equal(steady!.reconnectAll, false);
   });
 
+  it("an alive sent before any answer and left unanswered after a later one was answered: nothing changes (the start's reader was not up)", () => {
+    const start = initialRuntimeLink;
+    const first = nextRuntimeLink(start, "boot-1", start);
+    assert.equal(first.reconnectAll, true);
+    const late = nextRuntimeLink(first.link, null, start);
+    assert.deepEqual(late, { link: { boot: "boot-1", reachable: true }, reconnectAll: false });
+  });
+
+  it("an alive sent after the first answer and left unanswered: unreachable (a real gap), even if answered ones were sent later", () => {
+    const reached: RuntimeLink = { boot: "boot-1", reachable: true };
+    assert.deepEqual(nextRuntimeLink(reached, null, reached), { link: { boot: "boot-1", reachable: false }, reconnectAll: false });
+    // … and the next answer after it reconnects all.
+    assert.equal(nextRuntimeLink({ boot: "boot-1", reachable: false }, "boot-1").reconnectAll, true);
+  });
+
   it("does not change the link it is given", () => {
     const link: RuntimeLink = { boot: "boot-1", reachable: true };
     nextRuntimeLink(link, "boot-2");
