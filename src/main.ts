@@ -141,6 +141,8 @@ program
         dataDir,
         sim: opts.sim,
         simPurged: opts.purged,
+        // Its own thread: the SCADA's work never delays a virtual PLC's answer or scan (sim/virtual-plant-thread.ts).
+        simThread: true,
         ...(env.INFLUX_URL ? { influxUrl: env.INFLUX_URL } : {}),
         northbound: { ...(env.SCADA_MQTT_URL ? { url: env.SCADA_MQTT_URL } : {}), env },
         ...(redisUrl ? { redisUrl } : {}),

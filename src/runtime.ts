@@ -46,7 +46,7 @@ export function createRuntime(config: ScadaConfig, options: RuntimeOptions): Run
   if (historian) recordHistory(historian, config.line.id, control);
   const quality = wireQuality(config, { ...control, historian, dataDir, clock, logger });
   const sim = options.sim
-    ? new VirtualPlantComponent({ config, dataDir, logger, startPurged: options.simPurged ?? false, ...(options.simSeed === undefined ? {} : { seed: options.simSeed }) })
+    ? new VirtualPlantComponent({ config, dataDir, logger, startPurged: options.simPurged ?? false, thread: options.simThread ?? false, ...(options.simSeed === undefined ? {} : { seed: options.simSeed }) })
     : null;
   const devices = new DeviceStatusService({ devices: config.devices, drivers, dataDir, clock, logger });
   const { app, operations, http } = wireHttp(

@@ -28,6 +28,8 @@ export interface RuntimeOptions {
   /** Start the virtual plant in the same process and serve its fault API. */
   readonly sim: boolean;
   readonly simSeed?: number;
+  /** Virtual plant only: run it in a worker thread of its own (htr-scada start --sim), not in the SCADA's. */
+  readonly simThread?: boolean;
   /** Virtual plant only: start with the HTR chamber already purged under argon. */
   readonly simPurged?: boolean;
   readonly logger?: Logger;

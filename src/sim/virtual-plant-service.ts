@@ -35,14 +35,24 @@ export interface FaultState {
   readonly active: boolean;
 }
 
-export interface VirtualPlantService {
+/** What the SCADA needs of a running virtual plant, wherever it runs (this thread or its own: virtual-plant-thread.ts). */
+export interface VirtualPlantControl {
   faults(): FaultState[];
   /** Throws SCADA_ERR_SIM_FAULT_UNKNOWN for an unknown fault name. */
   setFault(name: string, active: boolean): FaultState;
-  readonly plant: VirtualPlant;
   /** Where each PLC answers, by device id. */
   readonly endpoints: Readonly<Record<string, string>>;
   stop(): Promise<void>;
+}
+
+/** A virtual plant running in this thread: its physics reachable too (tests, `htr-scada sim`). */
+export interface VirtualPlantService extends VirtualPlantControl {
+  readonly plant: VirtualPlant;
+}
+
+/** The refusal of an unknown fault name (the same text wherever the plant runs). */
+export function unknownFault(name: string, known: readonly FaultState[]): ScadaError {
+  return new ScadaError("SCADA_ERR_SIM_FAULT_UNKNOWN", `Unknown fault '${name}' (known: ${known.map((f) => f.name).join(", ")})`);
 }
 
 function portOf(endpoint: string): number {
@@ -125,12 +135,7 @@ export async function startVirtualPlant(opts: VirtualPlantOptions): Promise<Virt
     faults: () => plant.faults(),
     setFault(name: string, active: boolean): FaultState {
       const known = plant.faults().find((f) => f.name === name);
-      if (!known) {
-        throw new ScadaError(
-          "SCADA_ERR_SIM_FAULT_UNKNOWN",
-          `Unknown fault '${name}' (known: ${plant.faults().map((f) => f.name).join(", ")})`,
-        );
-      }
+      if (!known) throw unknownFault(name, plant.faults());
       plant.setFault(name, active);
       syncComm();
       log.warn({ fault: name, active }, `fault ${name} ${active ? "injected" : "cleared"}`);
