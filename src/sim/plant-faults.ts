@@ -4,6 +4,7 @@
  * The two communication-loss faults do not touch the plant at all: the protocol servers read them through
  * `VirtualPlant.isCommLost(deviceId)` and stop answering, while the plant keeps running.
  */
+import { ScadaError } from "../core/errors.js";
 
 export const FAULT_NAMES = [
   "web-break",
@@ -100,4 +101,9 @@ export interface FaultStatus {
   readonly name: FaultName;
   readonly description: string;
   readonly active: boolean;
+}
+
+/** The refusal of an unknown fault name (the same text wherever the plant runs: this thread or its own). */
+export function unknownFault(name: string, known: readonly { readonly name: string }[]): ScadaError {
+  return new ScadaError("SCADA_ERR_SIM_FAULT_UNKNOWN", `Unknown fault '${name}' (known: ${known.map((f) => f.name).join(", ")})`);
 }

@@ -10,6 +10,7 @@ import type { DeviceConfig } from "../config/device-schema.js";
 import { type ScadaWatchdogTimeouts, initialPlantState, purgedPlantState, withScadaWatchdogTimeouts } from "./plant-state.js";
 import { SCADA_HEARTBEAT_INPUTS } from "./plant-tag-map.js";
 import { VirtualPlant } from "./virtual-plant.js";
+import { unknownFault } from "./plant-faults.js";
 
 interface PlantServer {
   readonly deviceId: string;
@@ -50,10 +51,6 @@ export interface VirtualPlantService extends VirtualPlantControl {
   readonly plant: VirtualPlant;
 }
 
-/** The refusal of an unknown fault name (the same text wherever the plant runs). */
-export function unknownFault(name: string, known: readonly FaultState[]): ScadaError {
-  return new ScadaError("SCADA_ERR_SIM_FAULT_UNKNOWN", `Unknown fault '${name}' (known: ${known.map((f) => f.name).join(", ")})`);
-}
 
 function portOf(endpoint: string): number {
   const m = /:(\d+)(\/|$)/.exec(endpoint.replace(/^opc\.tcp:\/\//, "x://"));

@@ -9,20 +9,32 @@
  * `setFault()` answer at once, as the in-thread plant does. Cost: one postMessage per fault switch and
  * per log record; the physics and the protocol traffic never cross the boundary.
  */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../core/logger.js";
 import { type FromPlant, type PlantThreadData, type ToPlant, deserializeError } from "./plant-thread-messages.js";
-import { type FaultState, type VirtualPlantControl, type VirtualPlantOptions, unknownFault } from "./virtual-plant-service.js";
+import { unknownFault } from "./plant-faults.js";
+import type { FaultState, VirtualPlantControl, VirtualPlantOptions } from "./virtual-plant-service.js";
 
 /** How long a stop waits for the worker to close its servers before it is terminated (ms). */
 const STOP_TIMEOUT_MS = 5000;
+
+/** tsx's ESM register API, as `import "tsx/esm/api"` finds it (an eval'd worker has no module of ours to resolve from). */
+function tsxEsmApi(from: string): string {
+  const pkg = createRequire(from).resolve("tsx/package.json");
+  const exports = (JSON.parse(readFileSync(pkg, "utf8")) as { exports: Record<string, { import: { default: string } }> }).exports;
+  return pathToFileURL(join(dirname(pkg), exports["./esm/api"]!.import.default)).href;
+}
 
 /** The worker, from the sources (through tsx's loader, as bin/htr-scada.js runs them) or from the build. */
 function startWorker(data: PlantThreadData): Worker {
   const self = import.meta.url;
   if (self.endsWith(".ts")) {
     const entry = new URL("./plant-worker.ts", self).href;
-    const tsx = import.meta.resolve("tsx/esm/api");
+    const tsx = tsxEsmApi(self);
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
     return new Worker(boot, { eval: true, workerData: data, name: "virtual plant" });
   }

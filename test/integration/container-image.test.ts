@@ -330,7 +330,8 @@ describe("container image: the Dockerfile's runtime stage, assembled and run for
       assert.equal((await fetch(`${base}${asset}`)).status, 200);
       assert.equal(await healthcheck(), 0);
       // JSON log lines (LOG_FORMAT=json), no managed influxd (none in the image), data only in the volume.
-      await scada.waitForOutput(/"msg":"HTR SCADA (ready|serving) at /, 30_000);
+      // "ready": both virtual PLCs answer — the plant's worker thread runs from the compiled build too.
+      await scada.waitForOutput(/"msg":"HTR SCADA ready at /, 30_000);
       assert.match(scada.stdout(), /"target":"nowhere: INFLUX_URL is unset and influxd is not installed"/);
       assert.ok(existsSync(join(env.SCADA_DATA_DIR!, "scada.db")));
       if (user) assert.equal(statSync(join(env.SCADA_DATA_DIR!, "scada.db")).uid, user.uid, "not run as the image's USER");
