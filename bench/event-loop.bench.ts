@@ -27,9 +27,12 @@
 //  - 100 HMI clients: 50 on the overview's tags, 50 on the copies of them.
 // BASELINE (as before): the same monitor for the same time with only the virtual plant running (physics, OPC
 // UA and Modbus servers, no SCADA, no clients) in the same process; an idle process is in the details.
-// The virtual plant is started on its own (startVirtualPlant, as the runtime's sim mode does) and the runtime
-// runs with sim off against it: the runtime's own sim mode refuses tags the plant has no variable for (the
-// copies). Both loads are set up the same way.
+// The virtual plant is started on its own and the runtime runs with sim off against it: the runtime's own sim
+// mode refuses tags the plant has no variable for (the copies). Both loads are set up the same way. Where it
+// runs: in a worker thread of its own (startVirtualPlantThread), as `npm start` / `htr-scada start --sim` runs
+// it since 2026-12-07 — a real PLC is another machine, and the SCADA's event loop is what is measured;
+// BENCH_EVENT_LOOP_PLANT=same puts it in the measured thread as before (the figures up to 2026-12-04 were
+// taken that way: the plant's physics and servers then counted in the SCADA's loop delay).
 // monitorEventLoopDelay with a 1 ms resolution: Node 20's histogram records the time between two samples, so
 // every figure includes the 1 ms sampling interval (an idle loop shows p50 ≈ 1.1 ms).
 // Start-up is not measured: an interlock that trips on the way to Execute (IL-08 on late line-PLC values while
@@ -51,7 +54,8 @@ import type { TagUpdate } from "../src/core/tag-value.js";
 import { createRuntime } from "../src/runtime.js";
 import type { Runtime } from "../src/runtime/runtime-options.js";
 import type { ClientToServerEvents, ServerToClientEvents, TagBatch } from "../src/server/socket-contract.js";
-import { startVirtualPlant } from "../src/sim/virtual-plant-service.js";
+import { type VirtualPlantControl, type VirtualPlantOptions, startVirtualPlant } from "../src/sim/virtual-plant-service.js";
+import { startVirtualPlantThread } from "../src/sim/virtual-plant-thread.js";
 import type { TagTable } from "../src/tags/tag-table.js";
 import { adminClient, TEST_ADMIN_PASSWORD } from "../test/helpers/api-client.js";
 import { freePort } from "../test/helpers/free-port.js";
@@ -392,12 +396,16 @@ interface LoadRun {
   readonly detail: Record<string, unknown>;
 }
 
+/** Where the virtual plant runs (header). */
+const PLANT_IN = process.env.BENCH_EVENT_LOOP_PLANT === "same" ? "same thread" : "own thread";
+const startPlant = (o: VirtualPlantOptions): Promise<VirtualPlantControl> => (PLANT_IN === "same thread" ? startVirtualPlant(o) : startVirtualPlantThread(o));
+
 async function runLoad(factor: 1 | 2, dataDir: string): Promise<LoadRun> {
   const tc = await realConfigOnFreePorts();
   const mirror = factor === 2 ? await addMirror(tc) : null;
   const dir = join(dataDir, `load-${factor}x`);
   // the plant serves the line's own config (its PLC ports); the runtime gets the config with the copies
-  const plant = await startVirtualPlant({ config: tc.config, dataDir: join(dir, "plant"), logger: silentLogger(), startPurged: true });
+  const plant = await startPlant({ config: tc.config, dataDir: join(dir, "plant"), logger: silentLogger(), startPurged: true });
   let runtime: Runtime | undefined;
   let hmi: HmiClients | undefined;
   try {
@@ -543,7 +551,7 @@ export async function run(): Promise<BenchFigure[]> {
     // 2. baseline: only the virtual plant
     const tc = await realConfigOnFreePorts();
     let plantOnly: LoopDelay;
-    const plant = await startVirtualPlant({ config: tc.config, dataDir: join(dataDir, "plant-only"), logger: silentLogger(), startPurged: true });
+    const plant = await startPlant({ config: tc.config, dataDir: join(dataDir, "plant-only"), logger: silentLogger(), startPurged: true });
     try {
       await sleep(500);
       plantOnly = await measureLoop(MEASURE_MS);
@@ -557,14 +565,15 @@ export async function run(): Promise<BenchFigure[]> {
     for (const f of loads) runs.set(f, await runLoad(f, dataDir));
 
     const detail = {
+      plant: PLANT_IN,
       measureMs: MEASURE_MS,
       resolutionMs: RESOLUTION_MS,
       note: "monitorEventLoopDelay figures include the 1 ms sampling interval (Node 20 records the time between samples)",
       designLoadIs:
-        "line in Execute (BiSb, pulsing) on the virtual plant in the same process, historian auto (managed influxd), 50 HMI clients (socket.io, own sessions) subscribed to the overview's tags",
+        "line in Execute (BiSb, pulsing) on the virtual plant (in its ${PLANT_IN}), historian auto (managed influxd), 50 HMI clients (socket.io, own sessions) subscribed to the overview's tags",
       twiceDesignLoadIs:
         "design load + a second, equal stream of tag updates (every driver batch and confirmation replayed onto a copy of every tag, with copies of the interlocks and tag/interlock alarms, historised) + 100 HMI clients (50 on the copies)",
-      baselineIs: "the virtual plant alone (physics + OPC UA and Modbus servers, no SCADA, no clients) in the same process, same window",
+      baselineIs: `the virtual plant alone (physics + OPC UA and Modbus servers, no SCADA, no clients), in its ${PLANT_IN}, same window`,
       plantOnly,
       idleProcess: { ...idle, measureMs: IDLE_MS },
       ...Object.fromEntries([...runs].map(([f, r]) => [f === 1 ? "oneX" : "twoX", r.detail])),
