@@ -1,7 +1,8 @@
 // HMI tag change → value shown in a real browser, with 50 connected clients (ARCHITECTURE.md "Performance
 // budgets": change → browser p95 ≤ 100 ms at 50 clients).
 //
-// Ours: a real runtime on the virtual plant (simPurged, historian off, line idle); 49 socket.io-client clients,
+// Ours: a real runtime on the virtual plant (simPurged, historian off, line idle; the plant in its own worker
+// thread as under `npm start` — up to 2026-12-04 it ran in the measured thread); 49 socket.io-client clients,
 // each logged in with its own POST /api/login session, subscribed to the overview page's tags; 1 Chromium page
 // (playwright-core, /usr/bin/chromium) logged in (the same kind of session cookie) on #/overview. The change is
 // injected straight into the runtime's TagTable (`runtime.tags.onUpdates`), so the path measured is gateway
@@ -253,7 +254,8 @@ interface TickRun {
 async function runTick(context: BrowserContext, page: Page, tickMs: number | undefined, baseline: boolean, seed: number): Promise<TickRun> {
   const t0 = Date.now();
   const tc = await realConfigOnFreePorts();
-  const { runtime, dispose } = testRuntime(tc, tickMs === undefined ? {} : { gatewayTickMs: tickMs });
+  // The virtual plant in its own thread, as `npm start` runs it (its physics and servers are not the SCADA's work).
+  const { runtime, dispose } = testRuntime(tc, { simThread: true, ...(tickMs === undefined ? {} : { gatewayTickMs: tickMs }) });
   let clients: Client[] = [];
   let raw: Awaited<ReturnType<typeof rawServer>> | undefined;
   try {
