@@ -11,6 +11,7 @@ import type { GatewayServer } from "./socket-data.js";
 import { type SocketScheduler, realSocketScheduler } from "./socket-scheduler.js";
 import { type GatewayStats, attachSocketServer } from "./socket-server.js";
 import { type GatewayStateSources, SocketStatePush } from "./socket-state-push.js";
+import { SocketFanout } from "./socket-fanout.js";
 import { socketTagOutlet } from "./socket-tag-outlet.js";
 import { type GatewayTagSource, SocketTagPush } from "./socket-tag-push.js";
 
@@ -101,11 +102,13 @@ export function attachSocketGateway(httpServer: HttpServer, deps: SocketGatewayD
       ...(deps.cluster ? { adapter: deps.cluster.adapter } : {}),
     },
     ({ io, connections, metrics }) => {
-      const tagPush = new SocketTagPush({ tags: deps.tags, outlet: socketTagOutlet(io, connections, remote), scheduler, clock, tickMs, minGapMs, metrics });
+      // One queue for every push to the local sockets: in order, FANOUT_CHUNK sockets per macrotask.
+      const fanout = new SocketFanout(io, scheduler, remote !== undefined);
+      const tagPush = new SocketTagPush({ tags: deps.tags, outlet: socketTagOutlet(io, connections, fanout, remote), scheduler, clock, tickMs, minGapMs, metrics });
       const local = (room: string): boolean => (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
       // With web processes, a state goes out while any of their sockets is there (their rooms are theirs to know).
       const hasMembers = remote ? (room: string) => local(room) || remote.size > 0 : local;
-      const statePush = new SocketStatePush(io, deps.state, log, scheduler, Math.max(10, tickMs), hasMembers);
+      const statePush = new SocketStatePush(io, deps.state, log, scheduler, Math.max(10, tickMs), hasMembers, fanout);
       if (remote) {
         closeCluster = attachClusterRuntime({ io, book: remote, auth: deps.auth, operations: deps.operations, tags: tagPush, state: statePush, scheduler, logger: log }).close;
       }
@@ -118,6 +121,7 @@ export function attachSocketGateway(httpServer: HttpServer, deps: SocketGatewayD
           closeCluster();
           statePush.close();
           tagPush.close();
+          fanout.close();
         },
       };
     },

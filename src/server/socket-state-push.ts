@@ -3,6 +3,7 @@ import { roleCan } from "../auth/permissions.js";
 import type { Logger } from "../core/logger.js";
 import type { ServerToClientEvents } from "./socket-contract.js";
 import type { GatewayServer, GatewaySocket } from "./socket-data.js";
+import { SocketFanout } from "./socket-fanout.js";
 import { permissionRoom } from "./socket-rooms.js";
 import type { Cancel, SocketScheduler } from "./socket-scheduler.js";
 
@@ -25,16 +26,16 @@ export type GatewayStateSources = { readonly [E in StateEvent]?: () => StatePayl
 
 type StateSenders = { readonly [E in StateEvent]: (value: StatePayloads[E]) => void };
 
-const toSocket = (s: GatewaySocket): StateSenders => ({
-  line: (v) => s.emit("line", v),
-  interlocks: (v) => s.emit("interlocks", v),
-  alarms: (v) => s.emit("alarms", v),
+const toSocket = (fanout: SocketFanout, s: GatewaySocket): StateSenders => ({
+  line: (v) => fanout.toSocket(s.id, "line", v),
+  interlocks: (v) => fanout.toSocket(s.id, "interlocks", v),
+  alarms: (v) => fanout.toSocket(s.id, "alarms", v),
 });
 
-const toRoom = (io: GatewayServer, room: string): StateSenders => ({
-  line: (v) => io.to(room).emit("line", v),
-  interlocks: (v) => io.to(room).emit("interlocks", v),
-  alarms: (v) => io.to(room).emit("alarms", v),
+const toRoom = (fanout: SocketFanout, room: string): StateSenders => ({
+  line: (v) => void fanout.toRoom(room, "line", v),
+  interlocks: (v) => void fanout.toRoom(room, "interlocks", v),
+  alarms: (v) => void fanout.toRoom(room, "alarms", v),
 });
 
 /** A state whose only change is a running counter is pushed again at most this often. */
@@ -60,18 +61,20 @@ export class SocketStatePush {
     periodMs: number,
     /** Whether a room has members anywhere (default: local sockets only; the line's process adds web processes'). */
     private readonly hasMembers: (room: string) => boolean = (room) => (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0,
+    /** Writes in chunks, in order (the gateway shares one with the tag push; default: one of its own, no cluster). */
+    private readonly fanout: SocketFanout = new SocketFanout(io, scheduler, false),
   ) {
     this.stop = scheduler.every(periodMs, () => this.push());
   }
 
   /** A socket has just connected: the current state its role may read. */
   sendCurrent(socket: GatewaySocket): void {
-    this.sendCurrentAs(socket.data.actor.role, () => toSocket(socket));
+    this.sendCurrentAs(socket.data.actor.role, () => toSocket(this.fanout, socket));
   }
 
   /** A socket of a web process has just connected: the same, sent to its id through the cluster adapter. */
   sendCurrentToRemote(role: Role, socketId: string): void {
-    this.sendCurrentAs(role, () => toRoom(this.io, socketId));
+    this.sendCurrentAs(role, () => toRoom(this.fanout, socketId));
   }
 
   /** One period: each state that changed, to the room that may read it. */
@@ -79,7 +82,7 @@ export class SocketStatePush {
     for (const { event, permission } of PUSHED_STATES) {
       const room = permissionRoom(permission);
       if (!this.hasMembers(room)) continue;
-      this.sendState(event, () => toRoom(this.io, room), (value) => this.changed(event, value));
+      this.sendState(event, () => toRoom(this.fanout, room), (value) => this.changed(event, value));
     }
   }
 

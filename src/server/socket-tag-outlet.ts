@@ -1,5 +1,6 @@
 import type { SocketConnections } from "./socket-connections.js";
 import type { GatewayServer } from "./socket-data.js";
+import type { SocketFanout } from "./socket-fanout.js";
 import { tagRoom } from "./socket-rooms.js";
 import type { TagPushOutlet } from "./socket-tag-push.js";
 
@@ -11,24 +12,23 @@ export interface RemoteSubscribers {
 }
 
 /**
- * Tag batches over socket.io: a group's batch goes to its room `tags:<group>` (encoded once for all its
- * members; with the cluster adapter, to the members in every web process too), a personal batch (initial
- * values) to one socket. A subscriber that is not a local socket but a `remote` one (served by a web
- * process) is reached through the adapter: `io.to(id)` and `io.in(id).socketsJoin(room)`, in the order sent.
+ * Tag batches over socket.io: a group's batch goes to its room `tags:<group>` (encoded once per chunk of its
+ * local members, written in chunks by the `SocketFanout`; with the cluster adapter, to the members in every
+ * web process too), a personal batch (initial values) to one socket, in order with what the fan-out still
+ * writes. A subscriber that is not a local socket but a `remote` one (served by a web process) is reached
+ * through the adapter: `io.to(id)` and `io.in(id).socketsJoin(room)`, in the order sent.
  */
-export function socketTagOutlet(io: GatewayServer, connections: SocketConnections, remote?: RemoteSubscribers): TagPushOutlet {
+export function socketTagOutlet(io: GatewayServer, connections: SocketConnections, fanout: SocketFanout, remote?: RemoteSubscribers): TagPushOutlet {
   return {
     toGroup(group, except, batch) {
-      const room = tagRoom(group);
-      const members = (io.sockets.adapter.rooms.get(room)?.size ?? 0) + (remote?.inGroup(group) ?? 0);
-      if (except.length > 0) io.to(room).except([...except]).emit("tags", batch);
-      else io.to(room).emit("tags", batch);
-      return Math.max(0, members - except.length);
+      const local = fanout.toRoom(tagRoom(group), "tags", batch, except);
+      if (!remote) return local;
+      const remoteExcept = except.filter((id) => remote.has(id)).length;
+      return local + Math.max(0, remote.inGroup(group) - remoteExcept);
     },
     toSubscriber(subscriber, batch) {
-      const socket = connections.get(subscriber);
-      if (socket) {
-        socket.emit("tags", batch);
+      if (connections.get(subscriber)) {
+        fanout.toSocket(subscriber, "tags", batch);
         return true;
       }
       if (!remote?.has(subscriber)) return false;
@@ -47,5 +47,8 @@ export function socketTagOutlet(io: GatewayServer, connections: SocketConnection
       if (move.group !== null) io.in(subscriber).socketsJoin(tagRoom(move.group));
       remote.setGroup(subscriber, move.group);
     },
+    busy: () => fanout.busy(),
+    whenIdle: (fn) => fanout.whenIdle(fn),
+    takeDeferredMs: () => fanout.takeDeferredMs(),
   };
 }

@@ -19,6 +19,14 @@ export interface TagPushOutlet {
   toSubscriber(subscriber: string, batch: TagBatch): boolean;
   /** A subscriber changed group: leave `previous`'s room, join `group`'s (null: none). */
   move(subscriber: string, move: GroupMove): void;
+  /**
+   * An outlet that writes in chunks over several macrotasks (`SocketFanout`): whether it still writes, a call
+   * when it is done, and the time its queued writes took since last asked (part of a flush's cost). A flush
+   * waits until the outlet is done: batches never pile up behind the writes.
+   */
+  busy?(): boolean;
+  whenIdle?(fn: () => void): Cancel;
+  takeDeferredMs?(): number;
 }
 
 export interface SocketTagPushDeps {
@@ -122,12 +130,21 @@ export class SocketTagPush {
     this.pending = undefined;
     if (this.closed) return;
     const { outlet, metrics, scheduler } = this.deps;
+    if (outlet.busy?.() && outlet.whenIdle) {
+      this.pending = outlet.whenIdle(() => {
+        this.pending = undefined;
+        this.schedule();
+      });
+      return;
+    }
     const started = scheduler.now();
     this.lastFlush = started;
     try {
       this.send(outlet, metrics);
     } finally {
-      this.flushCostMs += COST_WEIGHT * (scheduler.now() - started - this.flushCostMs);
+      // This flush's own writes, and the queued writes of the one before (done: a flush waits for them).
+      const cost = scheduler.now() - started + (outlet.takeDeferredMs?.() ?? 0);
+      this.flushCostMs += COST_WEIGHT * (cost - this.flushCostMs);
     }
   };
 

@@ -36,6 +36,17 @@ export class ManualSocketScheduler implements SocketScheduler {
     return this.timers.size;
   }
 
+  /** Runs the earliest timer due now (one macrotask); false when none is due. */
+  runNext(): boolean {
+    let due: Timer | undefined;
+    for (const x of this.timers.values()) if (x.at <= this.t && (!due || x.at < due.at)) due = x;
+    if (!due) return false;
+    if (due.every === undefined) this.timers.delete(due.id);
+    else due.at += due.every;
+    due.fn();
+    return true;
+  }
+
   /** Moves time on by `ms`, running what falls due on the way, earliest first (ties: in the order scheduled). */
   advance(ms: number): void {
     const end = this.t + ms;

@@ -163,6 +163,26 @@ describe("SocketTagPush (manual scheduler and clock)", () => {
     assert.equal(push.groups(), 1);
   });
 
+  it("a flush waits while a chunked outlet still writes, then goes out with the latest values", () => {
+    let busy = true;
+    let idle: (() => void) | undefined;
+    Object.assign(outlet, {
+      busy: () => busy,
+      whenIdle: (fn: () => void) => ((idle = fn), () => (idle = undefined)),
+      takeDeferredMs: () => 0,
+    });
+    push.subscribe("s1", ["a"]);
+    scheduler.advance(TICK);
+    assert.equal(outlet.batches("s1").length, 0, "held while the outlet writes");
+    assert.ok(idle, "waiting for the outlet");
+    put("a", 11);
+    put("a", 12);
+    busy = false;
+    idle!();
+    scheduler.advance(0);
+    assert.deepEqual(outlet.batches("s1").map(values), [[["a", 12]]], "one batch, the latest value");
+  });
+
   it("unsubscribe leaves the room and stops the deltas; close() cancels a pending flush and stops listening", () => {
     push.subscribe("s1", ["a"]);
     push.subscribe("s2", ["b"]);
