@@ -102,13 +102,15 @@ export function attachSocketGateway(httpServer: HttpServer, deps: SocketGatewayD
       ...(deps.cluster ? { adapter: deps.cluster.adapter } : {}),
     },
     ({ io, connections, metrics }) => {
-      // One queue for every push to the local sockets: in order, FANOUT_CHUNK sockets per macrotask.
-      const fanout = new SocketFanout(io, scheduler, remote !== undefined);
-      const tagPush = new SocketTagPush({ tags: deps.tags, outlet: socketTagOutlet(io, connections, fanout, remote), scheduler, clock, tickMs, minGapMs, metrics });
+      // Pushes to the local sockets, in order, FANOUT_CHUNK sockets per macrotask: one queue for the tag batches
+      // and one for the states, so that a tag batch never waits behind a state push (their orders are independent).
+      const tagFanout = new SocketFanout(io, scheduler, remote !== undefined);
+      const stateFanout = new SocketFanout(io, scheduler, remote !== undefined);
+      const tagPush = new SocketTagPush({ tags: deps.tags, outlet: socketTagOutlet(io, connections, tagFanout, remote), scheduler, clock, tickMs, minGapMs, metrics });
       const local = (room: string): boolean => (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
       // With web processes, a state goes out while any of their sockets is there (their rooms are theirs to know).
       const hasMembers = remote ? (room: string) => local(room) || remote.size > 0 : local;
-      const statePush = new SocketStatePush(io, deps.state, log, scheduler, Math.max(10, tickMs), hasMembers, fanout);
+      const statePush = new SocketStatePush(io, deps.state, log, scheduler, Math.max(10, tickMs), hasMembers, stateFanout);
       if (remote) {
         closeCluster = attachClusterRuntime({ io, book: remote, auth: deps.auth, operations: deps.operations, tags: tagPush, state: statePush, scheduler, logger: log }).close;
       }
@@ -121,7 +123,8 @@ export function attachSocketGateway(httpServer: HttpServer, deps: SocketGatewayD
           closeCluster();
           statePush.close();
           tagPush.close();
-          fanout.close();
+          tagFanout.close();
+          stateFanout.close();
         },
       };
     },
