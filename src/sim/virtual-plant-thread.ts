@@ -21,6 +21,8 @@ import type { FaultState, VirtualPlantControl, VirtualPlantOptions } from "./vir
 
 /** How long a stop waits for the worker to close its servers before it is terminated (ms). */
 const STOP_TIMEOUT_MS = 5000;
+/** Child loggers kept for the worker's log records, by their bindings. */
+const MAX_CACHED_LOGGERS = 64;
 
 /** tsx's ESM register API, as `import "tsx/esm/api"` finds it (an eval'd worker has no module of ours to resolve from). */
 function tsxEsmApi(from: string): string {
@@ -59,7 +61,10 @@ export function startVirtualPlantThread(opts: VirtualPlantOptions): Promise<Virt
   const loggerFor = (bindings: Record<string, unknown>): Logger => {
     const key = JSON.stringify(bindings);
     let l = loggers.get(key);
-    if (!l) loggers.set(key, (l = Object.keys(bindings).length === 0 ? opts.logger : opts.logger.child(bindings)));
+    if (l) return l;
+    l = Object.keys(bindings).length === 0 ? opts.logger : opts.logger.child(bindings);
+    // The plant's children are per module and device: a few. Past that, made each time rather than kept.
+    if (loggers.size < MAX_CACHED_LOGGERS) loggers.set(key, l);
     return l;
   };
   const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
