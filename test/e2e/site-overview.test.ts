@@ -133,8 +133,8 @@ describe("e2e: a site of three virtual lines and its overview (real mosquitto, i
     const line2 = await adminClient(`http://127.0.0.1:${ports["htr-line-2"]!.http}`);
     // A trip latched before the fault (an IL-08 of a stall while the next line started, on a busy machine) is
     // the line's matter: reset it, so the e-stop is the first-out and its latency is measured from a clean line.
-    if (line(await site(), "htr-line-2").tripped.length > 0) {
-      console.log(`      line 2 had latched ${line(await site(), "htr-line-2").tripped.join(", ")} before the fault: reset`);
+    const resetLine2 = async (why: string): Promise<void> => {
+      console.log(`      line 2 had latched ${line(await site(), "htr-line-2").tripped.join(", ")} ${why}: reset`);
       // On a machine busy with other tests another stall may trip it again: reset until it stays reset.
       let lastReset = 0;
       await waitFor("line 2 untripped on the overview", 30_000, async () => {
@@ -145,26 +145,42 @@ describe("e2e: a site of three virtual lines and its overview (real mosquitto, i
         }
         return false;
       }, { observe: async () => ({ overview: line(await site(), "htr-line-2"), line: await line2.getJson("/api/interlocks") }) });
+    };
+    if (line(await site(), "htr-line-2").tripped.length > 0) await resetLine2("before the fault");
+    let injected = 0;
+    let apiSaw = 0;
+    let latchedAt = 0;
+    let pageSawTrip: Promise<number> = Promise.resolve(0);
+    // Up to three tries: on a machine busy with the whole suite, a stall's IL-08 latched just before the e-stop
+    // once made IL-08 the first-out (seen in CI); the e-stop is then cleared, the line reset, and it is tried again.
+    for (let attempt = 1; ; attempt++) {
+      await page.waitForSelector('[data-line="htr-line-2"][data-tripped="false"][data-status="online"]', { timeout: 10_000 });
+      // The page notes the time it draws line 2 tripped (same machine clock as the line's), without Playwright's polling in between.
+      await page.evaluate(() => {
+        const w = window as unknown as { trippedAt?: number };
+        delete w.trippedAt;
+        new MutationObserver((_m, obs) => {
+          if (document.querySelector('[data-line="htr-line-2"][data-tripped="true"]')) {
+            w.trippedAt = Date.now();
+            obs.disconnect();
+          }
+        }).observe(document.getElementById("lines")!, { childList: true, subtree: true, attributes: true });
+      });
+      pageSawTrip = page.waitForSelector('[data-line="htr-line-2"][data-tripped="true"]', { timeout: 15_000 }).then(() => Date.now());
+      injected = Date.now();
+      await setSimFault(line2, "estop", true);
+      await waitFor("the overview showing line 2 tripped", 10_000, async () => line(await site(), "htr-line-2").tripped.includes("IL-01"), { everyMs: 10 });
+      apiSaw = Date.now();
+      const il = (await line2.getJson("/api/interlocks")) as { firstOut: { interlock: string; at: number } | null };
+      if (il.firstOut?.interlock === "IL-01" || attempt === 3) {
+        assert.equal(il.firstOut?.interlock, "IL-01");
+        latchedAt = il.firstOut!.at;
+        break;
+      }
+      await pageSawTrip;
+      await setSimFault(line2, "estop", false);
+      await resetLine2(`(first-out ${il.firstOut?.interlock} ${il.firstOut ? il.firstOut.at - injected : "?"} ms after the e-stop was asked for, try ${attempt})`);
     }
-    await page.waitForSelector('[data-line="htr-line-2"][data-tripped="false"][data-status="online"]', { timeout: 10_000 });
-    // The page notes the time it draws line 2 tripped (same machine clock as the line's), without Playwright's polling in between.
-    await page.evaluate(() => {
-      const w = window as unknown as { trippedAt?: number };
-      new MutationObserver((_m, obs) => {
-        if (document.querySelector('[data-line="htr-line-2"][data-tripped="true"]')) {
-          w.trippedAt = Date.now();
-          obs.disconnect();
-        }
-      }).observe(document.getElementById("lines")!, { childList: true, subtree: true, attributes: true });
-    });
-    const pageSawTrip = page.waitForSelector('[data-line="htr-line-2"][data-tripped="true"]', { timeout: 15_000 }).then(() => Date.now());
-    const injected = Date.now();
-    await setSimFault(line2, "estop", true);
-    await waitFor("the overview showing line 2 tripped", 10_000, async () => line(await site(), "htr-line-2").tripped.includes("IL-01"), { everyMs: 10 });
-    const apiSaw = Date.now();
-    const il = (await line2.getJson("/api/interlocks")) as { firstOut: { interlock: string; at: number } | null };
-    assert.equal(il.firstOut?.interlock, "IL-01");
-    const latchedAt = il.firstOut!.at;
     const s2 = await site();
     const l2 = line(s2, "htr-line-2");
     assert.equal(l2.firstOut, "IL-01");
