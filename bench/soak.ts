@@ -1,5 +1,5 @@
 // `npm run soak -- --minutes N` (default 60): the line on the virtual plant for N minutes, as in a plant — the
-// full runtime (virtual plant, both drivers, interlocks, alarms, roll record, HTTP) with history on (a managed
+// full runtime as `htr-scada start --sim` runs it (virtual plant in its own worker thread, both drivers, interlocks, alarms, roll record, HTTP) with history on (a managed
 // influxd), HMI clients connected (socket.io-client, logged in, subscribed to the overview's tags) and the line
 // producing BiSb in pulse mode, run after run (a run that completes or trips is reset and started again, as
 // an operator would). Every minute one JSON line: heap, RSS, external memory, the historian's queue and spool,
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const tc = await realConfigOnFreePorts();
   const dataDir = mkdtempSync(join(tmpdir(), "soak-"));
   const rt = createRuntime(loadConfigOrThrow(tc.dir), {
-    port: 0, host: "127.0.0.1", dataDir, sim: true, simPurged: true, historian: "auto", adminPassword: TEST_ADMIN_PASSWORD, logger: silentLogger(),
+    port: 0, host: "127.0.0.1", dataDir, sim: true, simThread: true, simPurged: true, historian: "auto", adminPassword: TEST_ADMIN_PASSWORD, logger: silentLogger(),
   });
   const clients: Socket[] = [];
   let batches = 0;
