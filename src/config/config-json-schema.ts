@@ -69,6 +69,7 @@ function documentDevices(add: AddDoc): void {
   add(opcua.user, { description: "Anonymous when absent; the password is read from the named environment variable." });
   add(opcua.acceptUnknownCertificate, { description: "Trust any server certificate shown (lab use only; default false: an unknown server is refused until its certificate is trusted on purpose)." });
   add(opcua.publishingIntervalMs, { description: "Subscription publishing interval, ms." });
+  add(opcua.exceptionPublishingIntervalMs, { description: "Publishing interval, ms, of a second subscription that carries the tags with `sampling: exception` (the trip path); absent: one subscription for every tag." });
   for (const device of [modbusTcpDeviceSchema, modbusRtuDeviceSchema]) {
     add(device.shape.unitId, { description: "Modbus unit (slave) id." });
     add(device.shape.wordOrder, { description: "Default word order of 32-bit values; a tag may override it." });

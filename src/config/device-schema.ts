@@ -58,6 +58,13 @@ export const opcuaDeviceSchema = z.strictObject({
    */
   acceptUnknownCertificate: z.boolean().default(false),
   publishingIntervalMs: z.number().int().min(10).default(50),
+  /**
+   * The tags monitored exception-based (`sampling: exception`, the trip path's) go into a subscription of
+   * their own with this publishing interval, ms, so a change waits at most this long in the server: with one
+   * subscription it waits up to a whole `publishingIntervalMs`. Absent: one subscription for every tag. The
+   * server revises it to the fastest it supports (logged when the link opens).
+   */
+  exceptionPublishingIntervalMs: z.number().int().min(1).optional(),
 });
 
 const modbusCommon = {

@@ -48,8 +48,15 @@ export interface OpcuaPlantServer {
   setOnline(on: boolean): void;
 }
 
-/** The virtual plant's PLC scan period: the server's publishing and sampling floor. */
+/** The virtual plant's PLC scan period: the server's sampling floor (exception-based tags aside). */
 const PLC_SCAN_MS = 10;
+/**
+ * The fastest publishing interval the virtual PLC's server grants (a faster request is revised to it): the
+ * exception-based trip tags' subscription (devices.yaml `exceptionPublishingIntervalMs`) publishes a change
+ * this soon after the scan that made it. A real PLC's server states its own minimum in its documentation: it
+ * revises a faster request the same way, and the driver logs the interval it was granted.
+ */
+const PLC_MIN_PUBLISHING_MS = 2;
 
 
 interface ServedTag {
@@ -140,7 +147,7 @@ class PlantServer implements OpcuaPlantServer {
 
   async bringUp(): Promise<void> {
     if (this.server || this.stopped) return;
-    Subscription.minimumPublishingInterval = Math.min(Subscription.minimumPublishingInterval, PLC_SCAN_MS);
+    Subscription.minimumPublishingInterval = Math.min(Subscription.minimumPublishingInterval, PLC_MIN_PUBLISHING_MS);
     MonitoredItem.minimumSamplingInterval = Math.min(MonitoredItem.minimumSamplingInterval, PLC_SCAN_MS);
 
     const { device, dataDir } = this.options;

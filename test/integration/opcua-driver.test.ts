@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { loadConfigOrThrow } from "../../src/config/config-loader.js";
 import type { OpcuaDeviceConfig } from "../../src/config/device-schema.js";
 import { systemClock } from "../../src/core/clock.js";
-import { silentLogger } from "../../src/core/logger.js";
+import { createLogger, silentLogger } from "../../src/core/logger.js";
 import type { TagUpdate } from "../../src/core/tag-value.js";
 import type { TagSink } from "../../src/core/tag-sink.js";
 import { OpcuaDriver } from "../../src/drivers/opcua/opcua-driver.js";
@@ -46,6 +46,7 @@ describe("OpcuaDriver against the virtual HTR PLC (real plc-config)", function (
   let server: OpcuaPlantServer | undefined;
   let driver: OpcuaDriver;
   const sink = new RecordingSink();
+  const driverLog: Record<string, unknown>[] = [];
 
   const startServer = async (): Promise<OpcuaPlantServer> =>
     createOpcuaPlantServer({ device, tags, plant, port, dataDir, logger: silentLogger() });
@@ -63,7 +64,8 @@ describe("OpcuaDriver against the virtual HTR PLC (real plc-config)", function (
     plant = new MemoryPlant(tags);
     plant.startScanning(10);
     server = await startServer();
-    driver = new OpcuaDriver({ device, tags, sink, clock: systemClock, logger: silentLogger(), dataDir });
+    const logger = createLogger("info", { format: "json", destination: { write: (line: string) => driverLog.push(JSON.parse(line) as Record<string, unknown>) } });
+    driver = new OpcuaDriver({ device, tags, sink, clock: systemClock, logger, dataDir });
     await driver.start();
   });
 
@@ -89,6 +91,20 @@ describe("OpcuaDriver against the virtual HTR PLC (real plc-config)", function (
     assert.ok(sink.confirms > 0, "publish responses confirm the device");
     const largest = Math.max(...sink.batches.map((b) => b.length));
     assert.ok(largest > 1, "values that arrive in one publish response are delivered as one batch");
+  });
+
+  it("monitors the exception-based trip tags in a subscription of their own at exceptionPublishingIntervalMs, the rest at publishingIntervalMs", async () => {
+    const exceptionTags = tags.filter((t) => t.sampling === "exception").length;
+    assert.ok(exceptionTags >= 4 && device.exceptionPublishingIntervalMs === 2 && device.publishingIntervalMs === 10, "plc-config asks for it");
+    await waitFor("the driver connected", 10_000, () => driverLog.some((l) => l.msg === "OPC UA connected"));
+    const connected = driverLog.find((l) => l.msg === "OPC UA connected")!;
+    // the publishing intervals as the server granted them (the virtual PLC's floor is 2 ms)
+    assert.deepEqual(connected.subscriptions, [
+      { publishingIntervalMs: 10, tags: tags.length - exceptionTags },
+      { publishingIntervalMs: 2, tags: exceptionTags },
+    ]);
+    plant.set("htr.web_temp", 1234.5);
+    await waitFor("a trip tag's change arrives through the fast subscription", 2000, () => sink.latest.get("htr.web_temp")?.value === 1234.5);
   });
 
   it("sees a plant change", async () => {

@@ -282,7 +282,7 @@ export class OpcuaDriver implements DeviceDriver {
       this.markedBad = false;
       this.floodGate.reset("connect-failed");
       this.floodGate.reset("connection-lost");
-      this.log.info({ endpoint: this.device.endpoint }, "OPC UA connected");
+      this.log.info({ endpoint: this.device.endpoint, subscriptions: link.subscriptions }, "OPC UA connected");
       for (const batch of early.splice(0)) this.deliver(batch);
       if (link.refused.length > 0) this.markRefused(link);
     } catch (err) {

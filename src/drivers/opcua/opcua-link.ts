@@ -56,6 +56,8 @@ export interface OpcuaLinkOptions {
 export interface OpcuaLink {
   /** Tags whose monitored item the server refused (e.g. BadNodeIdUnknown). */
   readonly refused: readonly { readonly index: number; readonly status: StatusCode }[];
+  /** The subscriptions made, in plan order: the publishing interval the server revised to, and how many tags each carries. */
+  readonly subscriptions: readonly { readonly publishingIntervalMs: number; readonly tags: number }[];
   write(nodeId: string, variant: Variant): Promise<StatusCode>;
   /** Reads the Value attribute from the server (a Read service call, not the subscription's last value). */
   read(nodeId: string): Promise<DataValue>;
@@ -65,8 +67,9 @@ export interface OpcuaLink {
 
 /**
  * One connection to an OPC UA server: client, session, ONE subscription with every tag as a monitored item
- * (grouped by monitoring parameters), and a watchdog on publish responses. It does not reconnect: when it
- * breaks it reports it once and the owner opens a new one.
+ * (grouped by monitoring parameters) — or, when the device sets `exceptionPublishingIntervalMs`, a second one
+ * at that interval for the exception-based tags (see subscriptionPlan) — and a watchdog on publish responses.
+ * It does not reconnect: when it breaks it reports it once and the owner opens a new one.
  */
 export async function openOpcuaLink(options: OpcuaLinkOptions, handlers: OpcuaLinkHandlers): Promise<OpcuaLink> {
   const link = new Link(options, handlers);
@@ -110,10 +113,48 @@ export function chunked<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** One subscription of a link: its publishing interval, keep-alive count and the tags (indices) it monitors. */
+export interface PlannedSubscription {
+  readonly publishingIntervalMs: number;
+  readonly maxKeepAliveCount: number;
+  /** OPC UA priority: the server serves a higher one first when several are due. */
+  readonly priority: number;
+  readonly indices: readonly number[];
+}
+
+/** The main subscription's priority, and the exception subscription's (served first: the trip path). */
+const MAIN_PRIORITY = 10;
+const EXCEPTION_PRIORITY = 200;
+
+/**
+ * The subscriptions of a link (pure). One for every tag — unless the device sets
+ * `exceptionPublishingIntervalMs` and some tags have `sampling: exception`: those go into a second
+ * subscription at that interval, so a change waits at most that long in the server's queue instead of up to a
+ * whole main publishing interval. Its keep-alive count keeps its keep-alives as far apart in time as the main
+ * one's (a fast subscription would otherwise send one every few ms when nothing changes). Empty subscriptions
+ * are left out, except the main one when there are no tags at all (its keep-alives still prove the link).
+ */
+export function subscriptionPlan(device: Pick<OpcuaDeviceConfig, "publishingIntervalMs" | "exceptionPublishingIntervalMs">, tags: readonly Pick<TagConfig, "sampling">[], maxKeepAliveCount: number): PlannedSubscription[] {
+  const main: number[] = [];
+  const exception: number[] = [];
+  const fast = device.exceptionPublishingIntervalMs;
+  tags.forEach((tag, i) => (fast !== undefined && tag.sampling === "exception" ? exception : main).push(i));
+  const plan: PlannedSubscription[] = [];
+  if (main.length > 0 || exception.length === 0) {
+    plan.push({ publishingIntervalMs: device.publishingIntervalMs, maxKeepAliveCount, priority: MAIN_PRIORITY, indices: main });
+  }
+  if (fast !== undefined && exception.length > 0) {
+    const keepAliveMs = maxKeepAliveCount * device.publishingIntervalMs;
+    plan.push({ publishingIntervalMs: fast, maxKeepAliveCount: Math.max(2, Math.round(keepAliveMs / fast)), priority: EXCEPTION_PRIORITY, indices: exception });
+  }
+  return plan;
+}
+
 /** Tags that share monitoring parameters go into the same CreateMonitoredItems calls. */
-function groupByParameters(tags: readonly TagConfig[], publishingIntervalMs: number): Map<string, { params: MonitoringParametersOptions; indices: number[] }> {
+function groupByParameters(tags: readonly TagConfig[], indices: readonly number[], publishingIntervalMs: number): Map<string, { params: MonitoringParametersOptions; indices: number[] }> {
   const groups = new Map<string, { params: MonitoringParametersOptions; indices: number[] }>();
-  tags.forEach((tag, index) => {
+  indices.forEach((index) => {
+    const tag = tags[index]!;
     const deadband = rawDeadband(tag);
     // keep every sample taken between two publish responses, with room for a late one
     const queueSize = Math.min(100, Math.max(4, 2 * Math.ceil(publishingIntervalMs / tag.updateMs)));
@@ -150,7 +191,7 @@ class Link implements OpcuaLink {
   readonly refused: { index: number; status: StatusCode }[] = [];
   private readonly client: OPCUAClient;
   private session: ClientSession | undefined;
-  private subscription: ClientSubscription | undefined;
+  readonly subscriptions: { publishingIntervalMs: number; tags: number }[] = [];
   private opened = false;
   private broken = false;
   private closing: Promise<void> | undefined;
@@ -203,30 +244,14 @@ class Link implements OpcuaLink {
     session.on("session_closed", (sc: StatusCode) => this.lost(`session closed (${sc.name})`));
     session.on("keepalive_failure", () => this.lost("session keep-alive failed"));
 
-    const publishingInterval = device.publishingIntervalMs;
-    const subscription = await step(
-      "create subscription",
-      session.createSubscription2({
-        requestedPublishingInterval: publishingInterval,
-        requestedMaxKeepAliveCount: this.options.maxKeepAliveCount,
-        requestedLifetimeCount: Math.max(3 * this.options.maxKeepAliveCount, Math.ceil(30_000 / publishingInterval)),
-        maxNotificationsPerPublish: 0,
-        publishingEnabled: true,
-        priority: 10,
-      }),
-    );
-    this.subscription = subscription;
-    subscription.on("keepalive", () => this.published());
-    subscription.on("received_notifications", () => this.published());
-    subscription.on("terminated", () => this.lost("subscription terminated"));
-    subscription.on("status_changed", (sc: StatusCode) => this.lost(`subscription status ${sc.name}`));
-    subscription.on("internal_error", (err: Error) => this.lost(`subscription error: ${err.message}`));
-
     // The server refuses a CreateMonitoredItems call above its MaxMonitoredItemsPerCall as a whole
     // (BadTooManyOperations): split each parameter group into calls within it.
     const perCall = tags.length === 0 ? FALLBACK_MONITORED_ITEMS_PER_CALL : await this.readMonitoredItemsPerCall(step);
-    for (const group of groupByParameters(tags, publishingInterval).values()) {
-      for (const indices of chunked(group.indices, perCall)) await this.monitor(step, indices, group.params);
+    for (const planned of subscriptionPlan(device, tags, this.options.maxKeepAliveCount)) {
+      const subscription = await this.subscribe(step, planned);
+      for (const group of groupByParameters(tags, planned.indices, planned.publishingIntervalMs).values()) {
+        for (const indices of chunked(group.indices, perCall)) await this.monitor(step, subscription, indices, group.params);
+      }
     }
 
     this.opened = true;
@@ -236,6 +261,29 @@ class Link implements OpcuaLink {
       const silent = Date.now() - this.lastPublishAt;
       if (silent > this.options.watchdogMs) this.lost(`no publish response for ${silent} ms`);
     }, every);
+  }
+
+  /** Creates one planned subscription; any of its failures breaks the link. */
+  private async subscribe(step: <T>(what: string, p: Promise<T>) => Promise<T>, planned: PlannedSubscription): Promise<ClientSubscription> {
+    const interval = planned.publishingIntervalMs;
+    const subscription = await step(
+      "create subscription",
+      this.session!.createSubscription2({
+        requestedPublishingInterval: interval,
+        requestedMaxKeepAliveCount: planned.maxKeepAliveCount,
+        requestedLifetimeCount: Math.max(3 * planned.maxKeepAliveCount, Math.ceil(30_000 / interval)),
+        maxNotificationsPerPublish: 0,
+        publishingEnabled: true,
+        priority: planned.priority,
+      }),
+    );
+    this.subscriptions.push({ publishingIntervalMs: subscription.publishingInterval, tags: planned.indices.length });
+    subscription.on("keepalive", () => this.published());
+    subscription.on("received_notifications", () => this.published());
+    subscription.on("terminated", () => this.lost("subscription terminated"));
+    subscription.on("status_changed", (sc: StatusCode) => this.lost(`subscription status ${sc.name}`));
+    subscription.on("internal_error", (err: Error) => this.lost(`subscription error: ${err.message}`));
+    return subscription;
   }
 
   /** The server's OperationLimits.MaxMonitoredItemsPerCall (a Bad read or 0 → the fallback). */
@@ -249,10 +297,10 @@ class Link implements OpcuaLink {
   }
 
   /** One CreateMonitoredItems call: the tags at `indices` (of the link's tags), with the same parameters. */
-  private async monitor(step: <T>(what: string, p: Promise<T>) => Promise<T>, indices: readonly number[], params: MonitoringParametersOptions): Promise<void> {
+  private async monitor(step: <T>(what: string, p: Promise<T>) => Promise<T>, subscription: ClientSubscription, indices: readonly number[], params: MonitoringParametersOptions): Promise<void> {
     const tags = this.options.tags;
     const items = indices.map((i) => ({ nodeId: resolveNodeId(tags[i]!.nodeId ?? ""), attributeId: AttributeIds.Value }));
-    const group = ClientMonitoredItemGroup.create(this.subscription!, items, params, TimestampsToReturn.Both);
+    const group = ClientMonitoredItemGroup.create(subscription, items, params, TimestampsToReturn.Both);
     group.on("changed", (_item, dataValue: DataValue, i: number) => this.received(indices[i]!, dataValue));
     await step(
       "create monitored items",
