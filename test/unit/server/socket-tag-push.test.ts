@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/core/clock.js";
 import { GOOD } from "../../../src/core/tag-value.js";
 import type { TagBatch } from "../../../src/server/socket-contract.js";
-import { SocketTagPush, type TagPushOutlet } from "../../../src/server/socket-tag-push.js";
+import { PUSH_DUTY, SocketTagPush, type TagPushOutlet } from "../../../src/server/socket-tag-push.js";
 import type { GroupMove } from "../../../src/server/tag-delta-batcher.js";
 import { TagTable } from "../../../src/tags/tag-table.js";
 import type { TagConfig } from "../../../src/tags/tag-schema.js";
@@ -136,7 +136,7 @@ describe("SocketTagPush (manual scheduler and clock)", () => {
       return at.slice(1).map((t, i) => t - at[i]!);
     };
     assert.ok(stream(100).every((gap) => gap === 4), "cheap: a batch every 4 ms");
-    costMs = 2; // 2 ms a flush: spaced 2 / 0.1 = 20 ms once the mean has caught up
+    costMs = 20 * PUSH_DUTY; // a flush costing that is spaced costMs / PUSH_DUTY = 20 ms once the mean has caught up
     const loaded = stream(600).slice(-10);
     assert.ok(loaded.every((gap) => gap >= 19 && gap <= 23), JSON.stringify(loaded));
     costMs = 20; // beyond the tick's worth: capped at the tick
