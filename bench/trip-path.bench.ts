@@ -23,8 +23,8 @@ import {
   type DataValue,
   type StatusCode,
 } from "node-opcua";
-import { loadConfigOrThrow } from "../src/config/config-loader.js";
-import { opcuaDeviceSchema } from "../src/config/device-schema.js";
+import { loadConfigOrThrow, type ScadaConfig } from "../src/config/config-loader.js";
+import { opcuaDeviceSchema, type OpcuaDeviceConfig } from "../src/config/device-schema.js";
 import { systemClock } from "../src/core/clock.js";
 import { silentLogger } from "../src/core/logger.js";
 import { GOOD, type TagScalar } from "../src/core/tag-value.js";
@@ -145,13 +145,13 @@ const EXCEPTION_TRIPS = Number(process.env.BENCH_TRIP_PATH_EXCEPTION_TRIPS ?? 10
  * The trip tag's publishing interval, on both sides alike: the device's main one when sampled, its
  * `exceptionPublishingIntervalMs` (devices.yaml: the exception-based tags' own subscription) when exception-based.
  */
-function publishingMs(monitoring: Monitoring, device: { publishingIntervalMs: number; exceptionPublishingIntervalMs?: number | undefined }): number {
+function publishingMs(monitoring: Monitoring, device: Pick<OpcuaDeviceConfig, "publishingIntervalMs" | "exceptionPublishingIntervalMs">): number {
   return monitoring === "exception" ? (device.exceptionPublishingIntervalMs ?? device.publishingIntervalMs) : device.publishingIntervalMs;
 }
 
-/** The plc-config OPC UA device. */
-function exceptionDevice(): { publishingIntervalMs: number; exceptionPublishingIntervalMs?: number | undefined } {
-  const d = loadConfigOrThrow("plc-config").devices.find((x) => x.protocol === "opcua");
+/** The OPC UA device of a loaded config (plc-config's by default). */
+function opcuaDeviceOf(config: ScadaConfig = loadConfigOrThrow("plc-config")): OpcuaDeviceConfig {
+  const d = config.devices.find((x) => x.protocol === "opcua");
   if (!d || d.protocol !== "opcua") throw new Error("plc-config has no OPC UA device");
   return d;
 }
@@ -161,8 +161,7 @@ async function measure(monitoring: Monitoring, tripsPerSide: number): Promise<{ 
   // The config asks for exception-based monitoring of the trip path's tags (tags/htr.yaml `sampling`); the
   // sampled run takes it away on both sides (server and our driver alike), the raw client asks accordingly.
   const config = monitoring === "exception" ? loaded : { ...loaded, tags: loaded.tags.map((t) => ({ ...t, sampling: undefined })) };
-  const cfgDevice = config.devices.find((d) => d.protocol === "opcua");
-  if (!cfgDevice || cfgDevice.protocol !== "opcua") throw new Error("plc-config has no OPC UA device");
+  const cfgDevice = opcuaDeviceOf(config);
   const port = await freePort();
   const device = opcuaDeviceSchema.parse({ ...cfgDevice, endpoint: `opc.tcp://127.0.0.1:${port}` });
   const htrTags = config.tags.filter((t) => t.device === device.id);
@@ -446,7 +445,7 @@ function figures(monitoring: Monitoring, ours: TripSample[], raw: TripSample[], 
     blocks: `${Math.ceil(trips / BLOCK)} per side, ${BLOCK} measured trips + ${WARMUP} warm-up each, raw and ours taking turns, one client connected at a time`,
     scanMs: SCAN_MS,
     samplingMs: monitoring === "exception" ? 0 : SAMPLING_MS,
-    publishingMs: publishingMs(monitoring, exceptionDevice()),
+    publishingMs: publishingMs(monitoring, opcuaDeviceOf()),
     trip: `htr.web_temp ${PEAK_TEMP_K} K → ${TRIP_TEMP_K} K (IL-02 limit ${IL02_LIMIT_K} K with BiSb's peak)`,
     measuredFrom: "the PLC scan setting the value (just before it publishes to the server's variables); the scan re-phased at random before each trip",
     measuredTo: "the client's write promise resolving Good (node-opcua session.write / OpcuaDriver.write); 'landed' = MemoryPlant.write inside the server's write handler",
