@@ -68,7 +68,7 @@ const PROBE = `(() => {
   let max = -Infinity;
   window.__shown = [];
   window.__frames = [];
-  window.__reset = () => { window.__shown = []; window.__frames = []; };
+  window.__reset = () => { window.__shown = []; window.__frames = []; window.__arrived = []; };
   const check = () => {
     const v = Number((num.textContent || "").replace(/,/g, ""));
     if (!Number.isFinite(v) || v <= max) return;
@@ -80,6 +80,30 @@ const PROBE = `(() => {
   };
   new MutationObserver(check).observe(el, { subtree: true, childList: true, characterData: true });
   check();
+})()`;
+
+/**
+ * Installed in every page before its scripts run: stamps each WebSocket message that carries the tag, as the
+ * page receives it (before socket.io's handler, whose listener is added later) — window.__arrived, flat
+ * [value, wall ms], rising values. Splits the page's latency into arrival and the page's own render.
+ */
+const ARRIVAL_PROBE = `(() => {
+  const Native = window.WebSocket;
+  const re = /"name":"${TAG.replace(/\./g, "\\.")}","value":(\\d+)/;
+  let max = -Infinity;
+  window.__arrived = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => {
+        if (typeof e.data !== "string") return;
+        const m = re.exec(e.data);
+        if (!m) return;
+        const v = Number(m[1]);
+        if (v > max) { max = v; window.__arrived.push(v, performance.timeOrigin + performance.now()); }
+      });
+    }
+  };
 })()`;
 
 /** Browser wall clock − Node wall clock (ms), from the page.evaluate round trip with the smallest RTT. */
@@ -99,6 +123,8 @@ interface PhaseResult {
   browser: number[];
   /** Change → the page's next animation frame after the text changed, ms. */
   browserNextFrame: number[];
+  /** Change → the page's WebSocket receiving it (before any handler), ms. */
+  browserArrived: number[];
   /** Change → receipt by each node client (value or a later one), ms. */
   nodeClients: number[];
   /** Changes whose exact value the page showed (the rest were superseded before they were shown). */
@@ -157,9 +183,9 @@ async function phase(page: Page, send: (value: number) => void, firstValue: numb
   }
   await waitShown(v).catch(() => undefined); // a lost value is counted below, not thrown
   await sleep(100); // the last frame callbacks
-  const { shown, frames } = await page.evaluate(() => {
-    const w = window as unknown as { __shown: number[]; __frames: number[] };
-    return { shown: w.__shown, frames: w.__frames };
+  const { shown, frames, arrived } = await page.evaluate(() => {
+    const w = window as unknown as { __shown: number[]; __frames: number[]; __arrived: number[] };
+    return { shown: w.__shown, frames: w.__frames, arrived: w.__arrived };
   });
   const b = latencies(sent, shown);
   const f = latencies(sent, frames);
@@ -170,7 +196,7 @@ async function phase(page: Page, send: (value: number) => void, firstValue: numb
     nodeClients.push(...r.lat);
     nodeLost += r.lost;
   }
-  return { browser: b.lat, browserNextFrame: f.lat, nodeClients, shownExactly: b.exact, lost: b.lost, nodeLost };
+  return { browser: b.lat, browserNextFrame: f.lat, browserArrived: latencies(sent, arrived).lat, nodeClients, shownExactly: b.exact, lost: b.lost, nodeLost };
 }
 
 /** Node clients: on every tags batch, note the tag's value when it went up (flat [value, t]). */
@@ -323,6 +349,7 @@ export async function run(): Promise<BenchFigure[]> {
   const runs: TickRun[] = [];
   try {
     context = await chromium.launchPersistentContext(browserDir, { executablePath: "/usr/bin/chromium", headless: true, viewport: { width: 1400, height: 900 }, args: CHROMIUM_ARGS });
+    await context.addInitScript(ARRIVAL_PROBE);
     const page = context.pages()[0] ?? (await context.newPage());
     runs.push(await runTick(context, page, undefined, true, 101));
     runs.push(await runTick(context, page, SLOW_TICK_MS, false, 202));
@@ -348,11 +375,13 @@ export async function run(): Promise<BenchFigure[]> {
       oursShownExactly: r.ours.shownExactly,
       oursLost: r.ours.lost,
       oursToNextFrame: stats(r.ours.browserNextFrame),
+      oursArrivedInPage: stats(r.ours.browserArrived),
       oursNodeClients: { ...stats(r.ours.nodeClients), lost: r.ours.nodeLost },
       baseline: b,
       baselineShownExactly: base.shownExactly,
       baselineLost: base.lost,
       baselineToNextFrame: stats(base.browserNextFrame),
+      baselineArrivedInPage: stats(base.browserArrived),
       baselineNodeClients: { ...stats(base.nodeClients), lost: base.nodeLost },
       browserMinusNodeClockMs: r.clock,
       foreignChangesOfTag: r.foreignChanges,
