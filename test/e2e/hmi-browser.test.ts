@@ -135,6 +135,15 @@ describe("e2e: the HMI in Chromium", function () {
     await waitFor("a live web temperature in the mimic", 10_000, async () => (await temp.getAttribute("data-stale")) === "false", 50);
     assert.match((await temp.textContent()) ?? "", /^\d+\s*K$/);
     assert.match((await page.getByTestId("mimic-value-htr.o2").textContent()) ?? "", /ppm/);
+    // Every readout's background box fits its text (sized after each render, all boxes read in one layout).
+    const misfits = () =>
+      page.evaluate<string[]>(`[...document.querySelectorAll('[data-testid="mimic"] g.sv')].flatMap((g) => {
+        const text = g.querySelector("text.sv-val");
+        const width = Number(g.querySelector("rect.sv-bg").getAttribute("width"));
+        const need = Math.max(10, text.getComputedTextLength() + 4);
+        return Math.abs(width - need) < 0.5 ? [] : [text.dataset.testid + ": box " + width + ", text needs " + need.toFixed(1)];
+      })`);
+    await waitFor("every mimic readout's box fitting its text", 5000, async () => (await misfits()).length === 0, 50).catch(async () => assert.deepEqual(await misfits(), []));
     assert.match(await packml(), /Stopped|Aborted|Idle/);
     // Stop and Abort in the header of every display, one click away.
     assert.equal(await page.getByTestId("header-cmd-stop").isVisible(), true);

@@ -1,6 +1,7 @@
 import { s, setClass, setText } from "../core/dom.js";
 import type { Widget } from "../core/page.js";
 import type { PlantState } from "../core/plant-state.js";
+import { fitTextBox } from "./fit-text-box.js";
 import { ALARM_CLASSES, type ReadoutOptions, readoutView } from "./value-readout.js";
 
 /** A live value inside the SVG mimic: label, number, units; stale values greyed with "?" on a hatched box. */
@@ -23,11 +24,7 @@ export function svgReadout(state: PlantState, tag: string, x: number, y: number,
       setClass(el, ALARM_CLASSES, r.alarmClass);
       text.dataset.value = r.value;
       text.dataset.stale = String(r.f.stale);
-      // Size the background to the text (after layout; getBBox needs the element in the document).
-      if (text.isConnected) {
-        const w = text.getComputedTextLength();
-        bg.setAttribute("width", String(Math.max(10, w + 4)));
-      }
+      fitTextBox(text, bg);
     },
   };
 }
