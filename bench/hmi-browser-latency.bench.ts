@@ -3,7 +3,8 @@
 //
 // Ours: a real runtime on the virtual plant (simPurged, historian off, line idle; the plant in its own worker
 // thread as under `npm start` — up to 2026-12-04 it ran in the measured thread); 49 socket.io-client clients,
-// each logged in with its own POST /api/login session, subscribed to the overview page's tags; 1 Chromium page
+// each logged in with its own POST /api/login session, subscribed to the overview page's tags (in a child
+// process since 2026-12-07: bench/latency-clients.ts — they stand for other browsers, not the SCADA's load); 1 Chromium page
 // (playwright-core, /usr/bin/chromium) logged in (the same kind of session cookie) on #/overview. The change is
 // injected straight into the runtime's TagTable (`runtime.tags.onUpdates`), so the path measured is gateway
 // (batching, tick) + socket.io + the HMI's own state/render loop (one requestAnimationFrame per batch) — not the
@@ -18,7 +19,7 @@
 // measured over CDP and reported). Changes every 20–80 ms (uniform random), so nothing aligns with the tick.
 //
 // Baseline, same run, same browser page, same background load (the runtime keeps running): a raw socket.io server
-// on its own tiny HTTP server, with 49 socket.io-client clients connected, `io.emit("tags", one-change batch)` at
+// on its own tiny HTTP server, with 49 socket.io-client clients connected (in their own process too), `io.emit("tags", one-change batch)` at
 // once per change (no batching); the page (served by that server, socket.io.min.js from node_modules) sets the
 // element's textContent on every message. Ratio = baseline / ours (lower is better, so > 1 would be better).
 // Run with the runtime's default gateway tick (50 ms) and, for comparison, a 100 ms tick (gatewayTickMs).
@@ -31,15 +32,14 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
 import { Server } from "socket.io";
-import { type Socket as ClientSocket, io as connect } from "socket.io-client";
 import { GOOD } from "../src/core/tag-value.js";
-import type { ClientToServerEvents, ServerToClientEvents, TagBatch } from "../src/server/socket-contract.js";
 import { adminClient } from "../test/helpers/api-client.js";
 import { realConfigOnFreePorts } from "../test/helpers/test-config.js";
 import { waitFor } from "../test/helpers/wait-for.js";
 import { testRuntime } from "../test/helpers/test-runtime.js";
 import type { BenchFigure } from "./bench-figure.js";
-import { percentile, prng, round, sleep, until, OVERVIEW_TAGS } from "./bench-support.js";
+import { LatencyClients } from "./latency-clients.js";
+import { percentile, prng, round, sleep, OVERVIEW_TAGS } from "./bench-support.js";
 import { GATEWAY_TICK_MS } from "../src/server/socket-gateway.js";
 
 const SAMPLES = Number(process.env.BENCH_HMI_BROWSER_SAMPLES ?? 300);
@@ -51,8 +51,6 @@ const SLOW_TICK_MS = 100;
 const TAG = "htr.pulse_count";
 const SELECTOR = `[data-testid="value-${TAG}"]`;
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
-type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -154,9 +152,9 @@ function latencies(sent: readonly (readonly [number, number])[], seen: readonly 
 
 /**
  * One measured stream: WARMUP uncounted changes, then SAMPLES changes `gap` apart; `send(value)` makes the change.
- * `clientSeen[i]` is node client i's flat [value, t] list (rising values), cleared here.
+ * `clients`: the node clients (in their own process), reset here.
  */
-async function phase(page: Page, send: (value: number) => void, firstValue: number, clientSeen: number[][], seed: number): Promise<PhaseResult> {
+async function phase(page: Page, send: (value: number) => void, firstValue: number, clients: LatencyClients, seed: number): Promise<PhaseResult> {
   const rnd = prng(seed);
   const gap = () => GAP_MIN_MS + (GAP_MAX_MS - GAP_MIN_MS) * rnd();
   let v = firstValue;
@@ -165,7 +163,7 @@ async function phase(page: Page, send: (value: number) => void, firstValue: numb
       const shown = await page.evaluate(() => (window as unknown as { __shown: number[] }).__shown);
       return shown.length > 0 && shown[shown.length - 2]! >= value;
     }, 50);
-    await until(`every node client receiving ${value}`, 10_000, () => clientSeen.every((s) => s.length > 0 && s[s.length - 2]! >= value), 5);
+    await clients.waitAll(value, 10_000);
   };
   for (let k = 0; k < WARMUP; k++) {
     await sleep(gap());
@@ -173,7 +171,7 @@ async function phase(page: Page, send: (value: number) => void, firstValue: numb
   }
   await waitShown(v);
   await page.evaluate(() => (window as unknown as { __reset: () => void }).__reset());
-  for (const s of clientSeen) s.length = 0;
+  await clients.reset();
   const sent: [number, number][] = [];
   for (let k = 0; k < SAMPLES; k++) {
     await sleep(gap());
@@ -191,38 +189,12 @@ async function phase(page: Page, send: (value: number) => void, firstValue: numb
   const f = latencies(sent, frames);
   const nodeClients: number[] = [];
   let nodeLost = 0;
-  for (const s of clientSeen) {
+  for (const s of await clients.seen()) {
     const r = latencies(sent, s);
     nodeClients.push(...r.lat);
     nodeLost += r.lost;
   }
   return { browser: b.lat, browserNextFrame: f.lat, browserArrived: latencies(sent, arrived).lat, nodeClients, shownExactly: b.exact, lost: b.lost, nodeLost };
-}
-
-/** Node clients: on every tags batch, note the tag's value when it went up (flat [value, t]). */
-function watch(clients: Client[]): number[][] {
-  const seen = clients.map(() => [] as number[]);
-  clients.forEach((c, i) => {
-    let max = -Infinity;
-    c.on("tags", (b: TagBatch) => {
-      const t = now();
-      for (const ch of b.changes) {
-        if (ch.name === TAG && typeof ch.value === "number" && ch.value > max) {
-          max = ch.value;
-          seen[i]!.push(ch.value, t);
-        }
-      }
-    });
-  });
-  return seen;
-}
-
-async function connectAll(url: string, cookies: readonly (string | undefined)[]): Promise<Client[]> {
-  const clients = cookies.map((cookie) =>
-    connect(url, { transports: ["websocket"], reconnection: false, forceNew: true, ...(cookie ? { extraHeaders: { cookie } } : {}) }) as Client,
-  );
-  await until("node clients connected", 20_000, () => clients.every((c) => c.connected), 10);
-  return clients;
 }
 
 /** The baseline: a raw socket.io server and the page it serves. */
@@ -282,7 +254,7 @@ async function runTick(context: BrowserContext, page: Page, tickMs: number | und
   const tc = await realConfigOnFreePorts();
   // The virtual plant in its own thread, as `npm start` runs it (its physics and servers are not the SCADA's work).
   const { runtime, dispose } = testRuntime(tc, { simThread: true, ...(tickMs === undefined ? {} : { gatewayTickMs: tickMs }) });
-  let clients: Client[] = [];
+  let clients: LatencyClients | undefined;
   let raw: Awaited<ReturnType<typeof rawServer>> | undefined;
   try {
     const { url } = await runtime.start();
@@ -298,12 +270,10 @@ async function runTick(context: BrowserContext, page: Page, tickMs: number | und
       runtime.tags.onUpdates([{ name: TAG, value, quality: GOOD, sourceTs: ts, serverTs: ts }]);
       injecting = false;
     };
-    // 49 sessions for the node clients (argon2 logins, in parallel) and one for the page.
-    const sessions = await Promise.all(Array.from({ length: NODE_CLIENTS + 1 }, () => adminClient(url)));
-    clients = await connectAll(url, sessions.slice(1).map((s) => s.cookie));
-    const acks = await Promise.all(clients.map((c) => c.timeout(10_000).emitWithAck("subscribe", OVERVIEW_TAGS)));
-    if (!acks.every((a) => a.ok)) throw new Error(`subscribe refused: ${JSON.stringify(acks.find((a) => !a.ok))}`);
-    const [name, value] = sessions[0]!.cookie.split("=") as [string, string];
+    // 49 node clients in their own process, each with its own session; one session for the page.
+    clients = await LatencyClients.start({ url, n: NODE_CLIENTS, tag: TAG, subscribe: OVERVIEW_TAGS });
+    const session = await adminClient(url);
+    const [name, value] = session.cookie.split("=") as [string, string];
     await context.clearCookies();
     await context.addCookies([{ name, value, url }]);
     await page.goto(`${url}/#/overview`);
@@ -311,16 +281,17 @@ async function runTick(context: BrowserContext, page: Page, tickMs: number | und
     await page.evaluate(PROBE);
     const clock = await clockOffset(page);
     const setupMs = Date.now() - t0;
-    const ours = await phase(page, inject, 1000, watch(clients), seed);
+    const ours = await phase(page, inject, 1000, clients, seed);
     let base: PhaseResult | undefined;
     if (baseline) {
-      for (const c of clients) c.disconnect();
+      await clients.stop();
+      clients = undefined;
       raw = await rawServer();
       const r = raw;
       await page.goto(r.url);
       await waitFor("baseline page connected", 10_000, () => page.evaluate(() => (window as unknown as { __connected?: boolean }).__connected === true), 20);
       await page.evaluate(PROBE);
-      clients = await connectAll(r.url, Array.from({ length: NODE_CLIENTS }, () => undefined));
+      clients = await LatencyClients.start({ url: r.url, n: NODE_CLIENTS, tag: TAG, subscribe: null });
       base = await phase(
         page,
         (v) => {
@@ -328,13 +299,13 @@ async function runTick(context: BrowserContext, page: Page, tickMs: number | und
           r.io.emit("tags", { t: ts, changes: [{ name: TAG, value: v, quality: "Good", ts }] });
         },
         5000,
-        watch(clients),
+        clients,
         seed + 1,
       );
     }
     return { tickMs: tickMs ?? GATEWAY_TICK_MS, ours, ...(base ? { baseline: base } : {}), clock, foreignChanges: foreign, setupMs };
   } finally {
-    for (const c of clients) c.disconnect();
+    await clients?.stop();
     await raw?.close();
     await page.goto("about:blank").catch(() => undefined);
     await dispose();
