@@ -1,4 +1,5 @@
 // Shared by the latency benches (not a bench itself: run.ts only loads *.bench.ts).
+import type { ChildProcess } from "node:child_process";
 import type { TagScalar } from "../src/core/tag-value.js";
 import type { TagConfig } from "../src/tags/tag-schema.js";
 
@@ -171,4 +172,13 @@ export function syntheticTags(n: number): TagConfig[] {
     updateMs: 100,
     writable: false,
   }));
+}
+
+/** Ends a forked load-generator child: asks it over IPC (`exitMessage`) to leave, SIGKILL after 5 s. */
+export async function stopChild(proc: ChildProcess, exitMessage: object): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  if (proc.connected) proc.send(exitMessage);
+  await Promise.race([exited, sleep(5000)]);
+  if (proc.exitCode === null) proc.kill("SIGKILL");
 }

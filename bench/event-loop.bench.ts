@@ -61,7 +61,7 @@ import { adminClient, TEST_ADMIN_PASSWORD } from "../test/helpers/api-client.js"
 import { freePort } from "../test/helpers/free-port.js";
 import { realConfigOnFreePorts, type TestConfig } from "../test/helpers/test-config.js";
 import type { BenchFigure } from "./bench-figure.js";
-import { round, sleep, OVERVIEW_TAGS } from "./bench-support.js";
+import { round, sleep, stopChild, OVERVIEW_TAGS } from "./bench-support.js";
 
 /** Measuring window, ms (BENCH_EVENT_LOOP_MS overrides): one BiSb pulse cycle (ramp 3 s + hold 7 s + cool 5 s). */
 const MEASURE_MS = Number(process.env.BENCH_EVENT_LOOP_MS ?? 15_000);
@@ -381,11 +381,7 @@ class HmiClients {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise<void>((r) => this.child.once("exit", () => r()));
-    if (this.child.connected) this.child.send({ op: "exit" } satisfies ToHmiChild);
-    await Promise.race([exited, sleep(5000)]);
-    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+    await stopChild(this.child, { op: "exit" } satisfies ToHmiChild);
   }
 }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { type Socket, io as connect } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents, TagBatch } from "../src/server/socket-contract.js";
 import { adminClient } from "../test/helpers/api-client.js";
-import { sleep, until } from "./bench-support.js";
+import { sleep, stopChild, until } from "./bench-support.js";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -119,11 +119,7 @@ export class LatencyClients {
   }
 
   async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    const exited = new Promise<void>((r) => this.proc.once("exit", () => r()));
-    if (this.proc.connected) this.proc.send({ op: "exit" } satisfies ToChild);
-    await Promise.race([exited, sleep(5000)]);
-    if (this.proc.exitCode === null) this.proc.kill("SIGKILL");
+    await stopChild(this.proc, { op: "exit" } satisfies ToChild);
   }
 
   private ask(m: ToChild): Promise<Record<string, unknown>> {
