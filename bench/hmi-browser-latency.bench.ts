@@ -1,5 +1,5 @@
 // HMI tag change → value shown in a real browser, with 50 connected clients (ARCHITECTURE.md "Performance
-// budgets": change → browser p95 ≤ 100 ms at 50 clients).
+// budgets": change → browser p95 ≤ 100 ms at 50 clients; issue 12 tightened it to ≤ 20 ms, the goal judged here).
 //
 // Ours: a real runtime on the virtual plant (simPurged, historian off, line idle; the plant in its own worker
 // thread as under `npm start` — up to 2026-12-04 it ran in the measured thread); 49 socket.io-client clients,
@@ -42,6 +42,8 @@ import { LatencyClients } from "./latency-clients.js";
 import { percentile, prng, round, sleep, OVERVIEW_TAGS } from "./bench-support.js";
 import { GATEWAY_TICK_MS } from "../src/server/socket-gateway.js";
 
+/** The goal for the default tick's p95, ms (issue 12; the architecture's budget is 100). */
+const GOAL_P95_MS = 20;
 const SAMPLES = Number(process.env.BENCH_HMI_BROWSER_SAMPLES ?? 300);
 const WARMUP = 15;
 const GAP_MIN_MS = 20;
@@ -370,8 +372,8 @@ export async function run(): Promise<BenchFigure[]> {
         value: o[key],
         baseline: b[key],
         ratio: round(b[key] / o[key], 4),
-        goal: key === "p95" && isDefault ? "<= 100 ms" : "informational",
-        pass: key === "p95" && isDefault ? o.p95 <= 100 && r.ours.lost === 0 : null,
+        goal: key === "p95" && isDefault ? `<= ${GOAL_P95_MS} ms` : "informational",
+        pass: key === "p95" && isDefault ? o.p95 <= GOAL_P95_MS && r.ours.lost === 0 : null,
         detail,
       });
     }
