@@ -1,10 +1,10 @@
 /**
  * Sizes an SVG readout's background box to its text's rendered width (+ 4 px, at least 10), after the current
  * render's writes. Reading a text's width forces a layout; read right after each readout's write, that was one
- * layout per readout per render — 15 % of the overview page's main thread at the line's normal change rate,
- * and the largest part of the time from a batch's arrival to its value on screen. Here the boxes queued during
+ * layout per readout per render — 15 % of the overview page's main thread at the line's normal change rate
+ * (the latency to the screen did not change: that waits for the display's frames). Here the boxes queued during
  * one render are all read in one microtask after it (one layout), then all written; a box whose text has not
- * changed since its last fit is not read again (nor after the page's fonts load: that re-fits every box).
+ * changed since its last fit is not read again, except after the page's web fonts load.
  */
 const queued = new Map<SVGTextElement, SVGRectElement>();
 const fitted = new WeakMap<SVGTextElement, string>();
