@@ -49,35 +49,46 @@ export interface SocketTagPushDeps {
 
 /**
  * Tag deltas to the subscribed sockets. A change marks the tag (only if someone subscribes to it); a flush
- * sends at most one batch per subscription group, as soon as the spacing allows: an isolated change goes out
- * at once (after the I/O callbacks already queued, so a burst read together is one batch), a stream of
- * changes once per spacing. The spacing adapts to load: a flush that cost c ms is followed by at least
- * c / PUSH_DUTY ms (an exponentially weighted mean of the last flushes), never less than `minGapMs` nor more
- * than `tickMs` — at the line's normal change rate a change reaches the sockets within a few ms; with many
- * clients or a flood of changes the batches grow, and throughput with them. Cost per flush: that of
- * `TagDeltaBatcher.drain` plus one emit per group touched and per socket that has just subscribed, plus two
- * clock reads.
+ * sends at most one batch per subscription group, as soon as the push budget allows: an isolated change goes
+ * out at once (after the I/O callbacks already queued, so a burst read together is one batch), a stream of
+ * changes as fast as the budget refills. The budget is a token bucket of event-loop time: it refills at
+ * PUSH_DUTY ms per ms, holds at most PUSH_DUTY × PUSH_WINDOW_MS, and every flush spends what it
+ * cost (its own writes and the chunks the outlet wrote for it later). While there is budget a flush goes out
+ * at once (but never sooner than `minGapMs` after the last); once it is spent the next waits until it has
+ * refilled, so under sustained load flushes settle c / PUSH_DUTY apart for a flush costing c ms, and never
+ * more than `tickMs` apart. Unlike a fixed spacing after every flush (up to 2026-12-08), a change after a
+ * lull is not held back by the flush just before it. Cost per flush: that of `TagDeltaBatcher.drain` plus one
+ * emit per group touched and per socket that has just subscribed, plus three clock reads.
  */
 /**
- * The share of the event loop the tag push may take: a flush costing c ms is spaced c / PUSH_DUTY from the next.
- * 0.25 since 2026-12-07: with the fan-out written in chunks (socket-fanout.ts) a flush to 50 sockets costs
- * ≈ 3 ms, which 0.1 spaced 30 ms apart (browser p95 36.5 ms); at 0.25 it is 31 ms, with the event loop's p99 at
- * twice the design load 3.7 ms (goal ≤ 5) and push throughput 1.11× raw socket.io (bench/, one run each).
+ * The share of the event loop the tag push may take over time: a flush costing c ms is paid back in
+ * c / PUSH_DUTY ms. 0.25 since 2026-12-07: with the fan-out written in chunks (socket-fanout.ts) a flush to 50
+ * sockets costs ≈ 3 ms, which 0.1 spaced 30 ms apart (browser p95 36.5 ms); at 0.25 it is 31 ms, with the
+ * event loop's p99 at twice the design load 3.7 ms (goal ≤ 5) and push throughput 1.11× raw socket.io (bench/,
+ * one run each).
  */
 export const PUSH_DUTY = 0.25;
-/** Weight of the newest flush in the mean flush cost. */
-const COST_WEIGHT = 0.2;
+/**
+ * The window over which the push keeps to PUSH_DUTY (ms): the budget holds at most PUSH_DUTY × this, 25 ms of
+ * flushes (≈ 8 to 50 sockets) that may go out back to back after a lull — each in chunks of FANOUT_CHUNK
+ * sockets per macrotask, so the trip path still runs between them. The debt is bounded the same way, so a
+ * flood is forgotten one window after it ends.
+ */
+export const PUSH_WINDOW_MS = 100;
 
 export class SocketTagPush {
   private readonly batcher: TagDeltaBatcher;
   private readonly offChange: () => void;
   private pending: Cancel | undefined;
   private lastFlush = -Infinity;
-  /** Mean cost of a flush, ms (EWMA). */
-  private flushCostMs = 0;
+  /** Event-loop time the push may still spend now (ms; negative: in debt), as of `budgetAt`. */
+  private budgetMs: number;
+  private budgetAt: number;
   private closed = false;
 
   constructor(private readonly deps: SocketTagPushDeps) {
+    this.budgetMs = this.budgetCapMs();
+    this.budgetAt = deps.scheduler.now();
     this.batcher = new TagDeltaBatcher((name) => deps.tags.get(name)?.value);
     // The last of the tag table's listeners: the gateway is attached when the HTTP server starts, after the rest.
     this.offChange = deps.tags.onChange((c) => {
@@ -120,15 +131,34 @@ export class SocketTagPush {
   private schedule(): void {
     if (this.pending || this.closed) return;
     const { scheduler } = this.deps;
-    const wait = this.lastFlush + this.gapMs() - scheduler.now();
+    const wait = this.waitMs(scheduler.now());
     this.pending = wait <= 0 ? scheduler.soon(this.flush) : scheduler.after(wait, this.flush);
   }
 
-  /** The spacing now: the fixed tick, or (with minGapMs) what the flushes cost, within [minGapMs, tickMs]. */
-  private gapMs(): number {
+  /** How long the next flush must wait from `now`: the fixed tick, or (with minGapMs) until the budget allows. */
+  private waitMs(now: number): number {
     const { minGapMs, tickMs } = this.deps;
-    if (minGapMs === undefined || minGapMs >= tickMs) return tickMs;
-    return Math.min(tickMs, Math.max(minGapMs, this.flushCostMs / PUSH_DUTY));
+    const since = now - this.lastFlush;
+    if (minGapMs === undefined || minGapMs >= tickMs) return tickMs - since;
+    const refill = Math.max(0, -this.budget(now)) / PUSH_DUTY;
+    return Math.min(tickMs - since, Math.max(minGapMs - since, refill));
+  }
+
+  /** The most budget the push holds (and the deepest debt): PUSH_WINDOW_MS's share of the event loop. */
+  private budgetCapMs(): number {
+    return PUSH_DUTY * PUSH_WINDOW_MS;
+  }
+
+  /**
+   * The budget now: refilled since it was last read, less what the outlet's queued writes took meanwhile,
+   * within ± PUSH_WINDOW_MS's share.
+   */
+  private budget(now: number): number {
+    const cap = this.budgetCapMs();
+    const deferred = this.deps.outlet.takeDeferredMs?.() ?? 0;
+    this.budgetMs = Math.max(-cap, Math.min(cap, this.budgetMs + (now - this.budgetAt) * PUSH_DUTY) - deferred);
+    this.budgetAt = now;
+    return this.budgetMs;
   }
 
   private readonly flush = (): void => {
@@ -143,13 +173,13 @@ export class SocketTagPush {
       return;
     }
     const started = scheduler.now();
+    this.budget(started);
     this.lastFlush = started;
     try {
       this.send(outlet, metrics);
     } finally {
-      // This flush's own writes, and the queued writes of the one before (done: a flush waits for them).
-      const cost = scheduler.now() - started + (outlet.takeDeferredMs?.() ?? 0);
-      this.flushCostMs += COST_WEIGHT * (cost - this.flushCostMs);
+      // This flush's own writes; the chunks the outlet writes for it later are taken from the budget as they come.
+      this.budgetMs -= scheduler.now() - started;
     }
   };
 

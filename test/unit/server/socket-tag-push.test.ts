@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/core/clock.js";
 import { GOOD } from "../../../src/core/tag-value.js";
 import type { TagBatch } from "../../../src/server/socket-contract.js";
-import { PUSH_DUTY, SocketTagPush, type TagPushOutlet } from "../../../src/server/socket-tag-push.js";
+import { PUSH_DUTY, PUSH_WINDOW_MS, SocketTagPush, type TagPushOutlet } from "../../../src/server/socket-tag-push.js";
 import type { GroupMove } from "../../../src/server/tag-delta-batcher.js";
 import { TagTable } from "../../../src/tags/tag-table.js";
 import type { TagConfig } from "../../../src/tags/tag-schema.js";
@@ -145,6 +145,46 @@ describe("SocketTagPush (manual scheduler and clock)", () => {
     costMs = 0;
     stream(2000);
     assert.ok(stream(100).every((gap) => gap === 4), "back to cheap: back to 4 ms");
+  });
+
+  it("push budget: after a lull, changes go out at once although the flushes before were spaced by their cost; the budget then runs out and the spacing returns", () => {
+    push.close();
+    const costMs = 3;
+    const costly: TagPushOutlet = {
+      toGroup: (g, e, b) => (scheduler.spend(costMs), outlet.toGroup(g, e, b)),
+      toSubscriber: (s, b) => (scheduler.spend(costMs), outlet.toSubscriber(s, b)),
+      move: (s, m) => outlet.move(s, m),
+    };
+    const metrics = { emitted: () => undefined, delivered: () => undefined };
+    push = new SocketTagPush({ tags: table, outlet: costly, scheduler, clock, tickMs: TICK, minGapMs: 4, metrics });
+    push.subscribe("s1", ["a"]);
+    scheduler.advance(0);
+    let v = 7000;
+    /** A change every `every` ms, `n` times; returns each change's wait until a batch carried it. */
+    const changes = (n: number, every: number): number[] => {
+      const waits: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const before = outlet.batches("s1").length;
+        const at = scheduler.now();
+        put("a", ++v);
+        let waited = 0;
+        while (outlet.batches("s1").length === before) {
+          scheduler.advance(1);
+          waited = scheduler.now() - at;
+        }
+        waits.push(waited);
+        if (every > waited) scheduler.advance(every - waited);
+      }
+      return waits;
+    };
+    const sustained = changes(200, 1).slice(-20);
+    const spacing = costMs / PUSH_DUTY;
+    assert.ok(sustained.every((w) => w <= spacing + 1) && sustained.some((w) => w >= spacing - costMs - 1), `sustained: spaced by cost / duty, ${JSON.stringify(sustained)}`);
+    scheduler.advance(PUSH_WINDOW_MS); // a lull: the budget refills
+    const afterLull = changes(PUSH_WINDOW_MS * PUSH_DUTY / costMs - 1, 5);
+    assert.ok(afterLull.every((w) => w <= costMs), `after the lull each change goes out at once: ${JSON.stringify(afterLull)}`);
+    const spent = changes(10, 1).slice(-5);
+    assert.ok(spent.some((w) => w >= spacing - costMs - 1), `budget spent: spaced again, ${JSON.stringify(spent)}`);
   });
 
   it("subscribers with the same tags share one group emit; a newcomer gets its initial values alone", () => {
