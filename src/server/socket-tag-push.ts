@@ -69,8 +69,8 @@ export interface SocketTagPushDeps {
  */
 export const PUSH_DUTY = 0.25;
 /**
- * The window over which the push keeps to PUSH_DUTY (ms): the budget holds at most PUSH_DUTY × this, 25 ms of
- * flushes (≈ 8 to 50 sockets) that may go out back to back after a lull — each in chunks of FANOUT_CHUNK
+ * The window over which the push keeps to PUSH_DUTY (ms): the budget holds at most PUSH_DUTY × this: 25 ms of
+ * flushes (≈ 8 flushes to 50 sockets) that may go out back to back after a lull — each in chunks of FANOUT_CHUNK
  * sockets per macrotask, so the trip path still runs between them. The debt is bounded the same way, so a
  * flood is forgotten one window after it ends.
  */

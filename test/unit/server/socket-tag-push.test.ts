@@ -51,6 +51,20 @@ describe("SocketTagPush (manual scheduler and clock)", () => {
   const put = (name: string, value: number) => table.onUpdates([{ name, value, quality: GOOD, sourceTs: clock.now() - 3, serverTs: clock.now() }]);
   const values = (b: TagBatch | undefined) => b?.changes.map((c) => [c.name, c.value]);
 
+  /** Replaces `push` with one whose every emit costs `cost()` ms of scheduler time, "s1" subscribed to "a". */
+  const costlyPush = (cost: () => number): void => {
+    push.close();
+    const costly: TagPushOutlet = {
+      toGroup: (g, e, b) => (scheduler.spend(cost()), outlet.toGroup(g, e, b)),
+      toSubscriber: (s, b) => (scheduler.spend(cost()), outlet.toSubscriber(s, b)),
+      move: (s, m) => outlet.move(s, m),
+    };
+    const metrics = { emitted: () => undefined, delivered: () => undefined };
+    push = new SocketTagPush({ tags: table, outlet: costly, scheduler, clock, tickMs: TICK, minGapMs: 4, metrics });
+    push.subscribe("s1", ["a"]);
+    scheduler.advance(0);
+  };
+
   beforeEach(() => {
     scheduler = new ManualSocketScheduler();
     clock = new ManualClock(1_700_000_000_000);
@@ -113,17 +127,8 @@ describe("SocketTagPush (manual scheduler and clock)", () => {
   });
 
   it("adaptive spacing: a cheap push sends a stream every minGapMs; as flushes get costly the spacing grows to cost / PUSH_DUTY, never past the tick", () => {
-    push.close();
     let costMs = 0;
-    const costly: TagPushOutlet = {
-      toGroup: (g, e, b) => (scheduler.spend(costMs), outlet.toGroup(g, e, b)),
-      toSubscriber: (s, b) => (scheduler.spend(costMs), outlet.toSubscriber(s, b)),
-      move: (s, m) => outlet.move(s, m),
-    };
-    const metrics = { emitted: () => undefined, delivered: () => undefined };
-    push = new SocketTagPush({ tags: table, outlet: costly, scheduler, clock, tickMs: TICK, minGapMs: 4, metrics });
-    push.subscribe("s1", ["a"]);
-    scheduler.advance(0);
+    costlyPush(() => costMs);
     /** Changes every ms for `ms`; returns the spacing of the batches sent meanwhile. */
     const stream = (ms: number): number[] => {
       const at: number[] = [];
@@ -148,17 +153,8 @@ describe("SocketTagPush (manual scheduler and clock)", () => {
   });
 
   it("push budget: after a lull, changes go out at once although the flushes before were spaced by their cost; the budget then runs out and the spacing returns", () => {
-    push.close();
     const costMs = 3;
-    const costly: TagPushOutlet = {
-      toGroup: (g, e, b) => (scheduler.spend(costMs), outlet.toGroup(g, e, b)),
-      toSubscriber: (s, b) => (scheduler.spend(costMs), outlet.toSubscriber(s, b)),
-      move: (s, m) => outlet.move(s, m),
-    };
-    const metrics = { emitted: () => undefined, delivered: () => undefined };
-    push = new SocketTagPush({ tags: table, outlet: costly, scheduler, clock, tickMs: TICK, minGapMs: 4, metrics });
-    push.subscribe("s1", ["a"]);
-    scheduler.advance(0);
+    costlyPush(() => costMs);
     let v = 7000;
     /** A change every `every` ms, `n` times; returns each change's wait until a batch carried it. */
     const changes = (n: number, every: number): number[] => {
