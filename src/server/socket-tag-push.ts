@@ -75,6 +75,8 @@ export const PUSH_DUTY = 0.25;
  * flood is forgotten one window after it ends.
  */
 export const PUSH_WINDOW_MS = 100;
+/** The most budget the push holds, and the deepest debt (ms). */
+const BUDGET_CAP_MS = PUSH_DUTY * PUSH_WINDOW_MS;
 
 export class SocketTagPush {
   private readonly batcher: TagDeltaBatcher;
@@ -87,7 +89,7 @@ export class SocketTagPush {
   private closed = false;
 
   constructor(private readonly deps: SocketTagPushDeps) {
-    this.budgetMs = this.budgetCapMs();
+    this.budgetMs = BUDGET_CAP_MS;
     this.budgetAt = deps.scheduler.now();
     this.batcher = new TagDeltaBatcher((name) => deps.tags.get(name)?.value);
     // The last of the tag table's listeners: the gateway is attached when the HTTP server starts, after the rest.
@@ -144,19 +146,14 @@ export class SocketTagPush {
     return Math.min(tickMs - since, Math.max(minGapMs - since, refill));
   }
 
-  /** The most budget the push holds (and the deepest debt): PUSH_WINDOW_MS's share of the event loop. */
-  private budgetCapMs(): number {
-    return PUSH_DUTY * PUSH_WINDOW_MS;
-  }
-
   /**
    * The budget now: refilled since it was last read, less what the outlet's queued writes took meanwhile,
-   * within ± PUSH_WINDOW_MS's share.
+   * within ± BUDGET_CAP_MS.
    */
   private budget(now: number): number {
-    const cap = this.budgetCapMs();
     const deferred = this.deps.outlet.takeDeferredMs?.() ?? 0;
-    this.budgetMs = Math.max(-cap, Math.min(cap, this.budgetMs + (now - this.budgetAt) * PUSH_DUTY) - deferred);
+    const refilled = Math.min(BUDGET_CAP_MS, this.budgetMs + (now - this.budgetAt) * PUSH_DUTY);
+    this.budgetMs = Math.max(-BUDGET_CAP_MS, refilled - deferred);
     this.budgetAt = now;
     return this.budgetMs;
   }
